@@ -1,0 +1,31 @@
+# The two commands of the README: `make run` and `make test`. Each installs what it needs.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 7300
+
+.PHONY: run test lint typecheck unit venv postgres-pkg clean
+
+run: venv
+	@$(PY) -m blastwall.demo.run --port $(PORT) --config examples/blastwall.yaml
+
+test: venv postgres-pkg lint typecheck unit
+
+venv:
+	@scripts/bootstrap-venv.sh
+
+postgres-pkg:
+	@scripts/install-debian.sh postgresql
+
+lint: venv
+	$(VENV)/bin/ruff check src tests bench scripts
+	$(VENV)/bin/ruff format --check src tests bench scripts
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(VENV)/bin/pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,3 @@
+"""Blastwall: incident command for production AI."""
+
+__version__ = "0.1.0"

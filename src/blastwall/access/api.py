@@ -1,0 +1,32 @@
+"""Token routes (admin only) and ``/whoami``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from blastwall.access import service
+from blastwall.access.schemas import TokenCreate, TokenCreated, TokenRead
+from blastwall.server.deps import Admin, CurrentActor, DbSession
+
+router = APIRouter(tags=["access"])
+
+
+@router.get("/whoami")
+def whoami(actor: CurrentActor) -> dict[str, str]:
+    return {"name": actor.name, "role": actor.role.value}
+
+
+@router.get("/tokens", response_model=list[TokenRead])
+def list_tokens(session: DbSession, _: Admin) -> list[TokenRead]:
+    return [TokenRead.model_validate(t) for t in service.list_(session)]
+
+
+@router.post("/tokens", response_model=TokenCreated, status_code=201)
+def create_token(body: TokenCreate, session: DbSession, _: Admin) -> TokenCreated:
+    token, secret = service.create(session, name=body.name, role=body.role)
+    return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
+
+
+@router.delete("/tokens/{name}", response_model=TokenRead)
+def revoke_token(name: str, session: DbSession, _: Admin) -> TokenRead:
+    return TokenRead.model_validate(service.revoke(session, name))

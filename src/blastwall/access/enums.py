@@ -1,0 +1,19 @@
+"""Roles a token can carry, least to most powerful."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    viewer = "viewer"
+    responder = "responder"
+    commander = "commander"
+    admin = "admin"
+
+    @property
+    def rank(self) -> int:
+        return list(Role).index(self)
+
+    def at_least(self, other: Role) -> bool:
+        return self.rank >= other.rank

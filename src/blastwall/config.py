@@ -1,0 +1,58 @@
+"""Server settings: one pydantic-settings class, every field read from ``BLASTWALL_*``."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where Blastwall keeps its data and how the server listens."""
+
+    model_config = SettingsConfigDict(env_prefix="BLASTWALL_", extra="ignore")
+
+    data_dir: Path = Field(
+        default=Path(".blastwall"),
+        description="Directory for the embedded SQLite database and other local state.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description=(
+            "SQLAlchemy URL of the store; defaults to SQLite at DATA_DIR/blastwall.db. "
+            "PostgreSQL: postgresql+psycopg://user:pass@host:5432/db"
+        ),
+    )
+    host: str = Field(default="127.0.0.1", description="Interface the server binds to.")
+    port: int = Field(default=7300, ge=1, le=65535, description="Port the server listens on.")
+    lever_stream_heartbeat_s: float = Field(
+        default=5.0, gt=0, description="Seconds between keep-alive comments on the lever stream."
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_dialect(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        if value.startswith("postgresql://"):
+            # psycopg 3 is the driver we ship; accept the common spelling and say so in the URL.
+            return "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        if not value.startswith(("sqlite", "postgresql+psycopg")):
+            raise ValueError(
+                "BLASTWALL_DATABASE_URL must start with sqlite:/// or postgresql+psycopg:// "
+                f"(got {value.split(':', 1)[0]!r})"
+            )
+        return value
+
+    def resolved_database_url(self) -> str:
+        """The URL to connect to: the explicit one, else SQLite under the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'blastwall.db').resolve()}"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

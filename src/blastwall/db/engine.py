@@ -1,0 +1,47 @@
+"""Engines for the store: SQLite (WAL, durable) by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """Create an engine with the settings each dialect needs to be safe under concurrency."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, **kwargs)
+    return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    database = make_url(url).database
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's deferred guesswork.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        # WAL: readers never block the single writer, and commits are appends.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL: every commit is fsynced; audit logs and incidents must survive power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        # Enforce the foreign keys the schema declares (off by default in SQLite).
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # Wait for a competing writer instead of failing at once with 'database is locked'.
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin_immediate(connection: Any) -> None:
+        # Take the write lock at BEGIN: read-then-write transactions (revision counters,
+        # the audit chain head) then serialize instead of deadlocking on lock upgrade.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

@@ -1,0 +1,72 @@
+"""Incidents, their timeline, and versions of the severity matrix."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from blastwall.db.base import Base, utcnow
+
+
+class Incident(Base):
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_system_status", "system_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    system_id: Mapped[int | None] = mapped_column(ForeignKey("systems.id"), default=None)
+    status: Mapped[str] = mapped_column(String(30))
+    classes: Mapped[list[str]] = mapped_column(default=list)
+    failure_mode: Mapped[str | None] = mapped_column(String(20), default=None)
+    harm: Mapped[str] = mapped_column(String(20))
+    reversibility: Mapped[str] = mapped_column(String(20))
+    severity: Mapped[int]
+    matrix_version: Mapped[int]
+    commander: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Milestones (I1): each set once by its event; started_at may be moved earlier later.
+    started_at: Mapped[datetime]
+    detected_at: Mapped[datetime]
+    acknowledged_at: Mapped[datetime | None] = mapped_column(default=None)
+    contained_at: Mapped[datetime | None] = mapped_column(default=None)
+    mitigated_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    postmortem_done_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))
+
+    timeline: Mapped[list[TimelineEntry]] = relationship(
+        back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
+    )
+
+
+class TimelineEntry(Base):
+    """I5: alarms, lever changes, rollbacks, status updates and notes, in order."""
+
+    __tablename__ = "timeline_entries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+
+class SeverityMatrixVersion(Base):
+    """T2: the matrix is configuration and versioned; incidents record the version used."""
+
+    __tablename__ = "severity_matrix_versions"
+
+    version: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    body: Mapped[dict[str, Any]]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(100))

@@ -1,0 +1,41 @@
+"""The FastAPI application: thin routes over the domain services, under /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from blastwall import __version__
+from blastwall.config import Settings, get_settings
+from blastwall.db.engine import make_engine
+from blastwall.db.migrate import upgrade
+from blastwall.db.session import make_session_factory
+from blastwall.server import errors, routers
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app on ``engine`` (or the settings' database), migrating it to head first."""
+    settings = settings or get_settings()
+    engine = engine or make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    app = FastAPI(
+        title="Blastwall",
+        version=__version__,
+        description="Incident command for production AI: detect, contain, roll back, command.",
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/v1/docs",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.session_factory = make_session_factory(engine)
+    errors.install(app)
+    for router in routers.ALL:
+        app.include_router(router, prefix="/api/v1")
+
+    @app.get("/healthz", tags=["meta"])
+    def healthz() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    return app

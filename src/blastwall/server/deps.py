@@ -1,0 +1,55 @@
+"""Request dependencies: one unit of work per request, and the authenticated actor."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.access import service as access
+from blastwall.access.enums import Role
+from blastwall.access.schemas import Actor
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+def _session(request: Request) -> Iterator[Session]:
+    # scope="function" below: the commit happens before the response is sent, so a client
+    # never sees success for a change that failed to commit.
+    with _factory(request)() as session, session.begin():
+        yield session
+
+
+DbSession = Annotated[Session, Depends(_session, scope="function")]
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+def _actor(request: Request) -> Actor:
+    # Authenticate in a short read of its own so the request's unit of work stays clean.
+    with _factory(request)() as session:
+        return access.authenticate(session, _bearer(request))
+
+
+def _role(role: Role) -> object:
+    def check(actor: Annotated[Actor, Depends(_actor)]) -> Actor:
+        access.require_role(actor, role)
+        return actor
+
+    return Depends(check)
+
+
+CurrentActor = Annotated[Actor, Depends(_actor)]
+Viewer = Annotated[Actor, _role(Role.viewer)]
+Responder = Annotated[Actor, _role(Role.responder)]
+Commander = Annotated[Actor, _role(Role.commander)]
+Admin = Annotated[Actor, _role(Role.admin)]

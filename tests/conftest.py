@@ -1,0 +1,140 @@
+"""Fixtures: every store test runs on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.access import service as access
+from blastwall.access.enums import Role
+from blastwall.config import Settings
+from blastwall.db.engine import make_engine
+from blastwall.db.migrate import upgrade
+from blastwall.db.session import make_session_factory
+from blastwall.server.app import create_app
+from tests import pg
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[tuple[str, str]]:
+    """(url template with {db}, dsn of the maintenance db) of the test run's PostgreSQL."""
+    explicit = os.environ.get("BLASTWALL_TEST_POSTGRES_URL")
+    if explicit:
+        base = explicit.rsplit("/", 1)[0]
+        yield base + "/{db}", explicit.replace("postgresql+psycopg", "postgresql")
+        return
+    server = pg.start()
+    try:
+        yield server.url("{db}"), server.url("postgres").replace("postgresql+psycopg", "postgresql")
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_admin_url: tuple[str, str]) -> str:
+    """A database migrated to head once; each test copies it (CREATE DATABASE ... TEMPLATE)."""
+    template, admin_dsn = postgres_admin_url
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS bw_template")
+        conn.execute("CREATE DATABASE bw_template")
+    engine = make_engine(template.format(db="bw_template"))
+    upgrade(engine)
+    engine.dispose()
+    return "bw_template"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()  # the last connection to close checkpoints the WAL into the file
+    assert not path.with_name("template.db-wal").exists()
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def dialect(request: pytest.FixtureRequest) -> str:
+    name: str = request.param
+    return name
+
+
+@pytest.fixture
+def database_url(
+    dialect: str, request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
+) -> Iterator[str]:
+    """A fresh, migrated database of the test's dialect."""
+    if dialect == "sqlite":
+        path = tmp_path / "blastwall.db"
+        shutil.copy(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    template_url, admin_dsn = request.getfixturevalue("postgres_admin_url")
+    template = request.getfixturevalue("postgres_template")
+    name = f"bw_test_{os.getpid()}_{next(_counter)}"
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    yield template_url.format(db=name)
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return make_session_factory(engine)
+
+
+@pytest.fixture
+def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose work the test commits or inspects; rolled back at the end."""
+    with session_factory() as session:
+        yield session
+        session.rollback()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+
+
+@pytest.fixture
+def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    app = create_app(settings, engine)
+    with TestClient(app) as client:
+        yield client
+
+
+def make_token(session_factory: sessionmaker[Session], name: str, role: Role) -> str:
+    with session_factory() as session, session.begin():
+        _, secret = access.create(session, name=name, role=role)
+    return secret
+
+
+@pytest.fixture
+def admin_token(session_factory: sessionmaker[Session]) -> str:
+    return make_token(session_factory, "root", Role.admin)
+
+
+@pytest.fixture
+def client(app_client: TestClient, admin_token: str) -> TestClient:
+    """A client authenticated as an admin."""
+    app_client.headers["Authorization"] = f"Bearer {admin_token}"
+    return app_client
