@@ -3,5 +3,8 @@
 from fastapi import APIRouter
 
 from blastwall.access.api import router as access_router
+from blastwall.incidents.api import router as incidents_router
+from blastwall.levers.api import router as levers_router
+from blastwall.registry.api import router as registry_router
 
-ALL: list[APIRouter] = [access_router]
+ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
