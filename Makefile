@@ -3,6 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 7300
+LINT_PATHS := $(wildcard src tests bench scripts)
 
 .PHONY: run test lint typecheck unit venv postgres-pkg clean
 
@@ -18,8 +19,8 @@ postgres-pkg:
 	@scripts/install-debian.sh postgresql
 
 lint: venv
-	$(VENV)/bin/ruff check src tests bench scripts
-	$(VENV)/bin/ruff format --check src tests bench scripts
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
 
 typecheck: venv
 	$(VENV)/bin/mypy
