@@ -1,7 +1,103 @@
-"""Routes for the incidents domain."""
+"""Routes for incidents (open, classify, move, annotate) and the severity matrix."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from dataclasses import asdict
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from sqlalchemy.orm import Session
+
+from blastwall.incidents import matrix, service
+from blastwall.incidents.enums import Status
+from blastwall.incidents.models import Incident
+from blastwall.incidents.schemas import (
+    IncidentCreate,
+    IncidentRead,
+    IncidentSummary,
+    IncidentUpdate,
+    MatrixRead,
+    NoteCreate,
+    NoteOptional,
+    SummaryRead,
+    TimelineEntryRead,
+    TransitionRequest,
+)
+from blastwall.server.deps import DbSession, Responder, Viewer
 
 router = APIRouter(tags=["incidents"])
+
+
+def _read(session: Session, incident: Incident) -> IncidentRead:
+    return IncidentRead.of(incident, service.cell_of(session, incident))
+
+
+@router.post("/incidents", response_model=IncidentRead, status_code=201)
+def open_incident(body: IncidentCreate, session: DbSession, actor: Responder) -> IncidentRead:
+    return _read(session, service.open(session, body, actor))
+
+
+@router.get("/incidents", response_model=list[IncidentSummary])
+def list_incidents(
+    session: DbSession,
+    _: Viewer,
+    status: Status | None = None,
+    system: str | None = None,
+    severity: Annotated[int | None, Query(ge=1, le=3)] = None,
+) -> list[IncidentSummary]:
+    incidents = service.list_(session, status=status, system=system, severity=severity)
+    return [IncidentSummary.of(i, service.cell_of(session, i)) for i in incidents]
+
+
+@router.get("/incidents/metrics", response_model=SummaryRead)
+def incident_metrics(session: DbSession, _: Viewer, system: str | None = None) -> SummaryRead:
+    return SummaryRead(**asdict(service.metrics(session, system=system)))
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentRead)
+def get_incident(incident_id: int, session: DbSession, _: Viewer) -> IncidentRead:
+    return _read(session, service.get(session, incident_id))
+
+
+@router.patch("/incidents/{incident_id}", response_model=IncidentRead)
+def update_incident(
+    incident_id: int, body: IncidentUpdate, session: DbSession, actor: Responder
+) -> IncidentRead:
+    return _read(session, service.update(session, incident_id, body, actor))
+
+
+@router.post("/incidents/{incident_id}/transition", response_model=IncidentRead)
+def transition_incident(
+    incident_id: int, body: TransitionRequest, session: DbSession, actor: Responder
+) -> IncidentRead:
+    incident = service.transition(session, incident_id, body.to, actor, note=body.note)
+    return _read(session, incident)
+
+
+@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentRead)
+def acknowledge_incident(
+    incident_id: int, session: DbSession, actor: Responder, body: NoteOptional | None = None
+) -> IncidentRead:
+    note = body.note if body else None
+    return _read(session, service.acknowledge(session, incident_id, actor, note=note))
+
+
+@router.post("/incidents/{incident_id}/resolve", response_model=IncidentRead)
+def resolve_incident(
+    incident_id: int, session: DbSession, actor: Responder, body: NoteOptional | None = None
+) -> IncidentRead:
+    note = body.note if body else None
+    return _read(session, service.resolve(session, incident_id, actor, note=note))
+
+
+@router.post("/incidents/{incident_id}/notes", response_model=TimelineEntryRead, status_code=201)
+def add_note(
+    incident_id: int, body: NoteCreate, session: DbSession, actor: Responder
+) -> TimelineEntryRead:
+    entry = service.add_note(session, incident_id, body.message, actor)
+    return TimelineEntryRead.model_validate(entry)
+
+
+@router.get("/severity-matrix", response_model=MatrixRead)
+def get_severity_matrix(session: DbSession, _: Viewer) -> MatrixRead:
+    return MatrixRead.of(matrix.current_matrix(session))

@@ -9,9 +9,12 @@ from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blastwall.db.base import Base, utcnow
+from blastwall.registry.models import System
 
 
 class Incident(Base):
+    """One incident: its classification, severity, lifecycle status and milestones."""
+
     __tablename__ = "incidents"
     __table_args__ = (Index("ix_incidents_system_status", "system_id", "status"),)
 
@@ -38,6 +41,7 @@ class Incident(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
 
+    system: Mapped[System | None] = relationship()
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
     )

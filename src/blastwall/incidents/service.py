@@ -1,0 +1,350 @@
+"""Open, classify, move and annotate incidents; every change lands in the timeline and audit log.
+
+Services never commit: the caller owns the unit of work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from blastwall.access.schemas import Actor
+from blastwall.db.base import utcnow
+from blastwall.exceptions import InvalidInput, NotFound
+from blastwall.incidents import lifecycle, matrix
+from blastwall.incidents import metrics as metrics_
+from blastwall.incidents.enums import Harm, Reversibility, Status, TimelineKind
+from blastwall.incidents.models import Incident, TimelineEntry
+from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
+from blastwall.incidents.timeline import add_entry
+from blastwall.levers import audit
+from blastwall.registry.models import DownstreamAction, System
+
+MILESTONES = (
+    "started_at",
+    "detected_at",
+    "acknowledged_at",
+    "contained_at",
+    "mitigated_at",
+    "resolved_at",
+    "postmortem_done_at",
+)
+# PATCH fields that may be sent as null, meaning "clear it".
+NULLABLE = frozenset({"failure_mode", "commander"})
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe form of a field value for timeline data and audit entries."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _target(incident: Incident) -> str:
+    return f"incident:{incident.id}"
+
+
+def _system(session: Session, name: str) -> System:
+    system = session.scalar(select(System).where(System.name == name))
+    if system is None:
+        raise NotFound(
+            f"system: no system named {name!r}; `blastwall system list` shows them, "
+            "or leave system out if it is not known yet"
+        )
+    return system
+
+
+def get(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise NotFound(
+            f"incident {incident_id} does not exist; `blastwall incident list` shows them"
+        )
+    return incident
+
+
+def list_(
+    session: Session,
+    *,
+    status: Status | str | None = None,
+    system: str | None = None,
+    severity: int | None = None,
+) -> list[Incident]:
+    """Incidents, newest first, optionally only those in a status, system or severity."""
+    query = select(Incident).order_by(Incident.id.desc())
+    if status is not None:
+        query = query.where(Incident.status == Status(status).value)
+    if system is not None:
+        query = query.where(Incident.system_id == _system(session, system).id)
+    if severity is not None:
+        query = query.where(Incident.severity == severity)
+    return list(session.scalars(query))
+
+
+def default_reversibility(session: Session, system: System | None) -> tuple[Reversibility, str]:
+    """Irreversible if the system can fire any irreversible action; also says why."""
+    if system is None:
+        return Reversibility.reversible, "no system named, so no irreversible action known"
+    irreversible = session.scalars(
+        select(DownstreamAction.name)
+        .where(DownstreamAction.system_id == system.id, DownstreamAction.reversible.is_(False))
+        .order_by(DownstreamAction.name)
+    ).all()
+    if irreversible:
+        return Reversibility.irreversible, f"{system.name} can fire {', '.join(irreversible)}"
+    return Reversibility.reversible, f"{system.name} has no irreversible downstream action"
+
+
+def cell_of(session: Session, incident: Incident) -> matrix.Cell:
+    """The matrix cell the incident was classified into (with the version it recorded)."""
+    return matrix.severity_for(
+        matrix.matrix_at(session, incident.matrix_version), incident.harm, incident.reversibility
+    )
+
+
+def open(
+    session: Session,
+    data: IncidentCreate,
+    actor: Actor,
+    *,
+    detected_at: datetime | None = None,
+) -> Incident:
+    """Open an incident in status detected, its severity taken from the current matrix."""
+    now = utcnow()
+    detected = detected_at or now
+    if detected > now:
+        raise InvalidInput(
+            f"detected_at {detected.isoformat()} is in the future; leave it out to use now"
+        )
+    started = data.started_at or detected
+    if started > detected:
+        raise InvalidInput(
+            f"started_at {started.isoformat()} is after detection at {detected.isoformat()}: "
+            "an incident cannot start after it was detected; leave started_at out to use the "
+            "detection time"
+        )
+    system = _system(session, data.system) if data.system else None
+    if data.reversibility is not None:
+        reversibility, why = data.reversibility, "given when opened"
+    else:
+        reversibility, why = default_reversibility(session, system)
+    current = matrix.current_matrix(session)
+    cell = matrix.severity_for(current, data.harm, reversibility)
+    incident = Incident(
+        title=data.title,
+        summary=data.summary,
+        system=system,
+        status=Status.detected.value,
+        classes=list(dict.fromkeys(c.value for c in data.classes)),
+        failure_mode=data.failure_mode.value if data.failure_mode else None,
+        harm=data.harm.value,
+        reversibility=reversibility.value,
+        severity=cell.severity,
+        matrix_version=current.version,
+        started_at=started,
+        detected_at=detected,
+        created_by=actor.name,
+    )
+    session.add(incident)
+    session.flush()
+    facts = {
+        "severity": cell.severity,
+        "harm": data.harm.value,
+        "reversibility": reversibility.value,
+        "reversibility_reason": why,
+        "matrix_version": current.version,
+        "containment": cell.containment,
+        "escalation": cell.escalation,
+        "communication": cell.communication,
+    }
+    add_entry(
+        session,
+        incident.id,
+        kind=TimelineKind.opened,
+        actor=actor.name,
+        message=(
+            f"opened at severity {cell.severity} ({data.harm.value} harm, {reversibility.value}"
+            f": {why}); containment: {cell.containment}"
+        ),
+        data=facts,
+    )
+    audit.append(
+        session,
+        actor=actor,
+        action="incident.open",
+        target=_target(incident),
+        after={"title": incident.title, "status": incident.status, **facts},
+        incident_id=incident.id,
+    )
+    return incident
+
+
+def _check_started_at(incident: Incident, started: datetime) -> None:
+    if started > incident.started_at:
+        raise InvalidInput(
+            f"started_at may only move earlier: it is {incident.started_at.isoformat()} and "
+            f"{started.isoformat()} is later; send an earlier time or leave started_at out"
+        )
+
+
+def _changes(incident: Incident, patch: IncidentUpdate) -> dict[str, tuple[Any, Any]]:
+    """Field -> (before, after) for every field the patch really changes."""
+    if not patch.model_fields_set:
+        fields = ", ".join(IncidentUpdate.model_fields)
+        raise InvalidInput(f"nothing to change: send at least one of {fields}")
+    changes: dict[str, tuple[Any, Any]] = {}
+    for name in sorted(patch.model_fields_set):
+        value = getattr(patch, name)
+        if value is None and name not in NULLABLE:
+            raise InvalidInput(f"{name} cannot be null; leave it out to keep the current value")
+        if name == "classes":
+            value = list(dict.fromkeys(c.value for c in value))
+        elif name == "started_at":
+            _check_started_at(incident, value)
+        elif hasattr(value, "value"):
+            value = value.value
+        before = getattr(incident, name)
+        if value != before:
+            changes[name] = (before, value)
+    return changes
+
+
+def update(session: Session, incident_id: int, patch: IncidentUpdate, actor: Actor) -> Incident:
+    """Change the fields sent; a new harm or reversibility recomputes severity (current matrix)."""
+    incident = get(session, incident_id)
+    changes = _changes(incident, patch)
+    if not changes:
+        return incident
+    for name, (_, value) in changes.items():
+        setattr(incident, name, value)
+    if "harm" in changes or "reversibility" in changes:
+        current = matrix.current_matrix(session)
+        cell = matrix.severity_for(current, Harm(incident.harm), incident.reversibility)
+        for name, value in (("severity", cell.severity), ("matrix_version", current.version)):
+            if getattr(incident, name) != value:
+                changes[name] = (getattr(incident, name), value)
+                setattr(incident, name, value)
+    plain = {name: [_plain(b), _plain(a)] for name, (b, a) in changes.items()}
+    add_entry(
+        session,
+        incident.id,
+        kind=TimelineKind.update,
+        actor=actor.name,
+        message="; ".join(f"{name}: {b} -> {a}" for name, (b, a) in plain.items()),
+        data={"changes": plain},
+    )
+    audit.append(
+        session,
+        actor=actor,
+        action="incident.update",
+        target=_target(incident),
+        before={name: b for name, (b, _) in plain.items()},
+        after={name: a for name, (_, a) in plain.items()},
+        incident_id=incident.id,
+    )
+    return incident
+
+
+def _milestones(incident: Incident) -> dict[str, datetime | None]:
+    return {name: getattr(incident, name) for name in MILESTONES}
+
+
+def transition(
+    session: Session,
+    incident_id: int,
+    to: Status | str,
+    actor: Actor,
+    *,
+    note: str | None = None,
+) -> Incident:
+    """Move to ``to`` if the lifecycle allows it, setting the milestones that move reaches."""
+    incident = get(session, incident_id)
+    before = _milestones(incident)
+    previous = lifecycle.transition(incident, to, utcnow())
+    after = _milestones(incident)
+    reached = {name: _plain(after[name]) for name in MILESTONES if after[name] != before[name]}
+    message = f"{previous} -> {incident.status}" + (f": {note}" if note else "")
+    add_entry(
+        session,
+        incident.id,
+        kind=TimelineKind.status,
+        actor=actor.name,
+        message=message,
+        data={"from": previous.value, "to": incident.status, "milestones": reached, "note": note},
+    )
+    audit.append(
+        session,
+        actor=actor,
+        action="incident.transition",
+        target=_target(incident),
+        reason=note or "",
+        before={"status": previous.value},
+        after={"status": incident.status, **reached},
+        incident_id=incident.id,
+    )
+    return incident
+
+
+def resolve(
+    session: Session, incident_id: int, actor: Actor, *, note: str | None = None
+) -> Incident:
+    """Shorthand for the transition to resolved."""
+    return transition(session, incident_id, Status.resolved, actor, note=note)
+
+
+def acknowledge(
+    session: Session, incident_id: int, actor: Actor, *, note: str | None = None
+) -> Incident:
+    """Record that a person has seen the incident; repeating it only adds the note, if any."""
+    incident = get(session, incident_id)
+    if incident.acknowledged_at is not None:
+        if note:
+            add_note(session, incident_id, note, actor)
+        return incident
+    incident.acknowledged_at = utcnow()
+    add_entry(
+        session,
+        incident.id,
+        kind=TimelineKind.acknowledged,
+        actor=actor.name,
+        message=f"acknowledged by {actor.name}" + (f": {note}" if note else ""),
+        data={"note": note},
+    )
+    audit.append(
+        session,
+        actor=actor,
+        action="incident.acknowledge",
+        target=_target(incident),
+        reason=note or "",
+        after={"acknowledged_at": incident.acknowledged_at.isoformat()},
+        incident_id=incident.id,
+    )
+    return incident
+
+
+def add_note(session: Session, incident_id: int, message: str, actor: Actor) -> TimelineEntry:
+    """Add a free-text note (a finding, a decision) to the timeline."""
+    incident = get(session, incident_id)
+    text = message.strip()
+    if not text:
+        raise InvalidInput("message is empty; write what happened or what was decided")
+    entry = add_entry(session, incident.id, kind=TimelineKind.note, actor=actor.name, message=text)
+    audit.append(
+        session,
+        actor=actor,
+        action="incident.note",
+        target=_target(incident),
+        reason=text,
+        incident_id=incident.id,
+    )
+    return entry
+
+
+def metrics(session: Session, *, system: str | None = None) -> metrics_.Summary:
+    """MTTD, MTTA, mean time to contain and MTTR over all incidents (or one system's)."""
+    return metrics_.summarize(list_(session, system=system))
