@@ -1,7 +1,166 @@
-"""Routes for the registry domain."""
+"""Routes for the registry: systems, surface versions, releases, activation, rollback."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from blastwall.exceptions import InvalidInput
+from blastwall.registry import releases, rollback, service, surfaces
+from blastwall.registry.schemas import (
+    ActivateRequest,
+    ActiveRead,
+    DeploymentRead,
+    KnownGoodRequest,
+    ReleaseCreate,
+    ReleaseRead,
+    RollbackRead,
+    RollbackRequest,
+    SurfaceVersionRead,
+    SystemRead,
+    SystemSpec,
+    SystemUpsertRead,
+)
+from blastwall.server.deps import Admin, Commander, DbSession, Responder, Viewer
 
 router = APIRouter(tags=["registry"])
+
+Environment = Annotated[str, Query(description="An environment of the system, e.g. prod.")]
+
+
+@router.get("/systems", response_model=list[SystemRead])
+def list_systems(session: DbSession, _: Viewer) -> list[SystemRead]:
+    return [SystemRead.model_validate(s) for s in service.list_(session)]
+
+
+@router.post("/systems", response_model=SystemRead, status_code=201)
+def create_system(body: SystemSpec, session: DbSession, actor: Admin) -> SystemRead:
+    return SystemRead.model_validate(service.create(session, body, actor))
+
+
+@router.get("/systems/{name}", response_model=SystemRead)
+def get_system(name: str, session: DbSession, _: Viewer) -> SystemRead:
+    return SystemRead.model_validate(service.get_by_name(session, name))
+
+
+@router.put("/systems/{name}", response_model=SystemUpsertRead)
+def upsert_system(
+    name: str, body: SystemSpec, session: DbSession, actor: Admin
+) -> SystemUpsertRead:
+    if body.name != name:
+        raise InvalidInput(
+            f"name: body says {body.name!r} but the URL says {name!r}; make them match"
+        )
+    result = service.upsert_system(session, body, actor)
+    return SystemUpsertRead(
+        action=result.action,
+        changes=result.changes,
+        system=SystemRead.model_validate(result.system),
+    )
+
+
+@router.delete("/systems/{name}", status_code=204)
+def delete_system(name: str, session: DbSession, actor: Admin) -> Response:
+    service.delete(session, name, actor)
+    return Response(status_code=204)
+
+
+@router.get("/systems/{name}/surfaces/{surface}/versions", response_model=list[SurfaceVersionRead])
+def list_surface_versions(
+    name: str, surface: str, session: DbSession, _: Viewer
+) -> list[SurfaceVersionRead]:
+    versions = surfaces.list_surface_versions(session, name, surface)
+    return [SurfaceVersionRead.model_validate(v) for v in versions]
+
+
+@router.post("/systems/{name}/releases", response_model=ReleaseRead, status_code=201)
+def create_release(
+    name: str, body: ReleaseCreate, session: DbSession, actor: Commander
+) -> ReleaseRead:
+    release = releases.create_release(
+        session, name, name=body.name, surfaces=body.surfaces, notes=body.notes, actor=actor
+    )
+    return ReleaseRead.of(release)
+
+
+@router.get("/systems/{name}/releases", response_model=list[ReleaseRead])
+def list_releases(name: str, session: DbSession, _: Viewer) -> list[ReleaseRead]:
+    return [ReleaseRead.of(r) for r in releases.list_releases(session, name)]
+
+
+@router.get("/systems/{name}/releases/{release}", response_model=ReleaseRead)
+def get_release(name: str, release: str, session: DbSession, _: Viewer) -> ReleaseRead:
+    return ReleaseRead.of(releases.get_release(session, name, release))
+
+
+@router.post("/systems/{name}/releases/{release}/known-good", response_model=ReleaseRead)
+def mark_known_good(
+    name: str, release: str, body: KnownGoodRequest, session: DbSession, actor: Commander
+) -> ReleaseRead:
+    marked = releases.mark_known_good(session, name, release, actor=actor, reason=body.reason)
+    return ReleaseRead.of(marked)
+
+
+@router.delete("/systems/{name}/releases/{release}/known-good", response_model=ReleaseRead)
+def unmark_known_good(
+    name: str,
+    release: str,
+    session: DbSession,
+    actor: Commander,
+    reason: Annotated[str, Query(max_length=2000)] = "",
+) -> ReleaseRead:
+    unmarked = releases.mark_known_good(
+        session, name, release, actor=actor, reason=reason, known_good=False
+    )
+    return ReleaseRead.of(unmarked)
+
+
+@router.post("/systems/{name}/releases/{release}/activate", response_model=DeploymentRead)
+def activate(
+    name: str, release: str, body: ActivateRequest, session: DbSession, actor: Commander
+) -> DeploymentRead:
+    deployment = releases.activate(
+        session,
+        name,
+        release,
+        environment=body.environment,
+        actor=actor,
+        reason=body.reason,
+        incident_id=body.incident_id,
+    )
+    return DeploymentRead.of(deployment)
+
+
+@router.get("/systems/{name}/active", response_model=ActiveRead)
+def get_active(name: str, environment: Environment, session: DbSession, _: Viewer) -> ActiveRead:
+    return ActiveRead.of(releases.get_active(session, name, environment))
+
+
+@router.get("/systems/{name}/deployments", response_model=list[DeploymentRead])
+def list_deployments(
+    name: str,
+    session: DbSession,
+    _: Viewer,
+    environment: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[DeploymentRead]:
+    history = releases.list_deployments(session, name, environment, limit)
+    return [DeploymentRead.of(d) for d in history]
+
+
+@router.post("/systems/{name}/rollback", response_model=RollbackRead)
+def rollback_(
+    name: str, body: RollbackRequest, session: DbSession, actor: Responder
+) -> RollbackRead:
+    result = rollback.rollback(
+        session,
+        name,
+        environment=body.environment,
+        reason=body.reason,
+        actor=actor,
+        to=body.to,
+        surface=body.surface,
+        incident_id=body.incident_id,
+    )
+    return RollbackRead.model_validate(result)

@@ -64,8 +64,9 @@ class Surface(Base):
     kind: Mapped[str] = mapped_column(String(20))
 
     system: Mapped[System] = relationship(back_populates="surfaces")
+    # Versions are immutable; they go only when the database cascades a surface's deletion.
     versions: Mapped[list[SurfaceVersion]] = relationship(
-        back_populates="surface", order_by="SurfaceVersion.number"
+        back_populates="surface", order_by="SurfaceVersion.number", passive_deletes="all"
     )
 
 
