@@ -1,7 +1,200 @@
-"""Routes for the levers domain."""
+"""Routes for levers (C1-C6), the SDK lever feed and stream, the audit log and authority (I4)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from functools import partial
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Request
+from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.exceptions import InvalidInput
+from blastwall.levers import audit, authority, service, stream
+from blastwall.levers.schemas import (
+    AuditEntryRead,
+    AuthorityRuleRead,
+    LeverActionRequest,
+    LeverChangeRead,
+    LeverChangeRequest,
+    LeverFeed,
+    LeverStateRead,
+    VerificationRead,
+)
+from blastwall.levers.service import LeverChange
+from blastwall.server.deps import DbSession, Responder, Viewer
 
 router = APIRouter(tags=["levers"])
+
+Since = Annotated[int, Query(ge=0, description="Only states with a revision above this.")]
+SystemFilter = Annotated[str | None, Query(description="Only this system's states.")]
+
+
+def _changed(result: LeverChange) -> LeverChangeRead:
+    read = LeverStateRead.from_state(result.state)
+    return LeverChangeRead(**read.model_dump(), changed=result.changed, audit_seq=result.audit_seq)
+
+
+@router.get("/levers", response_model=LeverFeed)
+def lever_feed(
+    session: DbSession, _: Viewer, since: Since = 0, system: SystemFilter = None
+) -> LeverFeed:
+    """What an SDK polls: every state newer than ``since``, and the revision to ask from next."""
+    states = service.since(session, since, system_name=system)
+    return LeverFeed(
+        revision=service.current_revision(session),
+        states=[LeverStateRead.from_state(s) for s in states],
+    )
+
+
+def _events_after(
+    factory: sessionmaker[Session], after: int, system: str | None = None
+) -> list[stream.StateEvent]:
+    with factory() as session:
+        return [
+            stream.StateEvent(
+                s.revision, s.system.name, LeverStateRead.from_state(s).model_dump_json()
+            )
+            for s in service.since(session, after, system_name=system)
+        ]
+
+
+def _latest(factory: sessionmaker[Session]) -> int:
+    with factory() as session:
+        return service.current_revision(session)
+
+
+def _broadcaster(request: Request) -> stream.Broadcaster:
+    state = request.app.state
+    if getattr(state, "lever_broadcaster", None) is None:
+        factory = state.session_factory
+        state.lever_broadcaster = stream.Broadcaster(
+            fetch=partial(_events_after, factory), latest=partial(_latest, factory)
+        )
+    broadcaster: stream.Broadcaster = state.lever_broadcaster
+    return broadcaster
+
+
+def _resume_from(since: int, last_event_id: str | None) -> int:
+    if last_event_id is None:
+        return since
+    if not last_event_id.strip().isdigit():
+        raise InvalidInput(
+            f"Last-Event-ID must be a lever revision (a whole number), got {last_event_id!r}; "
+            "send the id of the last event received, or omit the header",
+            field="Last-Event-ID",
+        )
+    return int(last_event_id)
+
+
+@router.get("/levers/stream", response_class=StreamingResponse)
+async def lever_stream(
+    request: Request,
+    _: Viewer,
+    since: Since = 0,
+    system: SystemFilter = None,
+    last_event_id: Annotated[str | None, Header()] = None,
+) -> StreamingResponse:
+    """Server-sent events: states newer than ``since``, then each new revision as it commits."""
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    start = _resume_from(since, last_event_id)
+    if system is not None:
+        # Fail now with a 404 rather than stream nothing forever for a misspelt name.
+        await asyncio.to_thread(_events_after, factory, start, system)
+    body = stream.events(
+        _broadcaster(request),
+        partial(_events_after, factory, system=system),
+        since=start,
+        system=system,
+        heartbeat_s=request.app.state.settings.lever_stream_heartbeat_s,
+    )
+    return StreamingResponse(
+        body,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+@router.get("/systems/{name}/levers", response_model=list[LeverStateRead])
+def system_levers(name: str, session: DbSession, _: Viewer) -> list[LeverStateRead]:
+    return [LeverStateRead.from_state(s) for s in service.list_for_system(session, name)]
+
+
+@router.post("/systems/{name}/levers", response_model=LeverChangeRead)
+def change_levers(
+    name: str, body: LeverChangeRequest, session: DbSession, actor: Responder
+) -> LeverChangeRead:
+    """Set levers; ``changed`` is false (and no revision is used) when nothing differed."""
+    return _changed(
+        service.change(
+            session,
+            name,
+            body.environment,
+            body.set,
+            actor=actor,
+            reason=body.reason,
+            incident_id=body.incident_id,
+        )
+    )
+
+
+@router.post("/systems/{name}/kill", response_model=LeverChangeRead)
+def kill(
+    name: str, body: LeverActionRequest, session: DbSession, actor: Responder
+) -> LeverChangeRead:
+    return _changed(
+        service.kill(
+            session,
+            name,
+            body.environment,
+            actor=actor,
+            reason=body.reason,
+            incident_id=body.incident_id,
+        )
+    )
+
+
+@router.post("/systems/{name}/restore", response_model=LeverChangeRead)
+def restore(
+    name: str, body: LeverActionRequest, session: DbSession, actor: Responder
+) -> LeverChangeRead:
+    return _changed(
+        service.restore(
+            session,
+            name,
+            body.environment,
+            actor=actor,
+            reason=body.reason,
+            incident_id=body.incident_id,
+        )
+    )
+
+
+@router.get("/audit", response_model=list[AuditEntryRead])
+def audit_log(
+    session: DbSession,
+    _: Viewer,
+    after_seq: Annotated[int, Query(ge=0, description="Entries after this sequence.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[AuditEntryRead]:
+    entries = audit.list_(session, after_seq=after_seq, limit=limit)
+    return [AuditEntryRead.model_validate(e) for e in entries]
+
+
+@router.get("/audit/verify", response_model=VerificationRead)
+def verify_audit(session: DbSession, _: Viewer) -> VerificationRead:
+    """Walk the hash chain; name the first entry that was altered, removed or relinked."""
+    result = audit.verify(session)
+    return VerificationRead(
+        ok=result.ok,
+        entries=result.entries,
+        first_broken_seq=result.first_broken_seq,
+        problem=result.problem,
+    )
+
+
+@router.get("/authority", response_model=list[AuthorityRuleRead])
+def authority_rules(session: DbSession, _: Viewer) -> list[AuthorityRuleRead]:
+    """The rules in force: configured ones, or the defaults when none are configured."""
+    return [AuthorityRuleRead(**r.as_dict()) for r in authority.rules(session)]

@@ -8,12 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.db.counters import next_value
-from blastwall.levers.models import AuditEntry
+from blastwall.exceptions import InvalidInput
+from blastwall.levers.models import AuditEntry, Counter
 
 GENESIS = "0" * 64
 AUDIT_COUNTER = "audit_seq"
@@ -69,6 +72,38 @@ def append(
     session.add(entry)
     session.flush()
     return entry
+
+
+def lock_counter(session: Session, name: str) -> None:
+    """Hold counter ``name``'s row lock until commit without consuming a value.
+
+    A change that may turn out to be a no-op takes its locks first, decides, and only
+    then draws numbers. SQLite's BEGIN IMMEDIATE already serializes writers; the same
+    statement is harmless there.
+    """
+    dialect = session.get_bind().dialect.name
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert(Counter)
+        .values(name=name, value=0)
+        .on_conflict_do_update(index_elements=["name"], set_={"value": Counter.value})
+    )
+    session.execute(stmt)
+
+
+def lock(session: Session) -> None:
+    """Hold the chain's head until commit: take it before any other counter, to never deadlock."""
+    lock_counter(session, AUDIT_COUNTER)
+
+
+def list_(session: Session, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
+    """Entries after ``after_seq`` in chain order, at most ``limit`` (page with the last seq)."""
+    if after_seq < 0:
+        raise InvalidInput(f"after_seq must be 0 or more (got {after_seq}); 0 starts at the top")
+    if not 1 <= limit <= 1000:
+        raise InvalidInput(f"limit must be between 1 and 1000 (got {limit}); page with after_seq")
+    stmt = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq)
+    return list(session.scalars(stmt.limit(limit)))
 
 
 @dataclass(frozen=True)

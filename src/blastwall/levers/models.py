@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blastwall.db.base import Base, utcnow
+
+if TYPE_CHECKING:
+    from blastwall.registry.models import System
 
 
 class LeverState(Base):
@@ -31,6 +34,9 @@ class LeverState(Base):
     revision: Mapped[int] = mapped_column(index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(100))
+
+    # Joined: every reader (API, stream, SDK feed) needs the system's name and stale policy.
+    system: Mapped[System] = relationship(lazy="joined")
 
 
 class Counter(Base):

@@ -1,0 +1,171 @@
+"""Push each new lever revision to SDKs as server-sent events (C1-C6 within a second).
+
+One :class:`Broadcaster` per app reads new states from the database and fans them out to
+every open stream. It reads when this process announces a commit (``notify``) and at
+least every :data:`POLL_INTERVAL_S`, so changes committed elsewhere (the CLI on the
+database, another replica) reach the streams too. Revisions commit in order (the
+revision counter's lock is held until commit), so "revision > last seen" misses nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+from blastwall.levers import notify
+
+POLL_INTERVAL_S = 0.5
+QUEUE_MAX = 1000
+
+_log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class StateEvent:
+    """One lever state to send: its revision, its system, and its LeverStateRead JSON."""
+
+    revision: int
+    system: str
+    data: str
+
+
+Fetch = Callable[[int], list[StateEvent]]
+"""States with a revision above the argument, oldest first (runs in a worker thread)."""
+
+
+def format_event(event: StateEvent) -> str:
+    """The SSE wire form; ``id`` is the revision, so a reconnect resumes with Last-Event-ID."""
+    return f"id: {event.revision}\nevent: levers\ndata: {event.data}\n\n"
+
+
+KEEPALIVE = ": keepalive\n\n"
+
+
+@dataclass(eq=False)
+class Subscription:
+    """One open stream's inbox; ``lagged`` when it fell too far behind to keep up."""
+
+    queue: asyncio.Queue[StateEvent] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_MAX)
+    )
+    lagged: bool = False
+
+    def offer(self, event: StateEvent) -> None:
+        try:
+            self.queue.put_nowait(event)
+        except asyncio.QueueFull:
+            self.lagged = True
+
+
+class Broadcaster:
+    """Reads new lever states once for all streams of one app and hands them out."""
+
+    def __init__(
+        self,
+        fetch: Fetch,
+        latest: Callable[[], int],
+        poll_interval_s: float = POLL_INTERVAL_S,
+    ) -> None:
+        self.poll_interval_s = poll_interval_s
+        self._fetch = fetch
+        self._latest = latest
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._subscriptions: set[Subscription] = set()
+        self._last = 0
+
+    async def subscribe(self) -> Subscription:
+        """Open an inbox that receives every state committed from now on."""
+        self._bind(asyncio.get_running_loop())
+        subscription = Subscription()
+        if self._task is None:
+            latest = await asyncio.to_thread(self._latest)
+            if self._task is None:
+                self._last = latest
+                self._task = asyncio.get_running_loop().create_task(self._run())
+                notify.listen(self.wake)
+        self._subscriptions.add(subscription)
+        return subscription
+
+    def unsubscribe(self, subscription: Subscription) -> None:
+        self._subscriptions.discard(subscription)
+        if not self._subscriptions:
+            self._wake.set()  # let the reader notice it has no one left and stop
+
+    def wake(self, _revision: int = 0) -> None:
+        """Read the database now; safe to call from any thread."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        try:
+            loop.call_soon_threadsafe(self._wake.set)
+        except RuntimeError:  # the loop closed between the check and the call
+            return
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        # A test client may run the app on a fresh loop; state from a dead loop is unusable.
+        if self._loop is not loop:
+            self._loop = loop
+            self._wake = asyncio.Event()
+            self._task = None
+            self._subscriptions = set()
+
+    async def _run(self) -> None:
+        try:
+            while self._subscriptions:
+                try:
+                    async with asyncio.timeout(self.poll_interval_s):
+                        await self._wake.wait()
+                except TimeoutError:
+                    pass
+                self._wake.clear()
+                if not self._subscriptions:
+                    break
+                try:
+                    fresh = await asyncio.to_thread(self._fetch, self._last)
+                except Exception:
+                    # The database may be briefly unreachable; the next tick tries again.
+                    _log.warning("lever stream could not read new states", exc_info=True)
+                    continue
+                for event in fresh:
+                    self._last = max(self._last, event.revision)
+                    for subscription in list(self._subscriptions):
+                        subscription.offer(event)
+        finally:
+            notify.unlisten(self.wake)
+            self._task = None
+
+
+async def events(
+    broadcaster: Broadcaster,
+    backlog: Fetch,
+    *,
+    since: int,
+    system: str | None,
+    heartbeat_s: float,
+) -> AsyncIterator[str]:
+    """Every state newer than ``since``, then each new one as it commits, with keep-alives."""
+    subscription = await broadcaster.subscribe()
+    try:
+        last_sent = since
+        # Subscribe before reading the backlog so nothing committed in between is lost.
+        for event in await asyncio.to_thread(backlog, since):
+            last_sent = max(last_sent, event.revision)
+            yield format_event(event)
+        while not subscription.lagged:
+            try:
+                async with asyncio.timeout(heartbeat_s):
+                    event = await subscription.queue.get()
+            except TimeoutError:
+                yield KEEPALIVE
+                continue
+            if event.revision <= last_sent or (system is not None and event.system != system):
+                continue
+            last_sent = event.revision
+            yield format_event(event)
+        # Too far behind: end the stream; the client reconnects with Last-Event-ID.
+    finally:
+        broadcaster.unsubscribe(subscription)
