@@ -1,0 +1,186 @@
+"""The shape of ``blastwall.yaml``: every key typed, documented and checked (P4).
+
+Unknown keys are errors (``extra="forbid"``) so a typo never silently does nothing.
+Scalars are strict: ``reversible: "yes"`` (quoted) is text, not a boolean, and is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
+
+from blastwall.config_as_code.errors import Source
+from blastwall.levers.enums import ANY
+from blastwall.levers.schemas import AuthorityRuleSpec as LeverRuleSpec
+from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
+from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
+from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
+
+SUPPORTED_VERSION = 1
+
+
+def _version(value: int) -> int:
+    if value != SUPPORTED_VERSION:
+        raise ValueError(f"{value} is not a supported version: write 'version: 1'")
+    return value
+
+
+def _slug(value: str) -> str:
+    problem = slug_problem(value, NAME_MAX)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _environment(value: str) -> str:
+    problem = slug_problem(value, ENVIRONMENT_MAX)
+    if problem:
+        raise ValueError(problem)
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value.strip():
+        raise ValueError("must not be empty: write a name or a short text")
+    return value.strip()
+
+
+_RULE_DEFAULTS = {"subject": "role:admin", "lever": ANY, "system": ANY}
+
+
+def _rule_part(field: str, value: str) -> str:
+    # The levers domain owns what a valid rule is; reuse its checks and its messages.
+    try:
+        LeverRuleSpec.model_validate({**_RULE_DEFAULTS, field: value})
+    except ValidationError as exc:
+        raise ValueError(exc.errors()[0]["msg"]) from None
+    return value
+
+
+def _lever(value: str) -> str:
+    return _rule_part("lever", value)
+
+
+def _system_ref(value: str) -> str:
+    return _rule_part("system", value)
+
+
+def _subject(value: str) -> str:
+    return _rule_part("subject", value)
+
+
+Name = Annotated[StrictStr, AfterValidator(_slug)]
+Environment = Annotated[StrictStr, AfterValidator(_environment)]
+Text = Annotated[StrictStr, AfterValidator(_not_blank)]
+LeverRef = Annotated[StrictStr, AfterValidator(_lever)]
+SystemRef = Annotated[StrictStr, AfterValidator(_system_ref)]
+Subject = Annotated[StrictStr, AfterValidator(_subject)]
+
+
+class Section(BaseModel):
+    """Base of every mapping in the file: unknown keys are refused, never ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ActionSpec(Section):
+    """A downstream action the system's output triggers (P1, T2)."""
+
+    name: Name = Field(description="Slug naming the action, e.g. issue_refund.")
+    reversible: StrictBool = Field(
+        description="Whether the action can be undone; irreversible actions raise severity (T2)."
+    )
+    description: StrictStr = Field("", description="What the action does and to whom.")
+
+
+class SurfaceSpec(Section):
+    """A versioned part of the system: its model, a prompt, a retrieval source, a config (R1)."""
+
+    name: Name = Field(description="Slug naming the surface, e.g. system-prompt.")
+    kind: SurfaceKind = Field(description="One of model, prompt, retrieval, config.")
+    content: dict[str, Any] | None = Field(
+        None,
+        description=(
+            "The surface's first version (any mapping). Used only while the surface has no "
+            "version yet; later versions come from releases."
+        ),
+    )
+
+
+class SystemSpec(Section):
+    """One AI system in production (P1 inventory)."""
+
+    name: Name = Field(description="Slug naming the system, e.g. support-agent.")
+    description: StrictStr = Field("", description="What it does; for a classifier, its outputs.")
+    owner: Text = Field(description="The one named person or team accountable for it.")
+    risk_tier: RiskTier = Field(description="low, medium, high or critical.")
+    environments: list[Environment] = Field(
+        min_length=1, description="Where it runs, e.g. [staging, prod]."
+    )
+    fallback: StrictStr = Field("", description="What users get when the system is killed.")
+    stale_policy: StalePolicy = Field(
+        StalePolicy.keep_last,
+        description="What SDK instances do when lever state is stale: keep_last or safe_mode.",
+    )
+    stale_after_s: StrictInt | None = Field(
+        None, ge=1, description="Seconds after which lever state counts as stale."
+    )
+    actions: list[ActionSpec] = Field(default_factory=list, description="Downstream actions.")
+    surfaces: list[SurfaceSpec] = Field(default_factory=list, description="Versioned surfaces.")
+
+    def to_registry(self) -> RegistrySystemSpec:
+        """The registry's own spec of this system (surface contents go into a release)."""
+        data = self.model_dump(exclude={"surfaces": {"__all__": {"content"}}})
+        return RegistrySystemSpec.model_validate(data)
+
+
+class AuthorityRuleSpec(Section):
+    """Who may pull which levers on which systems without asking anyone (I4)."""
+
+    subject: Subject = Field(description="role:NAME or person:NAME.")
+    levers: list[LeverRef] = Field(min_length=1, description="Lever names, or '*' for all.")
+    systems: list[SystemRef] = Field(min_length=1, description="System names, or '*' for all.")
+
+
+class AuthoritySpec(Section):
+    """The whole authority protocol; applying it replaces every stored rule."""
+
+    rules: list[AuthorityRuleSpec] = Field(default_factory=list)
+
+
+class Document(Section):
+    """The whole ``blastwall.yaml``. A section left out is not managed by the file.
+
+    Later sections (monitors, canaries, on-call) are added here as optional keys, so
+    version 1 files stay valid.
+    """
+
+    version: Annotated[StrictInt, AfterValidator(_version)] = Field(
+        description="Format version of the file; must be 1."
+    )
+    systems: list[SystemSpec] = Field(default_factory=list)
+    authority: AuthoritySpec | None = None
+    severity_matrix: dict[str, Any] | None = Field(
+        None, description="Severity matrix body, as GET /api/v1/severity-matrix shows it."
+    )
+
+    _source: Source = PrivateAttr(default_factory=Source)
+
+    def attach(self, source: Source) -> None:
+        """Remember where the document came from, so later errors can name file and line."""
+        self._source = source
+
+    @property
+    def source(self) -> Source:
+        return self._source
