@@ -1,0 +1,111 @@
+"""A thin httpx wrapper: base URL, bearer token, timeouts, problem+json turned into CliError."""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from blastwall.cli.errors import CliError
+
+DEFAULT_SERVER = "http://127.0.0.1:7300"
+TOKEN_ENV = "BLASTWALL_TOKEN"  # noqa: S105  (the variable's name, not a secret)
+# Long enough for a slow PostgreSQL commit, short enough that a stressed responder is not
+# left staring at a hung terminal.
+TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+def path(*parts: str | int) -> str:
+    """Join URL segments under /api/v1, quoting each so a name can never change the route."""
+    return "/api/v1/" + "/".join(quote(str(p), safe="") for p in parts)
+
+
+class Client:
+    """Calls the Blastwall API as one token; every failure becomes a CliError."""
+
+    def __init__(
+        self,
+        server: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.server = server
+        self._http = httpx.Client(
+            base_url=server,
+            headers={"Authorization": f"Bearer {token}", "User-Agent": "blastwall-cli"},
+            timeout=TIMEOUT,
+            transport=transport,
+        )
+
+    def get(self, url: str, **params: Any) -> Any:
+        query = {k: v for k, v in params.items() if v is not None}
+        return self._request("GET", url, params=query)
+
+    def post(self, url: str, body: dict[str, Any] | None = None) -> Any:
+        return self._request("POST", url, **_json(body or {}))
+
+    def patch(self, url: str, body: dict[str, Any]) -> Any:
+        return self._request("PATCH", url, **_json(body))
+
+    def delete(self, url: str) -> Any:
+        return self._request("DELETE", url)
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.ConnectError:
+            raise CliError(
+                f"cannot reach Blastwall at {self.server}: is `blastwall serve` running? "
+                "set --server or BLASTWALL_SERVER"
+            ) from None
+        except httpx.TimeoutException:
+            raise CliError(
+                f"Blastwall at {self.server} did not answer {method} {url} in time; "
+                "check the server's health and retry"
+            ) from None
+        except httpx.HTTPError as exc:
+            raise CliError(f"request to Blastwall at {self.server} failed: {exc}") from None
+        if response.is_error:
+            raise CliError(self._problem(method, url, response))
+        if response.status_code == 204 or not response.content:
+            return None
+        return response.json()
+
+    def _problem(self, method: str, url: str, response: httpx.Response) -> str:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        detail = body.get("detail") if isinstance(body, dict) else None
+        if response.status_code in (404, 405) and detail in ("Not Found", "Method Not Allowed"):
+            # Starlette's own answer: the route is missing, not the thing the user named.
+            return (
+                f"Blastwall at {self.server} has no route {method} {url}; "
+                "is the server older than this CLI? upgrade it"
+            )
+        if isinstance(detail, str) and detail:
+            return detail
+        snippet = response.text.strip().replace("\n", " ")[:200]
+        return f"Blastwall at {self.server} answered {response.status_code}: {snippet}"
+
+
+def _json(body: dict[str, Any]) -> dict[str, Any]:
+    # default=str: YAML gives dates and datetimes, which the API takes as ISO strings.
+    content = json.dumps(body, default=str)
+    return {"content": content, "headers": {"Content-Type": "application/json"}}
+
+
+def connect(server: str) -> Client:
+    """A client for ``server`` using the token in BLASTWALL_TOKEN (never taken on the command
+    line, where it would land in shell history)."""
+    token = os.environ.get(TOKEN_ENV, "").strip()
+    if not token:
+        raise CliError(
+            f"no API token: set {TOKEN_ENV} to a token secret "
+            "(an admin creates one with `blastwall token create --name NAME --role ROLE`)"
+        )
+    return Client(server, token)

@@ -1,0 +1,293 @@
+"""`blastwall incident ...`: open, follow and close incidents from a terminal (I1, I5)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import typer
+
+from blastwall.cli import output as out
+from blastwall.cli.client import DEFAULT_SERVER, connect, path
+from blastwall.cli.errors import UsageProblem
+from blastwall.cli.options import AsJson, Server, slug
+from blastwall.incidents.enums import FailureMode, Harm, IncidentClass, Reversibility, Status
+
+app = typer.Typer()
+incident = typer.Typer(
+    name="incident", help="Open, follow, update and resolve incidents.", no_args_is_help=True
+)
+app.add_typer(incident, rich_help_panel="Incident command")
+
+IncidentNumber = Annotated[int, typer.Argument(min=1, help="Incident id, e.g. 12.")]
+Note = Annotated[str | None, typer.Option("--note", "-n", help="Why, for the timeline.")]
+Title = Annotated[str | None, typer.Option("--title", help="One line a responder recognises.")]
+Summary = Annotated[str | None, typer.Option("--summary", help="What is known so far.")]
+System = Annotated[
+    str | None, typer.Option("--system", callback=slug("system"), help="Affected system.")
+]
+Classes = Annotated[
+    list[IncidentClass] | None,
+    typer.Option("--class", "-c", show_default=False, help="Incident class (repeatable)."),
+]
+Mode = Annotated[FailureMode | None, typer.Option("--failure-mode", help="How it arrived.")]
+Rev = Annotated[
+    Reversibility | None,
+    typer.Option("--reversibility", help="Of the downstream actions (default: from the system)."),
+]
+
+
+def _moment(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date-time: use ISO 8601 with a zone, e.g. 2024-06-01T09:30:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise typer.BadParameter(
+            f"{value!r} has no time zone: add one, e.g. {value}Z for UTC or {value}+02:00"
+        )
+    return moment.isoformat()
+
+
+StartedAt = Annotated[
+    str | None,
+    typer.Option("--started-at", callback=_moment, help="When the failure began (ISO 8601)."),
+]
+
+
+def _values(items: list[IncidentClass] | None) -> list[str] | None:
+    return None if items is None else [item.value for item in items]
+
+
+@incident.command("open")
+def open_(
+    *,
+    title: Annotated[str, typer.Option("--title", help="One line a responder recognises.")],
+    harm: Annotated[Harm, typer.Option("--harm", help="How wrong the output is.")],
+    system: System = None,
+    classes: Classes = None,
+    failure_mode: Mode = None,
+    reversibility: Rev = None,
+    summary: Annotated[str, typer.Option("--summary", help="What is known so far.")] = "",
+    started_at: StartedAt = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Open an incident; its severity comes from the matrix (harm x reversibility)."""
+    body = {
+        "title": title,
+        "system": system,
+        "classes": _values(classes) or [],
+        "failure_mode": failure_mode,
+        "harm": harm.value,
+        "reversibility": reversibility,
+        "summary": summary,
+        "started_at": started_at,
+    }
+    opened = connect(server).post(path("incidents"), {k: v for k, v in body.items() if v})
+    out.show(opened, as_json, _report_opened)
+
+
+@incident.command("list")
+def list_(
+    *,
+    status: Annotated[Status | None, typer.Option("--status", help="Only this status.")] = None,
+    system: System = None,
+    severity: Annotated[
+        int | None, typer.Option("--severity", min=1, max=3, help="Only this severity.")
+    ] = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """List incidents, newest first."""
+    items = connect(server).get(
+        path("incidents"), status=status.value if status else None, system=system, severity=severity
+    )
+    out.show(items, as_json, _render_list)
+
+
+@incident.command("show")
+def show(
+    *, incident_id: IncidentNumber, server: Server = DEFAULT_SERVER, as_json: AsJson = False
+) -> None:
+    """Show one incident with its timeline."""
+    out.show(connect(server).get(path("incidents", incident_id)), as_json, _render)
+
+
+@incident.command("update")
+def update(
+    *,
+    incident_id: IncidentNumber,
+    title: Title = None,
+    summary: Summary = None,
+    classes: Classes = None,
+    failure_mode: Mode = None,
+    harm: Annotated[Harm | None, typer.Option("--harm", help="Recomputes the severity.")] = None,
+    reversibility: Rev = None,
+    started_at: StartedAt = None,
+    commander: Annotated[
+        str | None, typer.Option("--commander", help="Who owns decisions (a token name).")
+    ] = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Change an incident's fields; only the options given change."""
+    body = {
+        "title": title,
+        "summary": summary,
+        "classes": _values(classes),
+        "failure_mode": failure_mode,
+        "harm": harm,
+        "reversibility": reversibility,
+        "started_at": started_at,
+        "commander": commander,
+    }
+    patch = {k: v for k, v in body.items() if v is not None}
+    if not patch:
+        raise UsageProblem(
+            "nothing to update: pass at least one of --title, --summary, --class, "
+            "--failure-mode, --harm, --reversibility, --started-at, --commander"
+        )
+    updated = connect(server).patch(path("incidents", incident_id), patch)
+    out.show(updated, as_json, lambda i: out.success(f"Updated incident {_headline(i)}"))
+
+
+@incident.command("ack")
+def acknowledge(
+    *,
+    incident_id: IncidentNumber,
+    note: Note = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Acknowledge an incident: someone is on it (stops the acknowledge clock)."""
+    acked = connect(server).post(path("incidents", incident_id, "acknowledge"), _note(note))
+    out.show(acked, as_json, lambda i: out.success(f"Acknowledged incident {_headline(i)}"))
+
+
+@incident.command("transition")
+def transition(
+    *,
+    incident_id: IncidentNumber,
+    to: Annotated[Status, typer.Argument(help="The next status.")],
+    note: Note = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Move an incident to its next status (detected, triaged, contained, mitigated, ...)."""
+    body = {"to": to.value} | _note(note)
+    moved = connect(server).post(path("incidents", incident_id, "transition"), body)
+    out.show(moved, as_json, lambda i: out.success(f"Incident {_headline(i)}"))
+
+
+@incident.command("note")
+def note(
+    *,
+    incident_id: IncidentNumber,
+    message: Annotated[str, typer.Argument(help="What happened or what was decided.")],
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Add a note to an incident's timeline."""
+    entry = connect(server).post(path("incidents", incident_id, "notes"), {"message": message})
+    out.show(entry, as_json, lambda _: out.success(f"Noted on incident #{incident_id}."))
+
+
+@incident.command("resolve")
+def resolve(
+    *,
+    incident_id: IncidentNumber,
+    note: Note = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Resolve an incident: the harm has stopped and the system is back to normal."""
+    resolved = connect(server).post(path("incidents", incident_id, "resolve"), _note(note))
+    out.show(resolved, as_json, lambda i: out.success(f"Resolved incident {_headline(i)}"))
+
+
+def _note(note: str | None) -> dict[str, Any]:
+    return {} if note is None else {"note": note}
+
+
+def _headline(item: dict[str, Any]) -> str:
+    return f"#{item['id']} (severity {item['severity']}, {item['status']}): {item['title']}"
+
+
+def _report_opened(item: dict[str, Any]) -> None:
+    out.success(f"Opened incident {_headline(item)}")
+    cell = item.get("cell") or {}
+    out.fields(
+        (label, cell[key])
+        for label, key in (
+            ("Containment", "containment"),
+            ("Escalation", "escalation"),
+            ("Communication", "communication"),
+        )
+        if cell.get(key)
+    )
+
+
+def _render_list(items: list[dict[str, Any]]) -> None:
+    out.table(
+        ["ID", "SEV", "STATUS", "SYSTEM", "TITLE", "COMMANDER", "DETECTED"],
+        (
+            [
+                i["id"],
+                i["severity"],
+                i["status"],
+                i.get("system"),
+                i["title"],
+                i.get("commander"),
+                out.when(i.get("detected_at")),
+            ]
+            for i in items
+        ),
+        empty="No incidents match.",
+    )
+
+
+_MILESTONES = ("started", "detected", "acknowledged", "contained", "mitigated", "resolved")
+_CLOCKS = (
+    ("time to detect", "time_to_detect_s"),
+    ("time to acknowledge", "time_to_acknowledge_s"),
+    ("time to contain", "time_to_contain_s"),
+    ("time to resolve", "time_to_resolve_s"),
+)
+
+
+def _render(item: dict[str, Any]) -> None:
+    out.line(f"Incident #{item['id']}: {item['title']}", "bold")
+    cell = item.get("cell") or {}
+    metrics = item.get("metrics") or {}
+    out.fields(
+        [
+            ("status", item["status"]),
+            ("severity", f"{item['severity']} (matrix v{item.get('matrix_version')})"),
+            ("system", item.get("system")),
+            ("commander", item.get("commander")),
+            ("classes", item.get("classes")),
+            ("failure mode", item.get("failure_mode")),
+            ("harm", item.get("harm")),
+            ("reversibility", item.get("reversibility")),
+            ("summary", item.get("summary") or None),
+            ("containment", cell.get("containment")),
+            ("escalation", cell.get("escalation")),
+            ("communication", cell.get("communication")),
+            *((name, out.when(item.get(f"{name}_at"))) for name in _MILESTONES),
+            *((label, out.duration(metrics.get(key))) for label, key in _CLOCKS),
+        ]
+    )
+    out.table(
+        ["AT", "KIND", "ACTOR", "MESSAGE"],
+        (
+            [out.when(e.get("at")), e.get("kind"), e.get("actor"), e.get("message")]
+            for e in item.get("timeline", [])
+        ),
+        title="Timeline",
+        empty="The timeline is empty.",
+    )

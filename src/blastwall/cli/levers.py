@@ -1,0 +1,246 @@
+"""`blastwall kill | restore | contain | levers`: containment levers (C1-C6) from a terminal."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import typer
+
+from blastwall.cli import output as out
+from blastwall.cli.client import DEFAULT_SERVER, Client, connect, path
+from blastwall.cli.errors import UsageProblem
+from blastwall.cli.options import (
+    ALL_ENVIRONMENTS,
+    AsJson,
+    Environment,
+    IncidentId,
+    Reason,
+    Server,
+    SystemName,
+)
+
+app = typer.Typer()
+
+LEVER_USAGE = (
+    "kill, safe_mode, human_fallback, reroute=MODEL, filter=NAME, disable-tool=NAME, "
+    "retrieval=SRC1,SRC2"
+)
+# Canonical lever -> (needs a value when switching on, value placeholder and example).
+_LEVERS: dict[str, tuple[bool, str]] = {
+    "kill": (False, ""),
+    "safe_mode": (False, ""),
+    "human_fallback": (False, ""),
+    "reroute": (True, "MODEL, e.g. reroute=gpt-4o-mini"),
+    "filter": (True, "NAME, e.g. filter=pii"),
+    "disable_tool": (True, "NAME, e.g. disable-tool=issue_refund"),
+    "retrieval": (True, "SRC1,SRC2, e.g. retrieval=kb-public"),
+}
+_ALIASES = {"killed": "kill", "filters": "filter", "disable_tools": "disable_tool"}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One ``--lever`` argument: its canonical name and optional ``=value``."""
+
+    name: str
+    value: str | None
+
+
+def parse_lever(text: str) -> Lever:
+    """Parse ``name`` or ``name=value``; raise BadParameter naming the fix."""
+    raw, sep, value = text.partition("=")
+    name = raw.strip().lower().replace("-", "_")
+    name = _ALIASES.get(name, name)
+    if name not in _LEVERS:
+        raise typer.BadParameter(f"unknown lever {raw.strip()!r}: use one of {LEVER_USAGE}")
+    takes_value, example = _LEVERS[name]
+    if sep and not takes_value:
+        raise typer.BadParameter(
+            f"lever {name!r} takes no value: use --lever {name} (add --off to switch it off)"
+        )
+    if sep and not value.strip():
+        raise typer.BadParameter(f"lever {name!r} has an empty value: use {name}={example}")
+    return Lever(name, value.strip() if sep else None)
+
+
+def _levers(values: list[str] | None) -> list[str]:
+    if not values:
+        raise typer.BadParameter(f"name at least one lever: {LEVER_USAGE}")
+    for value in values:
+        parse_lever(value)
+    return values
+
+
+def _names(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _add(items: list[str], names: list[str]) -> list[str]:
+    return items + [n for n in names if n not in items]
+
+
+def _remove(items: list[str], names: list[str]) -> list[str]:
+    return [i for i in items if i not in names]
+
+
+def build_set(levers: list[Lever], *, off: bool, current: dict[str, Any]) -> dict[str, Any]:
+    """The ``set`` body for POST /levers; list levers edit the ``current`` lists in place."""
+    change: dict[str, Any] = {}
+    filters = list(current.get("filters") or [])
+    tools = list(current.get("disabled_tools") or [])
+    flags = {"kill": "killed", "safe_mode": "safe_mode", "human_fallback": "human_fallback"}
+    for lever in levers:
+        if lever.name in flags:
+            change[flags[lever.name]] = not off
+        elif lever.value is None and not off:
+            _, example = _LEVERS[lever.name]
+            raise UsageProblem(
+                f"lever {lever.name!r} needs a value: --lever {lever.name}={example}"
+            )
+        elif lever.name == "reroute":
+            change["reroute_model"] = None if off else lever.value
+        elif lever.name == "retrieval":
+            change["retrieval_sources"] = None if off else _names(lever.value or "")
+        elif lever.name == "filter":
+            names = _names(lever.value or "")
+            filters = _remove(filters, names) if off else _add(filters, names)
+            change["filters"] = filters
+        else:
+            names = _names(lever.value or "")
+            tools = _remove(tools, names) if off else _add(tools, names)
+            change["disabled_tools"] = tools
+    return change
+
+
+def describe(state: dict[str, Any]) -> str:
+    """The levers in force, in words a responder reads at a glance."""
+    parts = []
+    if state.get("killed"):
+        parts.append("killed")
+    if state.get("human_fallback"):
+        parts.append("human fallback")
+    if state.get("safe_mode"):
+        parts.append("safe mode")
+    if state.get("reroute_model"):
+        parts.append(f"rerouted to {state['reroute_model']}")
+    if state.get("filters"):
+        parts.append("filters: " + ", ".join(state["filters"]))
+    if state.get("disabled_tools"):
+        parts.append("disabled tools: " + ", ".join(state["disabled_tools"]))
+    if state.get("retrieval_sources") is not None:
+        sources = ", ".join(state["retrieval_sources"]) or "none"
+        parts.append(f"retrieval only from: {sources}")
+    return "; ".join(parts) or "normal"
+
+
+def _where(environment: str) -> str:
+    return "all environments" if environment == ALL_ENVIRONMENTS else environment
+
+
+def _state_in(client: Client, system: str, environment: str) -> dict[str, Any]:
+    states: list[dict[str, Any]] = client.get(path("systems", system, "levers"))
+    return next((s for s in states if s.get("environment") == environment), {})
+
+
+def _body(environment: str, reason: str, incident: int | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"environment": environment, "reason": reason}
+    if incident is not None:
+        body["incident_id"] = incident
+    return body
+
+
+@app.command(rich_help_panel="Contain")
+def kill(
+    *,
+    system: SystemName,
+    reason: Reason = "",
+    env: Environment = ALL_ENVIRONMENTS,
+    incident: IncidentId = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Kill switch (C1): stop SYSTEM serving AI output now."""
+    state = connect(server).post(path("systems", system, "kill"), _body(env, reason, incident))
+    out.show(state, as_json, lambda s: _report("Killed", system, s))
+
+
+@app.command(rich_help_panel="Contain")
+def restore(
+    *,
+    system: SystemName,
+    reason: Reason = "",
+    env: Environment = ALL_ENVIRONMENTS,
+    incident: IncidentId = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Put every lever of SYSTEM back to normal."""
+    state = connect(server).post(path("systems", system, "restore"), _body(env, reason, incident))
+    out.show(state, as_json, lambda s: _report("Restored", system, s))
+
+
+@app.command(rich_help_panel="Contain")
+def contain(
+    *,
+    system: SystemName,
+    lever: Annotated[
+        list[str],
+        typer.Option(
+            "--lever",
+            "-l",
+            callback=_levers,
+            show_default=False,
+            help=f"Lever to pull (repeatable): {LEVER_USAGE}.",
+        ),
+    ] = [],  # noqa: B006  (Typer reads the default; it is never mutated)
+    off: Annotated[
+        bool, typer.Option("--off", help="Switch the named levers off instead of on.")
+    ] = False,
+    reason: Reason = "",
+    env: Environment = ALL_ENVIRONMENTS,
+    incident: IncidentId = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Pull containment levers (C2-C6) on SYSTEM in one audited change."""
+    levers = [parse_lever(text) for text in lever]
+    client = connect(server)
+    lists = any(item.name in ("filter", "disable_tool") for item in levers)
+    current = _state_in(client, system, env) if lists else {}
+    body = _body(env, reason, incident) | {"set": build_set(levers, off=off, current=current)}
+    state = client.post(path("systems", system, "levers"), body)
+    out.show(state, as_json, lambda s: _report("Levers set on", system, s))
+
+
+@app.command("levers", rich_help_panel="Contain")
+def show_levers(
+    *, system: SystemName, server: Server = DEFAULT_SERVER, as_json: AsJson = False
+) -> None:
+    """Show the levers in force on SYSTEM, per environment."""
+    states = connect(server).get(path("systems", system, "levers"))
+    out.show(states, as_json, lambda items: _render(system, items))
+
+
+def _report(verb: str, system: str, state: dict[str, Any]) -> None:
+    where = _where(state.get("environment", ALL_ENVIRONMENTS))
+    out.success(f"{verb} {system} in {where} (revision {state.get('revision')}): {describe(state)}")
+    if state.get("killed") and verb == "Killed":
+        out.line(f"Undo with: blastwall restore {system} --reason '...'")
+
+
+def _render(system: str, states: list[dict[str, Any]]) -> None:
+    out.table(
+        ["ENV", "LEVERS", "REVISION", "UPDATED", "BY"],
+        (
+            [
+                s.get("environment"),
+                describe(s),
+                s.get("revision"),
+                out.when(s.get("updated_at")),
+                s.get("updated_by"),
+            ]
+            for s in states
+        ),
+        empty=f"Every lever on {system} is normal: none has been pulled.",
+    )

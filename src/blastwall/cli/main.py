@@ -1,0 +1,78 @@
+"""The `blastwall` command: one Typer app; each command group lives in its own module.
+
+Adding a group is one line below: ``app.add_typer(module.app)``. A module's ``app`` either
+holds top-level commands (``kill``, ``systems``) or is a named group
+(``typer.Typer(name="incident")``); both merge the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from blastwall import __version__
+from blastwall.cli import apply, audit, incidents, levers, releases, serve, systems, tokens
+from blastwall.cli import output as out
+
+
+class _Blastwall(TyperGroup):
+    """Turns every expected failure into one red line and an exit code, never a traceback."""
+
+    # ``ctx`` is Typer's vendored click Context, which Typer does not export under a name.
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.TyperException as exc:
+            # Typer shows a group's help this way; it is not an error (Typer checks the
+            # name too, as the class is private).
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                raise
+            # Typer coerces values with pydantic, whose prefix only adds noise here.
+            message = exc.format_message().replace("Value error, ", "")
+            failed: typer.Context | None = getattr(exc, "ctx", None)
+            if failed is not None:
+                message += f" (see `{failed.command_path} --help`)"
+            out.error(message)
+            raise typer.Exit(exc.exit_code) from None
+
+
+app = typer.Typer(
+    cls=_Blastwall,
+    name="blastwall",
+    help="Blastwall: incident command for production AI. Detect, contain, roll back, command.",
+    no_args_is_help=True,
+    add_completion=False,
+    # Locals can hold API tokens; never print them in a crash report.
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(systems.app)
+app.add_typer(levers.app)
+app.add_typer(releases.app)
+app.add_typer(incidents.app)
+app.add_typer(audit.app)
+app.add_typer(apply.app)
+app.add_typer(tokens.app)
+app.add_typer(serve.app)
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.line(f"blastwall {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = False,
+) -> None:
+    """Blastwall: incident command for production AI. Detect, contain, roll back, command."""
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="blastwall")
