@@ -1,8 +1,12 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (migrations, tests)."""
 
 from blastwall.access import models as access_models
+from blastwall.approvals import models as approval_models
+from blastwall.handoffs import models as handoff_models
 from blastwall.incidents import models as incident_models
 from blastwall.levers import models as lever_models
 from blastwall.registry import models as registry_models
+from blastwall.traces import models as trace_models
 
 __all__ = ["access_models", "incident_models", "lever_models", "registry_models"]
+__all__ += ["approval_models", "handoff_models", "trace_models"]

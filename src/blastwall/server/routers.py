@@ -3,8 +3,12 @@
 from fastapi import APIRouter
 
 from blastwall.access.api import router as access_router
+from blastwall.approvals.api import router as approvals_router
+from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
 from blastwall.registry.api import router as registry_router
+from blastwall.traces.api import router as traces_router
 
 ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
+ALL += [traces_router, handoffs_router, approvals_router]

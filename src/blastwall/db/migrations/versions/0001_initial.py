@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:17:49.494807
+Create Date: 2026-11-24 07:27:54.025018
 """
 
 from collections.abc import Sequence
@@ -34,6 +34,36 @@ def upgrade() -> None:
         sa.UniqueConstraint("name", name=op.f("uq_api_tokens_name")),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
+    op.create_table(
+        "approval_requests",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("action", sa.String(length=100), nullable=False),
+        sa.Column(
+            "arguments",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("trace_id", sa.String(length=128), nullable=True),
+        sa.Column("request_reason", sa.Text(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("requested_by", sa.String(length=100), nullable=False),
+        sa.Column("expires_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decided_by", sa.String(length=100), nullable=True),
+        sa.Column("decided_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("decision_reason", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_approval_requests")),
+    )
+    with op.batch_alter_table("approval_requests", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_approval_requests_status_system", ["status", "system", "id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_approval_requests_trace_id"), ["trace_id"], unique=False
+        )
+
     op.create_table(
         "audit_entries",
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
@@ -77,6 +107,76 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
     )
     op.create_table(
+        "filter_hits",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=32), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("user_id", sa.String(length=200), nullable=True),
+        sa.Column("filter", sa.String(length=100), nullable=False),
+        sa.Column("stage", sa.String(length=10), nullable=False),
+        sa.Column("category", sa.String(length=100), nullable=False),
+        sa.Column("action", sa.String(length=10), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_filter_hits")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_filter_hits_event_id")),
+    )
+    with op.batch_alter_table("filter_hits", schema=None) as batch_op:
+        batch_op.create_index("ix_filter_hits_system_at", ["system", "at"], unique=False)
+
+    op.create_table(
+        "handoffs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=True),
+        sa.Column("user_id", sa.String(length=200), nullable=True),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("input", sa.Text(), nullable=False),
+        sa.Column(
+            "context",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("claimed_by", sa.String(length=100), nullable=True),
+        sa.Column("claimed_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_by", sa.String(length=100), nullable=True),
+        sa.Column("resolved_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolution", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_handoffs")),
+    )
+    with op.batch_alter_table("handoffs", schema=None) as batch_op:
+        batch_op.create_index("ix_handoffs_status_system", ["status", "system", "id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_handoffs_trace_id"), ["trace_id"], unique=False)
+
+    op.create_table(
+        "sdk_status_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=32), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("instance", sa.String(length=100), nullable=False),
+        sa.Column("sdk_version", sa.String(length=50), nullable=False),
+        sa.Column("sent", sa.Integer(), nullable=False),
+        sa.Column("dropped", sa.Integer(), nullable=False),
+        sa.Column("queued", sa.Integer(), nullable=False),
+        sa.Column("lever_revision", sa.Integer(), nullable=False),
+        sa.Column("lever_age_s", sa.Double(), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_sdk_status_reports")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_sdk_status_reports_event_id")),
+    )
+    with op.batch_alter_table("sdk_status_reports", schema=None) as batch_op:
+        batch_op.create_index("ix_sdk_status_reports_system_at", ["system", "at"], unique=False)
+
+    op.create_table(
         "severity_matrix_versions",
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column(
@@ -108,6 +208,60 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_systems")),
         sa.UniqueConstraint("name", name=op.f("uq_systems_name")),
     )
+    op.create_table(
+        "trace_feedback",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=32), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("user_id", sa.String(length=200), nullable=True),
+        sa.Column("rating", sa.String(length=20), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("by", sa.String(length=200), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_feedback")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_trace_feedback_event_id")),
+    )
+    with op.batch_alter_table("trace_feedback", schema=None) as batch_op:
+        batch_op.create_index("ix_trace_feedback_system_at", ["system", "at"], unique=False)
+        batch_op.create_index("ix_trace_feedback_trace_id", ["trace_id"], unique=False)
+
+    op.create_table(
+        "traces",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("event_id", sa.String(length=32), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("user_id", sa.String(length=200), nullable=True),
+        sa.Column("decision", sa.String(length=30), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("label", sa.String(length=200), nullable=True),
+        sa.Column("confidence", sa.Double(), nullable=True),
+        sa.Column("model", sa.String(length=200), nullable=True),
+        sa.Column("release", sa.String(length=100), nullable=True),
+        sa.Column("latency_ms", sa.Double(), nullable=True),
+        sa.Column("input_text", sa.Text(), nullable=True),
+        sa.Column("output_text", sa.Text(), nullable=True),
+        sa.Column("truncated", sa.Boolean(), nullable=False),
+        sa.Column(
+            "payload",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_traces")),
+        sa.UniqueConstraint("event_id", name=op.f("uq_traces_event_id")),
+    )
+    with op.batch_alter_table("traces", schema=None) as batch_op:
+        batch_op.create_index("ix_traces_at", ["at"], unique=False)
+        batch_op.create_index("ix_traces_system_at", ["system", "at"], unique=False)
+        batch_op.create_index("ix_traces_trace_id", ["trace_id"], unique=False)
+        batch_op.create_index("ix_traces_user_id_at", ["user_id", "at"], unique=False)
+
     op.create_table(
         "downstream_actions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -369,10 +523,40 @@ def downgrade() -> None:
 
     op.drop_table("incidents")
     op.drop_table("downstream_actions")
+    with op.batch_alter_table("traces", schema=None) as batch_op:
+        batch_op.drop_index("ix_traces_user_id_at")
+        batch_op.drop_index("ix_traces_trace_id")
+        batch_op.drop_index("ix_traces_system_at")
+        batch_op.drop_index("ix_traces_at")
+
+    op.drop_table("traces")
+    with op.batch_alter_table("trace_feedback", schema=None) as batch_op:
+        batch_op.drop_index("ix_trace_feedback_trace_id")
+        batch_op.drop_index("ix_trace_feedback_system_at")
+
+    op.drop_table("trace_feedback")
     op.drop_table("systems")
     op.drop_table("severity_matrix_versions")
+    with op.batch_alter_table("sdk_status_reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_sdk_status_reports_system_at")
+
+    op.drop_table("sdk_status_reports")
+    with op.batch_alter_table("handoffs", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_handoffs_trace_id"))
+        batch_op.drop_index("ix_handoffs_status_system")
+
+    op.drop_table("handoffs")
+    with op.batch_alter_table("filter_hits", schema=None) as batch_op:
+        batch_op.drop_index("ix_filter_hits_system_at")
+
+    op.drop_table("filter_hits")
     op.drop_table("counters")
     op.drop_table("authority_rules")
     op.drop_table("audit_entries")
+    with op.batch_alter_table("approval_requests", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_approval_requests_trace_id"))
+        batch_op.drop_index("ix_approval_requests_status_system")
+
+    op.drop_table("approval_requests")
     op.drop_table("api_tokens")
     # ### end Alembic commands ###

@@ -1,0 +1,53 @@
+"""Routes for the action gate: the SDK asks and polls, responders approve or deny."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from blastwall.approvals import service
+from blastwall.approvals.enums import ApprovalStatus
+from blastwall.approvals.schemas import ApprovalCreate, ApprovalDecision, ApprovalRead
+from blastwall.server.deps import DbSession, Responder, Viewer
+
+router = APIRouter(tags=["approvals"])
+
+
+@router.post("/approvals", response_model=ApprovalRead, status_code=201)
+def request_approval(body: ApprovalCreate, session: DbSession, actor: Viewer) -> ApprovalRead:
+    return ApprovalRead.model_validate(service.create(session, body, actor))
+
+
+@router.get("/approvals", response_model=list[ApprovalRead])
+def list_approvals(
+    session: DbSession,
+    _: Viewer,
+    status: ApprovalStatus | None = None,
+    system: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
+) -> list[ApprovalRead]:
+    requests = service.list_(session, status=status, system=system, limit=limit)
+    return [ApprovalRead.model_validate(r) for r in requests]
+
+
+@router.get("/approvals/{approval_id}", response_model=ApprovalRead)
+def get_approval(approval_id: int, session: DbSession, _: Viewer) -> ApprovalRead:
+    return ApprovalRead.model_validate(service.get(session, approval_id))
+
+
+@router.post("/approvals/{approval_id}/approve", response_model=ApprovalRead)
+def approve(
+    approval_id: int, body: ApprovalDecision, session: DbSession, actor: Responder
+) -> ApprovalRead:
+    request = service.approve(session, approval_id, actor, reason=body.reason)
+    return ApprovalRead.model_validate(request)
+
+
+@router.post("/approvals/{approval_id}/deny", response_model=ApprovalRead)
+def deny(
+    approval_id: int, body: ApprovalDecision, session: DbSession, actor: Responder
+) -> ApprovalRead:
+    return ApprovalRead.model_validate(
+        service.deny(session, approval_id, actor, reason=body.reason)
+    )

@@ -1,0 +1,49 @@
+"""Routes for the human queue: the SDK enqueues, responders claim and resolve."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from blastwall.handoffs import service
+from blastwall.handoffs.enums import HandoffStatus
+from blastwall.handoffs.schemas import HandoffCreate, HandoffRead, HandoffResolve
+from blastwall.server.deps import DbSession, Responder, Viewer
+
+router = APIRouter(tags=["handoffs"])
+
+
+@router.post("/handoffs", response_model=HandoffRead, status_code=201)
+def create_handoff(body: HandoffCreate, session: DbSession, actor: Viewer) -> HandoffRead:
+    return HandoffRead.model_validate(service.create(session, body, actor))
+
+
+@router.get("/handoffs", response_model=list[HandoffRead])
+def list_handoffs(
+    session: DbSession,
+    _: Viewer,
+    status: HandoffStatus | None = None,
+    system: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
+) -> list[HandoffRead]:
+    handoffs = service.list_(session, status=status, system=system, limit=limit)
+    return [HandoffRead.model_validate(h) for h in handoffs]
+
+
+@router.get("/handoffs/{handoff_id}", response_model=HandoffRead)
+def get_handoff(handoff_id: int, session: DbSession, _: Viewer) -> HandoffRead:
+    return HandoffRead.model_validate(service.get(session, handoff_id))
+
+
+@router.post("/handoffs/{handoff_id}/claim", response_model=HandoffRead)
+def claim_handoff(handoff_id: int, session: DbSession, actor: Responder) -> HandoffRead:
+    return HandoffRead.model_validate(service.claim(session, handoff_id, actor))
+
+
+@router.post("/handoffs/{handoff_id}/resolve", response_model=HandoffRead)
+def resolve_handoff(
+    handoff_id: int, body: HandoffResolve, session: DbSession, actor: Responder
+) -> HandoffRead:
+    handoff = service.resolve(session, handoff_id, actor, resolution=body.resolution)
+    return HandoffRead.model_validate(handoff)

@@ -1,0 +1,89 @@
+"""Routes: event ingest from SDKs, trace queries, staff feedback."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from blastwall.server.deps import DbSession, Viewer
+from blastwall.traces import ingest, service
+from blastwall.traces.schemas import (
+    FeedbackCreate,
+    FeedbackRead,
+    IngestResultRead,
+    TracePage,
+    TraceQuery,
+    TraceRead,
+    TraceSummary,
+)
+
+router = APIRouter(tags=["traces"])
+
+_BATCH_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "A JSON list of events (docs/sdk.md, 'Event format'); gzip accepted "
+        "with Content-Encoding: gzip.",
+        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
+    }
+}
+
+
+async def _raw_body(request: Request) -> bytes:
+    # Read here, bounded, so a huge body is refused before it is buffered; parsing and
+    # storing happen in the route's worker thread, off the event loop.
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > ingest.MAX_WIRE_BYTES:
+        raise _too_large(int(declared))
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > ingest.MAX_WIRE_BYTES:
+            raise _too_large(size)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large(size: int) -> ingest.PayloadTooLarge:
+    return ingest.PayloadTooLarge(
+        f"the request body is {size} bytes, over the {ingest.MAX_WIRE_BYTES}-byte limit; "
+        f"send fewer events per request (at most {ingest.MAX_EVENTS_PER_BATCH}) and gzip them"
+    )
+
+
+@router.post("/events", response_model=IngestResultRead, openapi_extra=_BATCH_BODY)
+def post_events(
+    _: Viewer,
+    raw: Annotated[bytes, Depends(_raw_body)],
+    request: Request,
+    session: DbSession,
+) -> IngestResultRead:
+    """Store a batch of SDK events; bad ones are rejected by index, good ones kept."""
+    result = ingest.ingest(session, raw, content_encoding=request.headers.get("content-encoding"))
+    return IngestResultRead.model_validate(result)
+
+
+@router.get("/traces", response_model=TracePage)
+def list_traces(query: Annotated[TraceQuery, Query()], session: DbSession, _: Viewer) -> TracePage:
+    rows, next_cursor = service.list_(session, query)
+    return TracePage(traces=[TraceSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+
+
+@router.get("/traces/{trace_id}", response_model=TraceRead)
+def get_trace(trace_id: str, session: DbSession, _: Viewer) -> TraceRead:
+    calls, feedback = service.get(session, trace_id)
+    return TraceRead.model_validate(
+        {"trace_id": trace_id, "calls": calls, "feedback": feedback}, from_attributes=True
+    )
+
+
+@router.post("/traces/{trace_id}/feedback", response_model=FeedbackRead, status_code=201)
+def flag_trace(
+    trace_id: str, body: FeedbackCreate, session: DbSession, actor: Viewer
+) -> FeedbackRead:
+    feedback = service.add_feedback(
+        session, trace_id, rating=body.rating, comment=body.comment, actor=actor
+    )
+    return FeedbackRead.model_validate(feedback)

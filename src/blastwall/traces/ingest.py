@@ -1,0 +1,310 @@
+"""Event ingest: decode a batch, validate each event on its own, store the good ones in bulk.
+
+A bad event never sinks its batch: it is reported by index and reason and the rest are
+stored. Rows are written with one multi-row INSERT per table per batch (core statements,
+no ORM objects), and ``ON CONFLICT (event_id) DO NOTHING`` makes a retried batch
+idempotent. The caller's transaction commits before the response, so an acknowledged
+event is on disk.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+from sqlalchemy import Table, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from blastwall.db.base import utcnow
+from blastwall.exceptions import BlastwallError, InvalidInput
+from blastwall.registry.models import System
+from blastwall.traces.events import (
+    EVENT_TYPES,
+    PATTERN_HINTS,
+    CallEvent,
+    Event,
+    FeedbackEvent,
+    FilterHitEvent,
+    SdkStatusEvent,
+    batch_adapter,
+    event_adapter,
+)
+from blastwall.traces.models import FilterHit, SdkStatus, Trace, TraceFeedback
+
+MAX_EVENTS_PER_BATCH = 1000
+"""The SDK sends at most 500; twice that leaves room for other producers."""
+MAX_WIRE_BYTES = 16 * 1024 * 1024
+"""Largest request body accepted as sent (compressed or not)."""
+MAX_BODY_BYTES = 32 * 1024 * 1024
+"""Largest body after gunzip; also what stops a gzip bomb."""
+MAX_TEXT_CHARS = 32_768
+"""Free text (input, output, error, comment) longer than this is cut and marked truncated."""
+
+# Call-event fields kept in the payload JSON rather than in their own column.
+PAYLOAD_FIELDS: set[str] = {
+    "error",
+    "surfaces",
+    "retrieved",
+    "requested_model",
+    "tool_calls",
+    "input_tokens",
+    "output_tokens",
+    "actions",
+    "levers",
+    "filters",
+    "lever_revision",
+    "lever_stale",
+    "attributes",
+}
+
+
+TRACES = cast(Table, Trace.__table__)
+FEEDBACK = cast(Table, TraceFeedback.__table__)
+FILTER_HITS = cast(Table, FilterHit.__table__)
+SDK_STATUS = cast(Table, SdkStatus.__table__)
+
+
+class PayloadTooLarge(BlastwallError):
+    status_code = 413
+    title = "Payload too large"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    index: int
+    reason: str
+
+
+@dataclass
+class IngestResult:
+    """How many events were stored (or already stored by an earlier try) and which were not."""
+
+    accepted: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+
+
+def decode_body(raw: bytes, content_encoding: str | None) -> bytes:
+    """Undo ``Content-Encoding`` (identity or gzip), refusing bodies that inflate too far."""
+    encoding = (content_encoding or "identity").strip().lower()
+    if encoding == "identity":
+        return raw
+    if encoding != "gzip":
+        raise InvalidInput(
+            f"Content-Encoding {content_encoding!r} is not supported: send gzip or no encoding"
+        )
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        body = inflater.decompress(raw, MAX_BODY_BYTES + 1)
+    except zlib.error as exc:
+        raise InvalidInput(
+            f"the body is not valid gzip ({exc}); compress the JSON with gzip or drop the "
+            "Content-Encoding header"
+        ) from None
+    if len(body) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+        raise PayloadTooLarge(
+            f"the batch inflates to more than {MAX_BODY_BYTES} bytes; send fewer events per "
+            f"request (at most {MAX_EVENTS_PER_BATCH})"
+        )
+    if not inflater.eof:
+        raise InvalidInput("the gzip body is truncated; send the whole compressed batch")
+    return body
+
+
+def parse_batch(body: bytes) -> tuple[list[tuple[int, Event]], list[Rejection]]:
+    """Validate a JSON list of events; return the good ones with their index, and rejections."""
+    try:
+        events = batch_adapter.validate_json(body)
+    except ValidationError:
+        pass  # some event is bad (or the body is): look at each one below
+    else:
+        _check_count(len(events))
+        return list(enumerate(events)), []
+    try:
+        items = json.loads(body)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"the body is not valid JSON ({exc}); send a JSON list of events (docs/sdk.md)"
+        ) from None
+    if not isinstance(items, list):
+        raise InvalidInput(
+            f"the body is a JSON {type(items).__name__}, not a list; send a JSON list of "
+            "events (docs/sdk.md)"
+        )
+    _check_count(len(items))
+    good: list[tuple[int, Event]] = []
+    rejected: list[Rejection] = []
+    for index, item in enumerate(items):
+        try:
+            good.append((index, event_adapter.validate_python(item)))
+        except ValidationError as exc:
+            rejected.append(Rejection(index, _reason(exc.errors())))
+    return good, rejected
+
+
+def _check_count(count: int) -> None:
+    if count > MAX_EVENTS_PER_BATCH:
+        raise PayloadTooLarge(
+            f"the batch has {count} events; send at most {MAX_EVENTS_PER_BATCH} per request"
+        )
+
+
+def _reason(errors: Sequence[ErrorDetails]) -> str:
+    """One line naming each bad field, what was wrong, and how to fix it where we know."""
+    parts = []
+    for error in errors:
+        loc = error["loc"]
+        # The first location element is the union tag ('call', ...) once the type is known.
+        if loc and loc[0] in EVENT_TYPES:
+            loc = loc[1:]
+        name = ".".join(str(p) for p in loc) or "event"
+        message = error["msg"]
+        if error["type"] == "union_tag_invalid":
+            message = f"unknown type {error['input'].get('type')!r}; use one of " + ", ".join(
+                EVENT_TYPES
+            )
+            name = "type"
+        elif error["type"] == "union_tag_not_found":
+            message = "missing; use one of " + ", ".join(EVENT_TYPES)
+            name = "type"
+        elif error["type"] == "string_pattern_mismatch" and str(loc[-1]) in PATTERN_HINTS:
+            message = f"{error['input']!r} is not valid: {PATTERN_HINTS[str(loc[-1])]}"
+        parts.append(f"{name}: {message}")
+    return "; ".join(parts)
+
+
+def ingest(
+    session: Session,
+    raw: bytes,
+    *,
+    content_encoding: str | None = None,
+    now: datetime | None = None,
+) -> IngestResult:
+    """Decode, validate and store a posted batch; the caller's unit of work commits it."""
+    good, rejected = parse_batch(decode_body(raw, content_encoding))
+    stored, unknown = store(session, good, received_at=now or utcnow())
+    rejected.extend(unknown)
+    rejected.sort(key=lambda r: r.index)
+    return IngestResult(accepted=stored, rejected=rejected)
+
+
+def store(
+    session: Session, events: Sequence[tuple[int, Event]], *, received_at: datetime
+) -> tuple[int, list[Rejection]]:
+    """Insert validated events in bulk; events of unregistered systems are rejected."""
+    known = _registered(session, {event.system for _, event in events})
+    rejected = [
+        Rejection(
+            index,
+            f"system: {event.system!r} is not registered; register it (blastwall.yaml or "
+            "POST /api/v1/systems) or fix the system name the SDK is configured with",
+        )
+        for index, event in events
+        if event.system not in known
+    ]
+    rows: dict[Table, list[dict[str, Any]]] = {}
+    for _, event in events:
+        if event.system in known:
+            table, row = _row(event, received_at)
+            rows.setdefault(table, []).append(row)
+    for table, table_rows in rows.items():
+        _insert_ignoring_duplicates(session, table, table_rows)
+    return sum(len(r) for r in rows.values()), rejected
+
+
+def _registered(session: Session, names: Iterable[str]) -> set[str]:
+    names = list(names)
+    if not names:
+        return set()
+    return set(session.scalars(select(System.name).where(System.name.in_(names))))
+
+
+def _insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(table).on_conflict_do_nothing(index_elements=["event_id"])
+    session.connection().execute(statement, rows)
+
+
+def _cap(text: str | None) -> tuple[str | None, bool]:
+    if text is None or len(text) <= MAX_TEXT_CHARS:
+        return text, False
+    return text[:MAX_TEXT_CHARS], True
+
+
+def _row(event: Event, received_at: datetime) -> tuple[Table, dict[str, Any]]:
+    common = {
+        "event_id": event.id,
+        "system": event.system,
+        "environment": event.environment,
+        "at": event.at,
+        "received_at": received_at,
+    }
+    if isinstance(event, CallEvent):
+        return TRACES, _call_row(event, common)
+    if isinstance(event, FeedbackEvent):
+        comment, _ = _cap(event.comment)
+        row = {
+            **common,
+            "trace_id": event.trace_id,
+            "user_id": event.user_id,
+            "rating": event.rating.value,
+            "comment": comment,
+            "by": event.by,
+        }
+        return FEEDBACK, row
+    if isinstance(event, FilterHitEvent):
+        row = {
+            **common,
+            "trace_id": event.trace_id,
+            "user_id": event.user_id,
+            "filter": event.filter,
+            "stage": event.stage,
+            "category": event.category,
+            "action": event.action,
+            "count": event.count,
+        }
+        return FILTER_HITS, row
+    return SDK_STATUS, _status_row(event, common)
+
+
+def _call_row(event: CallEvent, common: dict[str, Any]) -> dict[str, Any]:
+    input_text, input_cut = _cap(event.input)
+    output_text, output_cut = _cap(event.output)
+    payload = event.model_dump(include=PAYLOAD_FIELDS)
+    payload["error"], error_cut = _cap(event.error)
+    return {
+        **common,
+        "trace_id": event.trace_id,
+        "user_id": event.user_id,
+        "decision": event.decision.value,
+        "outcome": event.outcome.value,
+        "label": event.label,
+        "confidence": event.confidence,
+        "model": event.model,
+        "release": event.release,
+        "latency_ms": event.latency_ms,
+        "input_text": input_text,
+        "output_text": output_text,
+        "truncated": input_cut or output_cut or error_cut,
+        "payload": payload,
+    }
+
+
+def _status_row(event: SdkStatusEvent, common: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **common,
+        "instance": event.instance,
+        "sdk_version": event.sdk_version,
+        "sent": event.sent,
+        "dropped": event.dropped,
+        "queued": event.queued,
+        "lever_revision": event.lever_revision,
+        "lever_age_s": event.lever_age_s,
+    }
