@@ -61,11 +61,11 @@ def make_system(session: Session, **overrides: Any) -> None:
     service.upsert_system(session, system_spec(**overrides), ADMIN)
 
 
-def release(session: Session, name: str, known_good: bool = False, **surfaces: Any) -> Release:
-    """Create release ``name`` with ``surfaces`` (surface=content); optionally known-good."""
-    made = releases.create_release(
-        session, SYSTEM, name=name, surfaces=surfaces, actor=COMMANDER
-    )
+def release(
+    session: Session, name: str, surfaces: dict[str, Any], *, known_good: bool = False
+) -> Release:
+    """Create release ``name`` naming ``surfaces`` (surface -> content); optionally known-good."""
+    made = releases.create_release(session, SYSTEM, name=name, surfaces=surfaces, actor=COMMANDER)
     if known_good:
         releases.mark_known_good(session, SYSTEM, name, actor=COMMANDER, reason="canary passed")
     return made

@@ -114,7 +114,7 @@ def test_bad_spec_is_refused_with_a_clear_message(
 
 def test_delete_refuses_a_system_with_releases(session: Session) -> None:
     make_system(session)
-    release(session, "r1", **contents("1"))
+    release(session, "r1", contents("1"))
     with pytest.raises(Conflict, match="has 1 release\\(s\\) and 0 incident\\(s\\)"):
         service.delete(session, SYSTEM, ADMIN)
 
