@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from blastwall.exceptions import InvalidTransition
+from blastwall.exceptions import InvalidInput, InvalidTransition
 from blastwall.incidents import lifecycle
 from blastwall.incidents.enums import Status
 from blastwall.incidents.lifecycle import TRANSITIONS, allowed_next
@@ -135,3 +135,13 @@ def test_reopening_clears_resolution_and_resolving_again_sets_it_anew() -> None:
     lifecycle.transition(incident, "contained", at(4))
     lifecycle.transition(incident, "resolved", at(5))
     assert (incident.contained_at, incident.resolved_at) == (at(1), at(5))
+
+
+def test_unknown_status_names_the_choices() -> None:
+    incident = transient_incident(severity=1)
+    with pytest.raises(InvalidInput) as refused:
+        lifecycle.transition(incident, "closed", at(1))
+    assert refused.value.detail == (
+        "status 'closed' is unknown: choose one of detected, triaged, contained, mitigated, "
+        "resolved, postmortem_done"
+    )

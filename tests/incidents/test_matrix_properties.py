@@ -13,6 +13,7 @@ from blastwall.exceptions import InvalidInput
 from blastwall.incidents import matrix
 from blastwall.incidents.enums import Harm, Reversibility
 from blastwall.incidents.matrix import DEFAULT, Matrix, severity_for, validate
+from blastwall.incidents.schemas import MatrixRead
 
 HARMS = list(Harm)
 REVS = list(Reversibility)  # reversible before irreversible: "less" before "more" dangerous
@@ -188,10 +189,20 @@ def test_body_without_cells_or_with_extra_keys_is_rejected() -> None:
         validate({"rows": {}})
     with pytest.raises(InvalidInput, match="cells is missing"):
         validate(["not", "a", "mapping"])
-    extra = DEFAULT.body() | {"version": 3}
-    with pytest.raises(InvalidInput, match="version is not a matrix field; the only one is"):
+    extra = DEFAULT.body() | {"rows": 3, "harm_levels": ["none", "catastrophic"]}
+    with pytest.raises(InvalidInput) as refused:
         validate(extra)
+    assert refused.value.detail == (
+        "severity matrix is invalid: rows is not a matrix field; give 'cells' (harm levels are "
+        "fixed); harm_levels are fixed as none, minor, moderate, major, severe; leave "
+        "harm_levels out"
+    )
     bool_cell = DEFAULT.body()
     bool_cell["cells"]["none"]["reversible"] = True
     with pytest.raises(InvalidInput, match=r"cells\.none\.reversible\.severity is True"):
         validate(bool_cell)
+
+
+def test_what_get_shows_can_be_applied_as_is() -> None:
+    shown = MatrixRead.of(DEFAULT).model_dump(mode="json")
+    assert validate(shown) == dict(DEFAULT.cells)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from blastwall.exceptions import InvalidTransition
+from blastwall.exceptions import InvalidInput, InvalidTransition
 from blastwall.incidents.enums import Status
 from blastwall.incidents.models import Incident
 
@@ -33,9 +33,18 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
 SEVERITY_3_ONLY = frozenset({(Status.detected, Status.resolved), (Status.triaged, Status.resolved)})
 
 
+def parse_status(value: Status | str) -> Status:
+    """``value`` as a Status, or InvalidInput listing the statuses there are."""
+    try:
+        return Status(value)
+    except ValueError:
+        choices = ", ".join(Status)
+        raise InvalidInput(f"status {value!r} is unknown: choose one of {choices}") from None
+
+
 def allowed_next(status: Status | str, severity: int) -> tuple[Status, ...]:
     """The statuses an incident in ``status`` at ``severity`` may move to, in lifecycle order."""
-    current = Status(status)
+    current = parse_status(status)
     return tuple(
         target
         for target in TRANSITIONS[current]
@@ -68,7 +77,7 @@ def transition(incident: Incident, target: Status | str, at: datetime) -> Status
     Raises InvalidTransition (listing the allowed next statuses) and changes nothing if the
     move is not in the table.
     """
-    current, target = Status(incident.status), Status(target)
+    current, target = Status(incident.status), parse_status(target)
     allowed = allowed_next(current, incident.severity)
     if target not in allowed:
         raise InvalidTransition(

@@ -37,6 +37,8 @@ SEVERITIES = (1, 2, 3)
 DUTIES = ("containment", "escalation", "communication")
 
 Key = tuple[Harm, Reversibility]
+# What GET /severity-matrix shows besides the cells; accepted so its output can be applied.
+READ_ONLY = ("version", "created_by", "created_at", "harm_levels", "reversibility")
 
 
 @dataclass(frozen=True)
@@ -162,10 +164,13 @@ def _parse_cells(body: Any, errors: list[tuple[str, str]]) -> dict[Key, Cell]:
         )
         return {}
     errors.extend(
-        (str(key), "is not a matrix field; the only one is 'cells'")
+        (str(key), "is not a matrix field; give 'cells' (harm levels are fixed)")
         for key in sorted(map(str, body))
-        if key != "cells"
+        if key not in ("cells", *READ_ONLY)
     )
+    for key, expected in (("harm_levels", list(Harm)), ("reversibility", list(Reversibility))):
+        if key in body and body[key] != [v.value for v in expected]:
+            errors.append((key, f"are fixed as {_choices(expected)}; leave {key} out"))
     rows: Mapping[Any, Any] = body["cells"]
     errors.extend(
         (f"cells.{key}", f"is not a harm level; use {_choices(Harm)}")

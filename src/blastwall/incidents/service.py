@@ -78,7 +78,7 @@ def list_(
     """Incidents, newest first, optionally only those in a status, system or severity."""
     query = select(Incident).order_by(Incident.id.desc())
     if status is not None:
-        query = query.where(Incident.status == Status(status).value)
+        query = query.where(Incident.status == lifecycle.parse_status(status).value)
     if system is not None:
         query = query.where(Incident.system_id == _system(session, system).id)
     if severity is not None:
