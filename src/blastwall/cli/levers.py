@@ -237,8 +237,9 @@ def _render(system: str, states: list[dict[str, Any]]) -> None:
                 s.get("environment"),
                 describe(s),
                 s.get("revision"),
-                out.when(s.get("updated_at")),
-                s.get("updated_by"),
+                # Revision 0 is the untouched default: nobody updated it, at no time.
+                out.when(s.get("updated_at")) if s.get("revision") else None,
+                s.get("updated_by") or None,
             ]
             for s in states
         ),

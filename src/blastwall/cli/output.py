@@ -65,7 +65,9 @@ def table(
     if not materialized:
         line(empty)
         return
-    grid = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
+    grid = Table(
+        box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False
+    )
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in materialized:

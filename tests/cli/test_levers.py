@@ -1,0 +1,201 @@
+"""`kill`, `restore`, `contain`, `levers` against a live server."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+import typer
+
+from blastwall.cli.errors import UsageProblem
+from blastwall.cli.levers import Lever, build_set, describe, parse_lever
+from tests.cli.conftest import Invoke, invoke, lines, make_system
+
+
+@pytest.fixture
+def system(api: httpx.Client) -> str:
+    return make_system(api)["name"]
+
+
+def test_kill_then_restore_reports_each_state(cli: Invoke, system: str) -> None:
+    killed = cli("kill", system, "--reason", "refunds routed to fraud")
+    assert killed.exit_code == 0, killed.output
+    assert lines(killed.stdout) == [
+        "Killed support-bot in all environments (revision 1): killed",
+        "Undo with: blastwall restore support-bot --reason '...'",
+    ]
+    restored = cli("restore", system, "-r", "fixed", "--env", "*")
+    assert lines(restored.stdout) == [
+        "Restored support-bot in all environments (revision 2): normal"
+    ]
+
+
+def test_kill_json_is_the_lever_state(cli: Invoke, system: str) -> None:
+    result = cli("kill", system, "--env", "prod", "--reason", "spike", "--json")
+    state = json.loads(result.stdout)
+    assert {k: state[k] for k in ("system", "environment", "killed", "revision", "changed")} == {
+        "system": "support-bot",
+        "environment": "prod",
+        "killed": True,
+        "revision": 1,
+        "changed": True,
+    }
+
+
+def test_contain_pulls_several_levers_in_one_revision(cli: Invoke, system: str) -> None:
+    result = cli(
+        "contain",
+        system,
+        "--lever",
+        "safe_mode",
+        "-l",
+        "reroute=gpt-4o-mini",
+        "-l",
+        "filter=pii,secrets",
+        "-l",
+        "disable-tool=issue_refund",
+        "-l",
+        "retrieval=kb-public",
+        "--reason",
+        "prompt injection",
+    )
+    assert result.exit_code == 0, result.output
+    assert lines(result.stdout) == [
+        "Levers set on support-bot in all environments (revision 1): safe mode; rerouted to "
+        "gpt-4o-mini; filters: pii, secrets; disabled tools: issue_refund; retrieval only "
+        "from: kb-public"
+    ]
+
+
+def test_contain_off_removes_one_filter_and_keeps_the_rest(cli: Invoke, system: str) -> None:
+    cli("contain", system, "-l", "filter=pii", "-l", "filter=secrets", "-r", "leak")
+    result = cli("contain", system, "-l", "filter=pii", "-l", "reroute", "--off", "-r", "ok")
+    assert lines(result.stdout) == [
+        "Levers set on support-bot in all environments (revision 2): filters: secrets"
+    ]
+
+
+def test_levers_lists_each_environment(cli: Invoke, system: str) -> None:
+    assert lines(cli("levers", system).stdout) == [
+        "ENV   LEVERS   REVISION   UPDATED   BY",
+        "──────────────────────────────────────",
+        "*     normal   0          -         -",
+    ]
+    cli("kill", system, "--env", "prod", "-r", "spike")
+    cli("contain", system, "-l", "human_fallback", "-r", "review by people")
+    table = lines(cli("levers", system).stdout)
+    assert table[0].split() == ["ENV", "LEVERS", "REVISION", "UPDATED", "BY"]
+    # Columns but the timestamp (date and time are two words here).
+    rows = [row.split()[:-3] + row.split()[-1:] for row in table[2:]]
+    assert rows == [["*", "human", "fallback", "2", "root"], ["prod", "killed", "1", "root"]]
+    states = json.loads(cli("levers", system, "--json").stdout)
+    assert [(s["environment"], s["killed"], s["human_fallback"]) for s in states] == [
+        ("*", False, True),
+        ("prod", True, False),
+    ]
+
+
+def test_lever_change_for_an_incident_lands_on_its_timeline(
+    cli: Invoke, api: httpx.Client, system: str
+) -> None:
+    opened = api.post("/incidents", json={"title": "overpaying", "harm": "major"}).json()
+    cli("kill", system, "-r", "stop refunds", "--incident", str(opened["id"]))
+    timeline = api.get(f"/incidents/{opened['id']}").json()["timeline"]
+    assert [entry["kind"] for entry in timeline][-1] == "lever"
+
+
+def test_unknown_lever_lists_the_levers() -> None:
+    result = invoke("contain", "support-bot", "--lever", "nuke", "-r", "x")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: Invalid value for '--lever' / '-l': unknown lever 'nuke': use one of kill, "
+        "safe_mode, human_fallback, reroute=MODEL, filter=NAME, disable-tool=NAME, "
+        "retrieval=SRC1,SRC2 (see `blastwall contain --help`)\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["kill", "restore"])
+def test_missing_reason_says_why_it_is_needed(command: str) -> None:
+    result = invoke(command, "support-bot", env={"BLASTWALL_TOKEN": "bw_x"})
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: missing --reason: every change is audited, so say why, "
+        "e.g. --reason 'refunds routed to fraud queue'\n"
+    )
+
+
+def test_blank_reason_is_missing_too() -> None:
+    result = invoke("contain", "support-bot", "-l", "kill", "--reason", "  ")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: missing --reason: ")
+
+
+def test_bad_system_name_and_environment_are_refused_locally() -> None:
+    bad_name = invoke("kill", "Support Bot", "-r", "x")
+    assert bad_name.exit_code == 2
+    assert bad_name.stderr == (
+        "Error: Invalid value for 'system': system name 'Support Bot' is invalid: use 1-100 "
+        "lower-case letters, digits, '.', '_' or '-', starting with a letter or digit "
+        "(e.g. support-bot) (see `blastwall kill --help`)\n"
+    )
+    bad_env = invoke("kill", "support-bot", "-r", "x", "--env", "Prod")
+    assert bad_env.stderr == (
+        "Error: Invalid value for '--env' / '-e': environment 'Prod' is invalid: use a "
+        "lower-case name such as prod, or '*' for every environment "
+        "(see `blastwall kill --help`)\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "safe_mode=yes",
+            "lever 'safe_mode' takes no value: use --lever safe_mode (add --off to switch it off)",
+        ),
+        ("filter=", "lever 'filter' has an empty value: use filter=NAME, e.g. filter=pii"),
+        (
+            "teleport",
+            "unknown lever 'teleport': use one of kill, safe_mode, human_fallback, "
+            "reroute=MODEL, filter=NAME, disable-tool=NAME, retrieval=SRC1,SRC2",
+        ),
+    ],
+)
+def test_parse_lever_refuses_with_the_fix(text: str, message: str) -> None:
+    with pytest.raises(typer.BadParameter) as caught:
+        parse_lever(text)
+    assert caught.value.message == message
+
+
+def test_parse_lever_accepts_dashes_and_plurals() -> None:
+    assert parse_lever("Safe-Mode") == Lever("safe_mode", None)
+    assert parse_lever("disable_tools=send_email") == Lever("disable_tool", "send_email")
+    assert parse_lever("human-fallback") == Lever("human_fallback", None)
+
+
+def test_lever_that_needs_a_value_says_which() -> None:
+    with pytest.raises(UsageProblem) as caught:
+        build_set([Lever("reroute", None)], off=False, current={})
+    assert caught.value.message == (
+        "lever 'reroute' needs a value: --lever reroute=MODEL, e.g. reroute=gpt-4o-mini"
+    )
+
+
+def test_build_set_edits_lists_from_the_current_state() -> None:
+    current = {"filters": ["pii"], "disabled_tools": ["a", "b"]}
+    on = build_set(
+        [Lever("filter", "secrets,pii"), Lever("kill", None)], off=False, current=current
+    )
+    assert on == {"filters": ["pii", "secrets"], "killed": True}
+    off = build_set(
+        [Lever("disable_tool", "a"), Lever("retrieval", None), Lever("safe_mode", None)],
+        off=True,
+        current=current,
+    )
+    assert off == {"disabled_tools": ["b"], "retrieval_sources": None, "safe_mode": False}
+
+
+def test_describe_names_every_lever_in_force() -> None:
+    assert describe({"killed": False, "filters": [], "retrieval_sources": None}) == "normal"
+    assert describe({"retrieval_sources": []}) == "retrieval only from: none"
