@@ -49,7 +49,9 @@ def test_change_sets_levers_bumps_revision_and_audits(session: Session) -> None:
 
 def test_levers_left_out_keep_their_values(session: Session) -> None:
     make_system(session)
-    service.change(session, "support-bot", "*", {"disabled_tools": ["refund"]}, actor=ADMIN, reason="a")
+    service.change(
+        session, "support-bot", "*", {"disabled_tools": ["refund"]}, actor=ADMIN, reason="a"
+    )
     second = service.change(
         session, "support-bot", "*", {"retrieval_sources": ["kb-public"]}, actor=ADMIN, reason="b"
     )

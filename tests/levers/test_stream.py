@@ -1,0 +1,179 @@
+"""The lever stream over real HTTP: uvicorn on loopback, read with httpx as the SDK does."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.access.enums import Role
+from blastwall.config import Settings
+from blastwall.db.session import unit_of_work
+from blastwall.levers import notify, service, stream
+from blastwall.server.app import create_app
+from tests.conftest import make_token
+from tests.levers.factories import ADMIN, committed_system
+
+TIMEOUT = httpx.Timeout(60.0)
+
+
+@contextmanager
+def serving(settings: Settings, engine: Engine) -> Iterator[str]:
+    """Run the app with uvicorn in a thread on a free loopback port; yield its base URL."""
+    config = uvicorn.Config(
+        create_app(settings, engine),
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=60)
+
+
+def sse(lines: Iterator[str]) -> Iterator[dict[str, Any]]:
+    """Parse server-sent events: each as its fields, a comment as {"comment": text}."""
+    fields: dict[str, Any] = {}
+    for line in lines:
+        if line.startswith(":"):
+            yield {"comment": line[1:].strip()}
+        elif line:
+            name, _, value = line.partition(":")
+            fields[name] = value.removeprefix(" ")
+        elif fields:
+            yield fields
+            fields = {}
+
+
+def next_event(events: Iterator[dict[str, Any]]) -> dict[str, Any]:
+    return next(e for e in events if "comment" not in e)
+
+
+@pytest.fixture
+def tokens(session_factory: sessionmaker[Session]) -> dict[str, dict[str, str]]:
+    committed_system(session_factory, "support-bot")
+    committed_system(session_factory, "refund-classifier")
+    return {
+        role.value: {"Authorization": f"Bearer {make_token(session_factory, role.value, role)}"}
+        for role in (Role.viewer, Role.admin)
+    }
+
+
+def test_a_change_through_the_api_is_pushed_with_its_revision(
+    settings: Settings, engine: Engine, tokens: dict[str, dict[str, str]]
+) -> None:
+    with serving(settings, engine) as base, httpx.Client(base_url=base, timeout=TIMEOUT) as http:
+        api = "/api/v1/systems/support-bot"
+        http.post(f"{api}/kill", json={"reason": "before"}, headers=tokens["admin"])
+        with http.stream("GET", "/api/v1/levers/stream", headers=tokens["viewer"]) as response:
+            assert response.status_code == 200
+            assert response.headers["content-type"].startswith("text/event-stream")
+            events = sse(response.iter_lines())
+            backlog = next_event(events)
+            assert (backlog["id"], backlog["event"]) == ("1", "levers")
+            # Receiving the backlog proves the stream is subscribed; this one must be pushed.
+            changed = http.post(
+                f"{api}/levers",
+                json={"reason": "leak", "environment": "prod", "set": {"filters": ["pii"]}},
+                headers=tokens["admin"],
+            )
+            assert changed.status_code == 200
+            pushed = next_event(events)
+    assert (pushed["id"], pushed["event"]) == ("2", "levers")
+    expected = {k: v for k, v in changed.json().items() if k not in ("changed", "audit_seq")}
+    assert json.loads(pushed["data"]) == expected
+
+
+def test_a_change_committed_elsewhere_reaches_the_stream_by_the_database_check(
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    tokens: dict[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    quick = settings.model_copy(update={"lever_stream_heartbeat_s": 0.05})
+    url = "/api/v1/levers/stream?system=support-bot"
+    with (
+        serving(quick, engine) as base,
+        httpx.Client(base_url=base, timeout=TIMEOUT) as http,
+        http.stream("GET", url, headers=tokens["viewer"]) as response,
+    ):
+        events = sse(response.iter_lines())
+        # A keep-alive comes only from the live loop: the backlog is behind us.
+        assert next(events) == {"comment": "keepalive"}
+        # Like the CLI on the database or another replica: no in-process notice arrives.
+        monkeypatch.setattr(notify, "announce", lambda revision: None)
+        with unit_of_work(session_factory) as session:
+            service.kill(session, "refund-classifier", actor=ADMIN, reason="other system")
+            service.change(
+                session, "support-bot", "*", {"safe_mode": True}, actor=ADMIN, reason="cli"
+            )
+        pushed = next_event(events)
+    data = json.loads(pushed["data"])
+    assert (pushed["id"], data["system"], data["safe_mode"], data["revision"]) == (
+        "2",
+        "support-bot",
+        True,
+        2,
+    )
+
+
+def test_last_event_id_resumes_after_that_revision_with_keepalives(
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    tokens: dict[str, dict[str, str]],
+) -> None:
+    with unit_of_work(session_factory) as session:
+        service.kill(session, "support-bot", actor=ADMIN, reason="one")
+        service.kill(session, "refund-classifier", actor=ADMIN, reason="two")
+    quick = settings.model_copy(update={"lever_stream_heartbeat_s": 0.05})
+    with serving(quick, engine) as base, httpx.Client(base_url=base, timeout=TIMEOUT) as http:
+        headers = {**tokens["viewer"], "Last-Event-ID": "1"}
+        with http.stream("GET", "/api/v1/levers/stream?since=0", headers=headers) as response:
+            events = sse(response.iter_lines())
+            first = next(events)
+            second = next(events)
+    assert (first["id"], json.loads(first["data"])["system"]) == ("2", "refund-classifier")
+    assert second == {"comment": "keepalive"}
+
+
+def test_stream_refuses_bad_input_before_streaming(
+    settings: Settings, engine: Engine, tokens: dict[str, dict[str, str]]
+) -> None:
+    with serving(settings, engine) as base, httpx.Client(base_url=base, timeout=TIMEOUT) as http:
+        unknown = http.get("/api/v1/levers/stream?system=nope", headers=tokens["viewer"])
+        bad_id = http.get(
+            "/api/v1/levers/stream", headers={**tokens["viewer"], "Last-Event-ID": "abc"}
+        )
+        anonymous = http.get("/api/v1/levers/stream")
+    assert unknown.status_code == 404
+    assert unknown.json()["detail"].startswith("no system named 'nope'")
+    assert (bad_id.status_code, bad_id.json()["field"]) == (422, "Last-Event-ID")
+    assert anonymous.status_code == 401
+
+
+def test_event_wire_format() -> None:
+    event = stream.StateEvent(revision=7, system="s", data='{"a":1}')
+    assert stream.format_event(event) == 'id: 7\nevent: levers\ndata: {"a":1}\n\n'
