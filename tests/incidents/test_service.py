@@ -169,12 +169,13 @@ def test_acknowledging_twice_keeps_the_first_time(session: Session) -> None:
 
 def test_notes_and_other_domains_entries_share_one_timeline(session: Session) -> None:
     incident = service.open(session, incident_data(), RESPONDER)
+    assert len(incident.timeline) == 1  # loaded now: later entries must still show up in it
     timeline.add_entry(
         session, incident.id, kind="lever", message="killed refund-bot", actor="rita"
     )
     service.add_note(session, incident.id, "  refunds paused at the bank  ", RESPONDER)
     timeline.add_entry(session, incident.id, kind="rollback", message="to v41", actor="rita")
-    assert [(e.kind, e.message) for e in service.get(session, incident.id).timeline] == [
+    assert [(e.kind, e.message) for e in incident.timeline] == [
         ("opened", incident.timeline[0].message),
         ("lever", "killed refund-bot"),
         ("note", "refunds paused at the bank"),

@@ -59,8 +59,9 @@ def _system(session: Session, name: str) -> System:
     return system
 
 
-def get(session: Session, incident_id: int) -> Incident:
-    incident = session.get(Incident, incident_id)
+def get(session: Session, incident_id: int, *, for_update: bool = False) -> Incident:
+    """The incident; ``for_update`` locks its row so concurrent changes apply one by one."""
+    incident = session.get(Incident, incident_id, with_for_update=for_update or None)
     if incident is None:
         raise NotFound(
             f"incident {incident_id} does not exist; `blastwall incident list` shows them"
@@ -117,6 +118,8 @@ def open(
     """Open an incident in status detected, its severity taken from the current matrix."""
     now = utcnow()
     detected = detected_at or now
+    if detected.tzinfo is None:
+        raise InvalidInput("detected_at has no time zone; pass an aware UTC datetime")
     if detected > now:
         raise InvalidInput(
             f"detected_at {detected.isoformat()} is in the future; leave it out to use now"
@@ -216,7 +219,7 @@ def _changes(incident: Incident, patch: IncidentUpdate) -> dict[str, tuple[Any, 
 
 def update(session: Session, incident_id: int, patch: IncidentUpdate, actor: Actor) -> Incident:
     """Change the fields sent; a new harm or reversibility recomputes severity (current matrix)."""
-    incident = get(session, incident_id)
+    incident = get(session, incident_id, for_update=True)
     changes = _changes(incident, patch)
     if not changes:
         return incident
@@ -263,7 +266,7 @@ def transition(
     note: str | None = None,
 ) -> Incident:
     """Move to ``to`` if the lifecycle allows it, setting the milestones that move reaches."""
-    incident = get(session, incident_id)
+    incident = get(session, incident_id, for_update=True)
     before = _milestones(incident)
     previous = lifecycle.transition(incident, to, utcnow())
     after = _milestones(incident)
@@ -301,7 +304,7 @@ def acknowledge(
     session: Session, incident_id: int, actor: Actor, *, note: str | None = None
 ) -> Incident:
     """Record that a person has seen the incident; repeating it only adds the note, if any."""
-    incident = get(session, incident_id)
+    incident = get(session, incident_id, for_update=True)
     if incident.acknowledged_at is not None:
         if note:
             add_note(session, incident_id, note, actor)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from blastwall.exceptions import NotFound
@@ -20,13 +21,18 @@ def add_entry(
     data: dict[str, Any] | None = None,
 ) -> TimelineEntry:
     """Record ``kind`` (lever, rollback, status, note, alarm, ...) on the incident's timeline."""
-    if session.get(Incident, incident_id) is None:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
         raise NotFound(
             f"incident {incident_id} does not exist; `blastwall incident list` shows them"
         )
     entry = TimelineEntry(
         incident_id=incident_id, kind=kind, message=message, actor=actor, data=data or {}
     )
-    session.add(entry)
+    if "timeline" in inspect(incident).unloaded:
+        session.add(entry)
+    else:
+        # Keep an already loaded timeline current for whoever reads it later in this session.
+        incident.timeline.append(entry)
     session.flush()
     return entry
