@@ -27,8 +27,8 @@ def test_first_release_must_name_every_surface(session: Session) -> None:
     with pytest.raises(InvalidInput) as caught:
         release(session, "r1", partial)
     assert caught.value.detail == (
-        "release 'r1' must give content for surface(s) kb, settings: an earlier release "
-        "(this is the first) has no version of them to carry over"
+        "release 'r1' is the first of support-agent, so it must give content for every "
+        "surface; missing: kb, settings"
     )
 
 
@@ -58,7 +58,9 @@ def test_surface_added_later_must_be_named_in_the_next_release(session: Session)
     make_system(
         session, surfaces=[{"name": "model", "kind": "model"}, {"name": "guard", "kind": "config"}]
     )
-    with pytest.raises(InvalidInput, match="surface\\(s\\) guard: release r1 has no version"):
+    with pytest.raises(
+        InvalidInput, match="surface\\(s\\) guard: the newest release, r1, has no version"
+    ):
         release(session, "r2", {"model": {"model": "b"}})
 
 
@@ -68,7 +70,7 @@ def test_surface_added_later_must_be_named_in_the_next_release(session: Session)
         ("R 1", {}, InvalidInput, "release name: 'R 1' is not a valid name"),
         ("known-good", {}, InvalidInput, "release name 'known-good' is reserved"),
         ("r1", {}, Conflict, "already has a release 'r1'; releases are immutable"),
-        ("r2", {"tools": {}}, InvalidInput, "support-agent has no surface 'tools'"),
+        ("r2", {"tools": {}, "db": {}}, InvalidInput, "has no surface 'db', 'tools' \\(its"),
         ("r2", {"model": ["gpt"]}, InvalidInput, "surfaces.model: content must be a JSON object"),
     ],
 )

@@ -128,17 +128,21 @@ def create_release(
         )
     unknown = sorted(set(surfaces) - {s.name for s in system.surfaces})
     if unknown:
-        raise InvalidInput("; ".join(unknown_surface(system, n) for n in unknown))
+        raise InvalidInput(unknown_surface(system, *unknown))
     contents = {surface: check_content(surface, content) for surface, content in surfaces.items()}
 
     base = newest_release(session, system)
     carried = {item.surface_id: item.version for item in base.items} if base else {}
     missing = [s.name for s in system.surfaces if s.name not in contents and s.id not in carried]
-    if missing:
-        source = f"release {base.name}" if base else "an earlier release (this is the first)"
+    if missing and base is None:
+        raise InvalidInput(
+            f"release {name!r} is the first of {system.name}, so it must give content for "
+            f"every surface; missing: {', '.join(missing)}"
+        )
+    if missing and base is not None:
         raise InvalidInput(
             f"release {name!r} must give content for surface(s) {', '.join(missing)}: "
-            f"{source} has no version of them to carry over"
+            f"the newest release, {base.name}, has no version of them"
         )
 
     with session.begin_nested():

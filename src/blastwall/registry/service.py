@@ -62,47 +62,23 @@ def require_environment(system: System, environment: str) -> str:
     return environment
 
 
-def _spec_fields(spec: SystemSpec) -> dict[str, Any]:
+def _fields(source: System | SystemSpec) -> dict[str, Any]:
+    """The comparable fields of a stored system or a spec; enums as their string values."""
+    actions = (
+        {"name": a.name, "reversible": a.reversible, "description": a.description}
+        for a in source.actions
+    )
     return {
-        "description": spec.description,
-        "owner": spec.owner,
-        "risk_tier": spec.risk_tier.value,
-        "environments": list(spec.environments),
-        "fallback": spec.fallback,
-        "stale_policy": spec.stale_policy.value,
-        "stale_after_s": spec.stale_after_s,
-        "actions": sorted(
-            (
-                {"name": a.name, "reversible": a.reversible, "description": a.description}
-                for a in spec.actions
-            ),
-            key=lambda a: str(a["name"]),
-        ),
+        "description": source.description,
+        "owner": source.owner,
+        "risk_tier": str(source.risk_tier),
+        "environments": list(source.environments),
+        "fallback": source.fallback,
+        "stale_policy": str(source.stale_policy),
+        "stale_after_s": source.stale_after_s,
+        "actions": sorted(actions, key=lambda a: str(a["name"])),
         "surfaces": sorted(
-            ({"name": s.name, "kind": s.kind.value} for s in spec.surfaces),
-            key=lambda s: s["name"],
-        ),
-    }
-
-
-def _system_fields(system: System) -> dict[str, Any]:
-    return {
-        "description": system.description,
-        "owner": system.owner,
-        "risk_tier": system.risk_tier,
-        "environments": list(system.environments),
-        "fallback": system.fallback,
-        "stale_policy": system.stale_policy,
-        "stale_after_s": system.stale_after_s,
-        "actions": sorted(
-            (
-                {"name": a.name, "reversible": a.reversible, "description": a.description}
-                for a in system.actions
-            ),
-            key=lambda a: str(a["name"]),
-        ),
-        "surfaces": sorted(
-            ({"name": s.name, "kind": s.kind} for s in system.surfaces),
+            ({"name": s.name, "kind": str(s.kind)} for s in source.surfaces),
             key=lambda s: s["name"],
         ),
     }
@@ -141,11 +117,11 @@ def _check_surface_changes(session: Session, system: System, spec: SystemSpec) -
 def plan_system(session: Session, spec: SystemSpec) -> tuple[ChangeAction, Changes]:
     """What ``upsert_system(spec)`` would do, without writing (config-as-code dry runs)."""
     system = _find(session, spec.name)
-    after = _spec_fields(spec)
+    after = _fields(spec)
     if system is None:
         return ChangeAction.create, {field: (None, value) for field, value in after.items()}
     _check_surface_changes(session, system, spec)
-    before = _system_fields(system)
+    before = _fields(system)
     changes = {f: (before[f], after[f]) for f in after if before[f] != after[f]}
     return (ChangeAction.update if changes else ChangeAction.unchanged), changes
 
@@ -227,7 +203,7 @@ def delete(session: Session, name: str, actor: Actor) -> None:
             f"system {name!r} has {releases} release(s) and {incidents} incident(s) and cannot "
             "be deleted; their history must stay readable"
         )
-    before = _system_fields(system)
+    before = _fields(system)
     session.delete(system)
     session.flush()
     audit.append(session, actor=actor, action="system.delete", target=name, before=before)

@@ -45,11 +45,12 @@ def check_content(surface: str, content: object) -> dict[str, Any]:
     return dict(content)
 
 
-def unknown_surface(system: System, name: str) -> str:
-    """The message for a surface name the system does not have."""
+def unknown_surface(system: System, *names: str) -> str:
+    """The message for surface names the system does not have."""
     known = ", ".join(sorted(s.name for s in system.surfaces)) or "none yet"
+    listed = ", ".join(repr(n) for n in names)
     return (
-        f"{system.name} has no surface {name!r} (its surfaces: {known}); "
+        f"{system.name} has no surface {listed} (its surfaces: {known}); "
         f"add surfaces to the system with PUT /api/v1/systems/{system.name}"
     )
 
