@@ -132,8 +132,11 @@ def _syntax_issue(text: str, file: str, exc: yaml.MarkedYAMLError) -> ConfigIssu
         detail += f" (column {mark.column + 1})"
     if exc.context and exc.context_mark and exc.context_mark is not mark:
         detail += f", {exc.context} on line {exc.context_mark.line + 1}"
-    detail += "; check the indentation, the ':' after each key, and closing quotes/brackets"
-    path = _path_at(text, mark.index) if mark is not None else ()
+    if "'\\t'" in problem:
+        detail += "; indent with spaces: YAML does not allow tabs"
+    else:
+        detail += "; check the indentation, the ':' after each key, and closing quotes/brackets"
+    path = _path_at(text, mark.index) if mark is not None and mark.index is not None else ()
     return ConfigIssue(file, line, format_path(path), detail)
 
 
@@ -150,7 +153,7 @@ def _path_at(text: str, index: int) -> Loc:
 
     try:
         for event in yaml.parse(text, Loader=yaml.SafeLoader):
-            if event.start_mark.index >= index:
+            if event.start_mark is not None and event.start_mark.index >= index:
                 break
             if isinstance(event, yaml.MappingStartEvent):
                 frames.append([True, None, True])

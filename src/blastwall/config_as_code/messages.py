@@ -27,7 +27,9 @@ def describe(value: Any) -> str:
         return f"the number {value}"
     if isinstance(value, str):
         return f"the text {value!r}"
-    return {list: "a list", dict: "a mapping"}.get(type(value), type(value).__name__)
+    if isinstance(value, list):
+        return "a list"
+    return "a mapping" if isinstance(value, dict) else type(value).__name__
 
 
 def _unwrap(annotation: Any) -> Any:

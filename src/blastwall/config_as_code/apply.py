@@ -1,0 +1,96 @@
+"""Apply a document: plan first, then make exactly the planned writes, all or nothing (P4)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from blastwall.access.enums import Role
+from blastwall.access.schemas import Actor
+from blastwall.access.service import require_role
+from blastwall.config_as_code.errors import ConfigError, Loc, Source
+from blastwall.config_as_code.loader import parse
+from blastwall.config_as_code.plan import Plan, compute_plan
+from blastwall.config_as_code.schema import Document
+from blastwall.exceptions import Conflict, InvalidInput
+from blastwall.incidents import matrix
+from blastwall.levers import audit, authority
+from blastwall.registry import releases
+from blastwall.registry import service as registry
+
+DEFAULT_TARGET = "blastwall.yaml"
+
+
+@contextmanager
+def _located(source: Source, loc: Loc) -> Iterator[None]:
+    """Report a service's refusal at the document key it came from, with its line."""
+    try:
+        yield
+    except ConfigError:
+        raise
+    except (InvalidInput, Conflict) as exc:
+        fields = [e for e in exc.extra.get("errors", []) if isinstance(e, dict) and "field" in e]
+        issues = [
+            source.issue((*loc, *str(e["field"]).split(".")), str(e["message"])) for e in fields
+        ] or [source.issue(loc, exc.detail)]
+        raise ConfigError(issues) from exc
+
+
+def apply(session: Session, document: Document, *, actor: Actor, dry_run: bool = False) -> Plan:
+    """Make Blastwall match ``document``; returns the plan that was (or, dry run, would be) done.
+
+    Idempotent: a second apply of the same document plans only ``unchanged`` steps and
+    writes nothing. Everything happens in one savepoint of the caller's transaction, so a
+    refusal anywhere leaves nothing half written. The caller commits.
+    """
+    require_role(actor, Role.admin)
+    if dry_run:
+        return compute_plan(session, document)
+    with session.begin_nested() as savepoint:
+        # Concurrent applies serialize here, before planning, so each plans against the last.
+        audit.lock(session)
+        plan = compute_plan(session, document)
+        if not plan.changed:
+            savepoint.rollback()  # not even the lock's bookkeeping row is left behind
+            return plan
+        _carry_out(session, plan, document.source, actor)
+    return plan
+
+
+def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> None:
+    """Make the plan's writes through each domain's service, then audit the apply itself."""
+    for step in plan.writes.systems:
+        with _located(source, ("systems", step.index)):
+            if step.upsert:
+                registry.upsert_system(session, step.spec, actor)
+            if step.release is not None:
+                releases.create_release(
+                    session,
+                    step.spec.name,
+                    name=step.release.name,
+                    surfaces=step.release.contents,
+                    actor=actor,
+                    notes=f"first versions from {source.file or DEFAULT_TARGET}",
+                )
+    if plan.writes.rules is not None:
+        with _located(source, ("authority",)):
+            authority.replace_rules(session, plan.writes.rules, actor)
+    if plan.writes.matrix is not None:
+        with _located(source, ("severity_matrix",)):
+            matrix.set_matrix(session, plan.writes.matrix, actor)
+    audit.append(
+        session,
+        actor=actor,
+        action="config.apply",
+        target=source.file or DEFAULT_TARGET,
+        reason=plan.summary(),
+        after={"steps": [i.as_dict() for i in plan.items if i.action.changes_something]},
+    )
+
+
+def apply_data(session: Session, data: Any, *, actor: Actor, dry_run: bool = False) -> Plan:
+    """Validate parsed data (an API's JSON) and apply it; errors name the key path."""
+    return apply(session, parse(data), actor=actor, dry_run=dry_run)

@@ -1,0 +1,32 @@
+"""String enums of config as code: what a plan step does, and to what kind of thing."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class PlanAction(StrEnum):
+    """What applying the document does to one thing."""
+
+    create = "create"
+    update = "update"
+    delete = "delete"
+    unchanged = "unchanged"
+    # Exists in Blastwall but the file does not manage it: apply leaves it alone.
+    unmanaged = "unmanaged"
+
+    @property
+    def changes_something(self) -> bool:
+        return self in (PlanAction.create, PlanAction.update, PlanAction.delete)
+
+
+class PlanKind(StrEnum):
+    """The kinds of thing a plan step can be about."""
+
+    system = "system"
+    action = "action"
+    surface = "surface"
+    release = "release"
+    authority = "authority"
+    authority_rule = "authority_rule"
+    severity_matrix = "severity_matrix"

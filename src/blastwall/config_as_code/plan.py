@@ -1,0 +1,321 @@
+"""What applying a document would change, computed read-only against the database (P4).
+
+One step per system, downstream action, surface, first release, authority rule and the
+severity matrix: create, update, delete or unchanged. Choices, also in docs/configuration.md:
+
+- Systems absent from the file are **not deleted**; they show as ``unmanaged``. Deleting a
+  system is rare and destructive, so it takes an explicit ``DELETE /api/v1/systems/NAME``.
+- Within a system the file is the whole truth: actions and surfaces it no longer lists are
+  deleted (the registry refuses to delete a surface that has versions).
+- A section left out (``authority``, ``severity_matrix``) is ``unmanaged``: left as it is.
+- A surface's ``content`` seeds its first version: when a surface is in no release yet,
+  apply creates a release ("initial", later "config-N") holding it. After that, versions
+  come from releases, and editing ``content`` changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from blastwall.config_as_code.enums import PlanAction, PlanKind
+from blastwall.config_as_code.errors import ConfigError, ConfigIssue, Loc
+from blastwall.config_as_code.schema import Document, SystemSpec
+from blastwall.exceptions import Conflict
+from blastwall.incidents import matrix
+from blastwall.levers import authority
+from blastwall.levers.enums import ANY
+from blastwall.registry import releases
+from blastwall.registry import service as registry
+from blastwall.registry.enums import ChangeAction
+from blastwall.registry.models import Release, System
+from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
+from blastwall.registry.surfaces import canonical_hash
+
+Changes = Mapping[str, tuple[Any, Any]]
+FIRST_RELEASE = "initial"
+
+
+@dataclass(frozen=True)
+class PlanItem:
+    """One step: ``changes`` maps each field that changes to (before, after)."""
+
+    action: PlanAction
+    kind: PlanKind
+    name: str
+    changes: Changes = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "action": self.action.value,
+            "kind": self.kind.value,
+            "name": self.name,
+            "changes": {key: [before, after] for key, (before, after) in self.changes.items()},
+        }
+
+
+@dataclass(frozen=True)
+class SeedRelease:
+    """A release apply creates so surfaces declared with ``content`` get their first version."""
+
+    name: str
+    contents: Mapping[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class SystemWrite:
+    index: int
+    spec: RegistrySystemSpec
+    upsert: bool
+    release: SeedRelease | None
+
+
+@dataclass(frozen=True)
+class Writes:
+    """Exactly the service calls that carry the plan out; apply makes these and nothing else."""
+
+    systems: tuple[SystemWrite, ...] = ()
+    rules: tuple[dict[str, str], ...] | None = None
+    matrix: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every step of applying a document, in file order, and the writes that perform it."""
+
+    items: tuple[PlanItem, ...]
+    writes: Writes = field(default_factory=Writes, repr=False)
+
+    @property
+    def changed(self) -> bool:
+        """True if applying would change anything."""
+        return any(item.action.changes_something for item in self.items)
+
+    def as_list(self) -> list[dict[str, Any]]:
+        return [item.as_dict() for item in self.items]
+
+    def counts(self) -> dict[str, int]:
+        """How many steps of each action, e.g. {"create": 12, "unchanged": 3}."""
+        counts: dict[str, int] = {}
+        for item in self.items:
+            counts[item.action.value] = counts.get(item.action.value, 0) + 1
+        return counts
+
+    def summary(self) -> str:
+        """One line for humans, e.g. '3 to create, 1 to update, 0 to delete, 9 unchanged'."""
+        counts = self.counts()
+        return (
+            f"{counts.get('create', 0)} to create, {counts.get('update', 0)} to update, "
+            f"{counts.get('delete', 0)} to delete, {counts.get('unchanged', 0)} unchanged"
+            + (f", {counts['unmanaged']} unmanaged" if counts.get("unmanaged") else "")
+        )
+
+
+def _child_items(
+    kind: PlanKind,
+    system: str,
+    wanted: Iterable[str],
+    change: tuple[Any, Any] | None,
+) -> list[PlanItem]:
+    """Per-child steps from the registry's before/after lists of actions or surfaces."""
+    names = list(wanted)
+    if change is None:
+        return [PlanItem(PlanAction.unchanged, kind, f"{system}/{name}") for name in names]
+    before = {row["name"]: row for row in change[0] or []}
+    after = {row["name"]: row for row in change[1] or []}
+    items = []
+    for name in names:
+        new, old = after[name], before.get(name)
+        if old is None:
+            fields = {k: (None, v) for k, v in new.items() if k != "name"}
+            items.append(PlanItem(PlanAction.create, kind, f"{system}/{name}", fields))
+            continue
+        fields = {k: (old[k], v) for k, v in new.items() if old[k] != v}
+        action = PlanAction.update if fields else PlanAction.unchanged
+        items.append(PlanItem(action, kind, f"{system}/{name}", fields))
+    for name, old in before.items():
+        if name not in after:
+            fields = {k: (v, None) for k, v in old.items() if k != "name"}
+            items.append(PlanItem(PlanAction.delete, kind, f"{system}/{name}", fields))
+    return items
+
+
+class _Planner:
+    """Builds a plan, collecting every problem (with its line) instead of stopping at one."""
+
+    def __init__(self, session: Session, document: Document) -> None:
+        self.session = session
+        self.document = document
+        self.items: list[PlanItem] = []
+        self.issues: list[ConfigIssue] = []
+        self.systems: list[SystemWrite] = []
+        self.rules: tuple[dict[str, str], ...] | None = None
+        self.matrix: Mapping[str, Any] | None = None
+
+    def problem(self, loc: Loc, message: str) -> None:
+        self.issues.append(self.document.source.issue(loc, message))
+
+    def plan(self) -> Plan:
+        for index, spec in enumerate(self.document.systems):
+            self.system(index, spec)
+        declared = {spec.name for spec in self.document.systems}
+        for name in self.session.scalars(select(System.name).order_by(System.name)):
+            if name not in declared:
+                self.items.append(PlanItem(PlanAction.unmanaged, PlanKind.system, name))
+        self.authority()
+        self.severity_matrix()
+        if self.issues:
+            raise ConfigError(self.issues)
+        writes = Writes(tuple(self.systems), self.rules, self.matrix)
+        return Plan(tuple(self.items), writes)
+
+    def system(self, index: int, spec: SystemSpec) -> None:
+        at: Loc = ("systems", index)
+        wanted = spec.to_registry()
+        try:
+            action, changes = registry.plan_system(self.session, wanted)
+        except Conflict as exc:
+            self.problem((*at, "surfaces"), exc.detail)
+            return
+        own = {f: change for f, change in changes.items() if f not in ("actions", "surfaces")}
+        step = PlanAction(action.value) if own or action is ChangeAction.create else None
+        self.items.append(PlanItem(step or PlanAction.unchanged, PlanKind.system, spec.name, own))
+        self.items += _child_items(
+            PlanKind.action, spec.name, (a.name for a in spec.actions), changes.get("actions")
+        )
+        self.items += _child_items(
+            PlanKind.surface, spec.name, (s.name for s in spec.surfaces), changes.get("surfaces")
+        )
+        release = self.seed_release(at, spec)
+        if action is not ChangeAction.unchanged or release is not None:
+            upsert = action is not ChangeAction.unchanged
+            self.systems.append(SystemWrite(index, wanted, upsert, release))
+
+    def seed_release(self, at: Loc, spec: SystemSpec) -> SeedRelease | None:
+        row = registry.get_by_name(self.session, spec.name) if self._exists(spec.name) else None
+        newest = releases.newest_release(self.session, row) if row is not None else None
+        released = {item.surface.name for item in newest.items} if newest else set()
+        seed = {
+            s.name: s.content
+            for s in spec.surfaces
+            if s.content is not None and s.name not in released
+        }
+        if not seed:
+            return None
+        for position, surface in enumerate(spec.surfaces):
+            if surface.name not in seed and surface.name not in released:
+                self.problem(
+                    (*at, "surfaces", position),
+                    f"surface {surface.name!r} is in no release yet and has no content, but "
+                    f"apply must create a release for {', '.join(sorted(seed))}: give it "
+                    "'content:' too, or remove 'content:' from the others and create the "
+                    "release through the API",
+                )
+        taken = set()
+        if row is not None:
+            taken = set(
+                self.session.scalars(select(Release.name).where(Release.system_id == row.id))
+            )
+        name = FIRST_RELEASE if not taken else _next_free(taken)
+        self.items.append(
+            PlanItem(
+                PlanAction.create,
+                PlanKind.release,
+                f"{spec.name}@{name}",
+                {surface: (None, canonical_hash(content)) for surface, content in seed.items()},
+            )
+        )
+        return SeedRelease(name, seed)
+
+    def _exists(self, name: str) -> bool:
+        return self.session.scalar(select(System.id).where(System.name == name)) is not None
+
+    def authority(self) -> None:
+        spec = self.document.authority
+        if spec is None:
+            self.items.append(PlanItem(PlanAction.unmanaged, PlanKind.authority, "authority"))
+            return
+        known = {s.name for s in self.document.systems}
+        known |= set(self.session.scalars(select(System.name)))
+        for index, rule in enumerate(spec.rules):
+            for position, system in enumerate(rule.systems):
+                if system != ANY and system not in known:
+                    self.problem(
+                        ("authority", "rules", index, "systems", position),
+                        f"{system!r} is neither declared under systems nor known to Blastwall: "
+                        "fix the name, declare the system, or use '*'",
+                    )
+        flat = tuple(
+            {"subject": rule.subject, "lever": lever, "system": system}
+            for rule in spec.rules
+            for lever in rule.levers
+            for system in rule.systems
+        )
+        change = authority.diff_rules(self.session, flat)
+        added = set(change.added)
+        for wanted in authority.parse(flat):
+            action = PlanAction.create if wanted in added else PlanAction.unchanged
+            self.items.append(PlanItem(action, PlanKind.authority_rule, _rule_name(wanted)))
+        for removed in change.removed:
+            self.items.append(
+                PlanItem(PlanAction.delete, PlanKind.authority_rule, _rule_name(removed))
+            )
+        if change.changed:
+            self.rules = flat
+
+    def severity_matrix(self) -> None:
+        body = self.document.severity_matrix
+        if body is None:
+            self.items.append(
+                PlanItem(PlanAction.unmanaged, PlanKind.severity_matrix, "severity_matrix")
+            )
+            return
+        cells = matrix.validate(body)
+        current = matrix.current_matrix(self.session)
+        changes: dict[str, tuple[Any, Any]] = {}
+        for (harm, reversibility), cell in cells.items():
+            old, new = asdict(current.cells[harm, reversibility]), asdict(cell)
+            for duty, value in new.items():
+                if old[duty] != value:
+                    changes[f"{harm.value}/{reversibility.value}.{duty}"] = (old[duty], value)
+        action = PlanAction.update if changes else PlanAction.unchanged
+        self.items.append(PlanItem(action, PlanKind.severity_matrix, "severity_matrix", changes))
+        if changes:
+            self.matrix = body
+
+
+def _rule_name(rule: authority.Rule) -> str:
+    return f"{rule.subject} {rule.lever} on {rule.system}"
+
+
+def _next_free(taken: set[str]) -> str:
+    number = len(taken) + 1
+    while f"config-{number}" in taken:
+        number += 1
+    return f"config-{number}"
+
+
+def compute_plan(session: Session, document: Document) -> Plan:
+    """What applying ``document`` would change; reads only. Raises ConfigError if it cannot."""
+    return _Planner(session, document).plan()
+
+
+def render(plan: Plan) -> str:
+    """The plan as text, one step a line, like a terraform plan (for CLIs and logs)."""
+    marks = {
+        PlanAction.create: "+",
+        PlanAction.update: "~",
+        PlanAction.delete: "-",
+        PlanAction.unchanged: "=",
+        PlanAction.unmanaged: "?",
+    }
+    lines = []
+    for item in plan.items:
+        lines.append(f"{marks[item.action]} {item.action.value} {item.kind.value} {item.name}")
+        lines += [f"    {key}: {old!r} -> {new!r}" for key, (old, new) in item.changes.items()]
+    lines.append(plan.summary())
+    return "\n".join(lines)
