@@ -76,6 +76,16 @@ def test_revision_is_global_across_systems_and_environments(session: Session) ->
         ("support-bot", "staging"),
     ]
     assert [s.revision for s in service.since(session, 0, system_name="support-bot")] == [1, 3]
+    assert service.since(session, 3) == []
+
+
+def test_feed_from_ahead_of_the_newest_revision_returns_every_state(session: Session) -> None:
+    make_system(session)
+    service.kill(session, "support-bot", actor=ADMIN, reason="x")
+    # The client followed a database that has since been restored from an older backup.
+    revision, states = service.feed(session, 40)
+    assert (revision, [s.revision for s in states]) == (1, [1])
+    assert service.feed(session, 1) == (1, [])
 
 
 def test_no_op_change_keeps_revision_and_writes_no_audit(session: Session) -> None:

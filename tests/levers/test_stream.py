@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 import time
@@ -81,8 +82,13 @@ def tokens(session_factory: sessionmaker[Session]) -> dict[str, dict[str, str]]:
 
 
 def test_a_change_through_the_api_is_pushed_with_its_revision(
-    settings: Settings, engine: Engine, tokens: dict[str, dict[str, str]]
+    settings: Settings,
+    engine: Engine,
+    tokens: dict[str, dict[str, str]],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # No periodic check in this test: only the in-process notice can deliver the change.
+    monkeypatch.setattr(stream, "POLL_INTERVAL_S", 3600.0)
     with serving(settings, engine) as base, httpx.Client(base_url=base, timeout=TIMEOUT) as http:
         api = "/api/v1/systems/support-bot"
         http.post(f"{api}/kill", json={"reason": "before"}, headers=tokens["admin"])
@@ -177,3 +183,40 @@ def test_stream_refuses_bad_input_before_streaming(
 def test_event_wire_format() -> None:
     event = stream.StateEvent(revision=7, system="s", data='{"a":1}')
     assert stream.format_event(event) == 'id: 7\nevent: levers\ndata: {"a":1}\n\n'
+
+
+def test_a_client_ahead_of_the_server_gets_every_state_then_new_ones(
+    settings: Settings, engine: Engine, tokens: dict[str, dict[str, str]]
+) -> None:
+    with serving(settings, engine) as base, httpx.Client(base_url=base, timeout=TIMEOUT) as http:
+        api = "/api/v1/systems/support-bot"
+        http.post(f"{api}/kill", json={"reason": "one"}, headers=tokens["admin"])
+        url = "/api/v1/levers/stream?since=40"
+        with http.stream("GET", url, headers=tokens["viewer"]) as response:
+            events = sse(response.iter_lines())
+            first = next_event(events)
+            http.post(f"{api}/restore", json={"reason": "two"}, headers=tokens["admin"])
+            second = next_event(events)
+    assert (first["id"], second["id"]) == ("1", "2")
+    assert json.loads(second["data"])["killed"] is False
+
+
+def test_a_stream_that_falls_behind_ends_so_the_client_resumes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(stream, "QUEUE_MAX", 2)
+    committed = [stream.StateEvent(r, "s", "{}") for r in (1, 2, 3)]
+    broadcaster = stream.Broadcaster(
+        fetch=lambda after: [e for e in committed if e.revision > after],
+        latest=lambda: 0,
+        poll_interval_s=0.01,
+    )
+
+    async def read_all() -> list[str]:
+        body = stream.events(broadcaster, lambda since: [], since=0, system=None, heartbeat_s=60)
+        async with asyncio.timeout(60):
+            return [chunk async for chunk in body]
+
+    sent = asyncio.run(read_all())
+    # Three events arrive at once for an inbox of two: at most the first is sent, then it ends.
+    assert sent in ([], [stream.format_event(committed[0])])

@@ -41,11 +41,8 @@ def lever_feed(
     session: DbSession, _: Viewer, since: Since = 0, system: SystemFilter = None
 ) -> LeverFeed:
     """What an SDK polls: every state newer than ``since``, and the revision to ask from next."""
-    states = service.since(session, since, system_name=system)
-    return LeverFeed(
-        revision=service.current_revision(session),
-        states=[LeverStateRead.from_state(s) for s in states],
-    )
+    revision, states = service.feed(session, since, system_name=system)
+    return LeverFeed(revision=revision, states=[LeverStateRead.from_state(s) for s in states])
 
 
 def _events_after(
@@ -63,6 +60,13 @@ def _events_after(
 def _latest(factory: sessionmaker[Session]) -> int:
     with factory() as session:
         return service.current_revision(session)
+
+
+def _start(factory: sessionmaker[Session], since: int, system: str | None) -> int:
+    with factory() as session:
+        if system is not None:
+            service.get_system(session, system)
+        return service.resume_point(session, since)
 
 
 def _broadcaster(request: Request) -> stream.Broadcaster:
@@ -98,10 +102,8 @@ async def lever_stream(
 ) -> StreamingResponse:
     """Server-sent events: states newer than ``since``, then each new revision as it commits."""
     factory: sessionmaker[Session] = request.app.state.session_factory
-    start = _resume_from(since, last_event_id)
-    if system is not None:
-        # Fail now with a 404 rather than stream nothing forever for a misspelt name.
-        await asyncio.to_thread(_events_after, factory, start, system)
+    # Fail now with a 404 rather than stream nothing forever for a misspelt system name.
+    start = await asyncio.to_thread(_start, factory, _resume_from(since, last_event_id), system)
     body = stream.events(
         _broadcaster(request),
         partial(_events_after, factory, system=system),

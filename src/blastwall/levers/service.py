@@ -322,6 +322,29 @@ def since(session: Session, revision: int, *, system_name: str | None = None) ->
     return list(session.scalars(stmt.order_by(LeverState.revision)))
 
 
+def resume_point(session: Session, since: int) -> int:
+    """Where a client resumes: ``since``, or 0 when it is ahead of the newest revision.
+
+    A client ahead of the server followed another database (restored from an older
+    backup, or replaced); it gets every state so it can start over.
+    """
+    if since < 0:
+        raise InvalidInput(
+            f"since must be 0 or more (got {since}); 0 returns every state", field="since"
+        )
+    return since if since <= current_revision(session) else 0
+
+
+def feed(
+    session: Session, revision: int, *, system_name: str | None = None
+) -> tuple[int, list[LeverState]]:
+    """What an SDK polls: the newest revision, and the states newer than ``revision``."""
+    # Newest first: a change committing in between is then sent twice, never missed.
+    newest = current_revision(session)
+    states = since(session, resume_point(session, revision), system_name=system_name)
+    return newest, states
+
+
 def current_revision(session: Session) -> int:
     """The newest lever revision (0 before the first change)."""
     return current_value(session, LEVER_REVISION)

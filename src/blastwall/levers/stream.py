@@ -66,9 +66,9 @@ class Broadcaster:
         self,
         fetch: Fetch,
         latest: Callable[[], int],
-        poll_interval_s: float = POLL_INTERVAL_S,
+        poll_interval_s: float | None = None,
     ) -> None:
-        self.poll_interval_s = poll_interval_s
+        self.poll_interval_s = POLL_INTERVAL_S if poll_interval_s is None else poll_interval_s
         self._fetch = fetch
         self._latest = latest
         self._loop: asyncio.AbstractEventLoop | None = None
