@@ -251,7 +251,15 @@ def _render_list(items: list[dict[str, Any]]) -> None:
     )
 
 
-_MILESTONES = ("started", "detected", "acknowledged", "contained", "mitigated", "resolved")
+_MILESTONES = (
+    "started",
+    "detected",
+    "acknowledged",
+    "contained",
+    "mitigated",
+    "resolved",
+    "postmortem_done",
+)
 _CLOCKS = (
     ("time to detect", "time_to_detect_s"),
     ("time to acknowledge", "time_to_acknowledge_s"),
@@ -278,7 +286,7 @@ def _render(item: dict[str, Any]) -> None:
             ("containment", cell.get("containment")),
             ("escalation", cell.get("escalation")),
             ("communication", cell.get("communication")),
-            *((name, out.when(item.get(f"{name}_at"))) for name in _MILESTONES),
+            *((name.replace("_", " "), out.when(item.get(f"{name}_at"))) for name in _MILESTONES),
             *((label, out.duration(metrics.get(key))) for label, key in _CLOCKS),
         ]
     )
