@@ -1,0 +1,97 @@
+"""`make run`: the server on embedded SQLite with the example applied and demo traffic."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import stat
+from pathlib import Path
+
+import uvicorn
+from rich.console import Console
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.access import service as access
+from blastwall.access.enums import Role
+from blastwall.access.schemas import Actor
+from blastwall.config import Settings
+from blastwall.config_as_code.apply import apply
+from blastwall.config_as_code.loader import load_file
+from blastwall.db.engine import make_engine
+from blastwall.db.migrate import upgrade
+from blastwall.db.session import make_session_factory, unit_of_work
+from blastwall.exceptions import NotFound
+from blastwall.registry import releases
+from blastwall.registry import service as registry
+from blastwall.server.app import create_app
+
+console = Console()
+DEMO_ACTOR = Actor(name="demo-setup", role=Role.admin)
+
+
+def ensure_admin_token(settings: Settings, factory: sessionmaker[Session]) -> str:
+    """Create the demo admin token once and keep its secret in DATA_DIR/admin-token (0600)."""
+    path = settings.data_dir / "admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    with unit_of_work(factory) as session:
+        name = "admin"
+        if any(t.name == name for t in access.list_(session)):
+            name = f"admin-{os.getpid()}"
+        _, secret = access.create(session, name=name, role=Role.admin)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path.write_text(secret + "\n")
+    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+    return secret
+
+
+def activate_first_release(session: Session) -> None:
+    """Put each system's oldest release in force wherever nothing is active yet."""
+    for system in registry.list_(session):
+        oldest = min(releases.list_releases(session, system.name), key=lambda r: r.id, default=None)
+        if oldest is None:
+            continue
+        for environment in system.environments:
+            try:
+                releases.get_active(session, system.name, environment)
+            except NotFound:
+                releases.activate(
+                    session,
+                    system.name,
+                    oldest.name,
+                    environment=environment,
+                    actor=DEMO_ACTOR,
+                    reason="demo: first rollout",
+                )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--port", type=int, default=7300)
+    parser.add_argument("--config", type=Path, default=Path("examples/blastwall.yaml"))
+    args = parser.parse_args()
+    settings = Settings(port=args.port)
+    engine = make_engine(settings.resolved_database_url())
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    token = ensure_admin_token(settings, factory)
+    document = load_file(args.config)
+    with unit_of_work(factory) as session:
+        plan = apply(session, document, actor=DEMO_ACTOR, dry_run=False)
+    with unit_of_work(factory) as session:
+        activate_first_release(session)
+    server = f"http://{settings.host}:{settings.port}"
+    console.print(f"[bold]Blastwall[/] on {server}  (database {settings.resolved_database_url()})")
+    console.print(f"applied {args.config}: {plan.summary()}")
+    console.print("\nIn another terminal:\n")
+    console.print(f"  export BLASTWALL_SERVER={server}")
+    console.print(f"  export BLASTWALL_TOKEN={token}")
+    console.print("  .venv/bin/blastwall systems")
+    console.print("  .venv/bin/blastwall kill support-agent --reason 'drill'")
+    console.print("\nAPI docs: " + server + "/api/v1/docs    (Ctrl-C stops the server)\n")
+    app = create_app(settings, engine)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()
