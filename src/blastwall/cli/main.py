@@ -14,6 +14,7 @@ from typer.core import TyperGroup
 
 from blastwall import __version__
 from blastwall.cli import apply, audit, incidents, levers, releases, serve, systems, tokens
+from blastwall.cli import approvals, handoffs, traces
 from blastwall.cli import output as out
 
 
@@ -55,6 +56,9 @@ app.add_typer(audit.app)
 app.add_typer(apply.app)
 app.add_typer(tokens.app)
 app.add_typer(serve.app)
+app.add_typer(traces.app)
+app.add_typer(handoffs.app)
+app.add_typer(approvals.app)
 
 
 def _version(value: bool) -> None:
