@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.traces import ingest
+from blastwall.traces import ingest, rows
 from blastwall.traces.models import FilterHit, SdkStatus, Trace, TraceFeedback
 from tests.conftest import make_token
 from tests.traces.factories import (
@@ -133,10 +133,10 @@ def test_one_trace_id_may_carry_several_calls(
 def test_long_free_text_is_cut_at_the_cap_and_marked(
     client: TestClient, session_factory: sessionmaker[Session]
 ) -> None:
-    post_events(client, [call_event(output="x" * (ingest.MAX_TEXT_CHARS + 10))])
+    post_events(client, [call_event(output="x" * (rows.MAX_TEXT_CHARS + 10))])
     with session_factory() as session:
         trace = session.scalars(select(Trace)).one()
-        assert len(trace.output_text or "") == ingest.MAX_TEXT_CHARS
+        assert len(trace.output_text or "") == rows.MAX_TEXT_CHARS
         assert trace.truncated is True
 
 

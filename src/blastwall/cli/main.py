@@ -13,8 +13,19 @@ import typer
 from typer.core import TyperGroup
 
 from blastwall import __version__
-from blastwall.cli import apply, audit, incidents, levers, releases, serve, systems, tokens
-from blastwall.cli import approvals, handoffs, traces
+from blastwall.cli import (
+    apply,
+    approvals,
+    audit,
+    handoffs,
+    incidents,
+    levers,
+    releases,
+    serve,
+    systems,
+    tokens,
+    traces,
+)
 from blastwall.cli import output as out
 
 

@@ -14,30 +14,25 @@ import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 from sqlalchemy import Table, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from blastwall.db.base import utcnow
 from blastwall.exceptions import BlastwallError, InvalidInput
 from blastwall.registry.models import System
+from blastwall.traces import rows
+from blastwall.traces.bulk import insert_ignoring_duplicates
 from blastwall.traces.events import (
     EVENT_TYPES,
     PATTERN_HINTS,
-    CallEvent,
     Event,
-    FeedbackEvent,
-    FilterHitEvent,
-    SdkStatusEvent,
     batch_adapter,
     event_adapter,
 )
-from blastwall.traces.models import FilterHit, SdkStatus, Trace, TraceFeedback
 
 MAX_EVENTS_PER_BATCH = 1000
 """The SDK sends at most 500; twice that leaves room for other producers."""
@@ -45,31 +40,6 @@ MAX_WIRE_BYTES = 16 * 1024 * 1024
 """Largest request body accepted as sent (compressed or not)."""
 MAX_BODY_BYTES = 32 * 1024 * 1024
 """Largest body after gunzip; also what stops a gzip bomb."""
-MAX_TEXT_CHARS = 32_768
-"""Free text (input, output, error, comment) longer than this is cut and marked truncated."""
-
-# Call-event fields kept in the payload JSON rather than in their own column.
-PAYLOAD_FIELDS: set[str] = {
-    "error",
-    "surfaces",
-    "retrieved",
-    "requested_model",
-    "tool_calls",
-    "input_tokens",
-    "output_tokens",
-    "actions",
-    "levers",
-    "filters",
-    "lever_revision",
-    "lever_stale",
-    "attributes",
-}
-
-
-TRACES = cast(Table, Trace.__table__)
-FEEDBACK = cast(Table, TraceFeedback.__table__)
-FILTER_HITS = cast(Table, FilterHit.__table__)
-SDK_STATUS = cast(Table, SdkStatus.__table__)
 
 
 class PayloadTooLarge(BlastwallError):
@@ -199,24 +169,26 @@ def store(
     session: Session, events: Sequence[tuple[int, Event]], *, received_at: datetime
 ) -> tuple[int, list[Rejection]]:
     """Insert validated events in bulk; events of unregistered systems are rejected."""
-    known = _registered(session, {event.system for _, event in events})
-    rejected = [
-        Rejection(
-            index,
-            f"system: {event.system!r} is not registered; register it (blastwall.yaml or "
-            "POST /api/v1/systems) or fix the system name the SDK is configured with",
-        )
-        for index, event in events
-        if event.system not in known
-    ]
-    rows: dict[Table, list[dict[str, Any]]] = {}
-    for _, event in events:
-        if event.system in known:
-            table, row = _row(event, received_at)
-            rows.setdefault(table, []).append(row)
-    for table, table_rows in rows.items():
-        _insert_ignoring_duplicates(session, table, table_rows)
-    return sum(len(r) for r in rows.values()), rejected
+    # Rows are built before the first statement: on SQLite that statement takes the write
+    # lock, which is then held only for the lookup, the inserts and the commit.
+    built = [(index, event.system, *rows.row(event, received_at)) for index, event in events]
+    known = _registered(session, {system for _, system, _, _ in built})
+    rejected: list[Rejection] = []
+    by_table: dict[Table, list[dict[str, Any]]] = {}
+    for index, system, table, values in built:
+        if system in known:
+            by_table.setdefault(table, []).append(values)
+        else:
+            rejected.append(
+                Rejection(
+                    index,
+                    f"system: {system!r} is not registered; register it (blastwall.yaml or "
+                    "POST /api/v1/systems) or fix the system name the SDK is configured with",
+                )
+            )
+    for table, table_rows in by_table.items():
+        insert_ignoring_duplicates(session, table, table_rows)
+    return sum(len(r) for r in by_table.values()), rejected
 
 
 def _registered(session: Session, names: Iterable[str]) -> set[str]:
@@ -224,87 +196,3 @@ def _registered(session: Session, names: Iterable[str]) -> set[str]:
     if not names:
         return set()
     return set(session.scalars(select(System.name).where(System.name.in_(names))))
-
-
-def _insert_ignoring_duplicates(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["event_id"])
-    session.connection().execute(statement, rows)
-
-
-def _cap(text: str | None) -> tuple[str | None, bool]:
-    if text is None or len(text) <= MAX_TEXT_CHARS:
-        return text, False
-    return text[:MAX_TEXT_CHARS], True
-
-
-def _row(event: Event, received_at: datetime) -> tuple[Table, dict[str, Any]]:
-    common = {
-        "event_id": event.id,
-        "system": event.system,
-        "environment": event.environment,
-        "at": event.at,
-        "received_at": received_at,
-    }
-    if isinstance(event, CallEvent):
-        return TRACES, _call_row(event, common)
-    if isinstance(event, FeedbackEvent):
-        comment, _ = _cap(event.comment)
-        row = {
-            **common,
-            "trace_id": event.trace_id,
-            "user_id": event.user_id,
-            "rating": event.rating.value,
-            "comment": comment,
-            "by": event.by,
-        }
-        return FEEDBACK, row
-    if isinstance(event, FilterHitEvent):
-        row = {
-            **common,
-            "trace_id": event.trace_id,
-            "user_id": event.user_id,
-            "filter": event.filter,
-            "stage": event.stage,
-            "category": event.category,
-            "action": event.action,
-            "count": event.count,
-        }
-        return FILTER_HITS, row
-    return SDK_STATUS, _status_row(event, common)
-
-
-def _call_row(event: CallEvent, common: dict[str, Any]) -> dict[str, Any]:
-    input_text, input_cut = _cap(event.input)
-    output_text, output_cut = _cap(event.output)
-    payload = event.model_dump(include=PAYLOAD_FIELDS)
-    payload["error"], error_cut = _cap(event.error)
-    return {
-        **common,
-        "trace_id": event.trace_id,
-        "user_id": event.user_id,
-        "decision": event.decision.value,
-        "outcome": event.outcome.value,
-        "label": event.label,
-        "confidence": event.confidence,
-        "model": event.model,
-        "release": event.release,
-        "latency_ms": event.latency_ms,
-        "input_text": input_text,
-        "output_text": output_text,
-        "truncated": input_cut or output_cut or error_cut,
-        "payload": payload,
-    }
-
-
-def _status_row(event: SdkStatusEvent, common: dict[str, Any]) -> dict[str, Any]:
-    return {
-        **common,
-        "instance": event.instance,
-        "sdk_version": event.sdk_version,
-        "sent": event.sent,
-        "dropped": event.dropped,
-        "queued": event.queued,
-        "lever_revision": event.lever_revision,
-        "lever_age_s": event.lever_age_s,
-    }

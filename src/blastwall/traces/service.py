@@ -13,8 +13,8 @@ from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.traces.events import Rating
-from blastwall.traces.ingest import MAX_TEXT_CHARS
 from blastwall.traces.models import EVENT_TABLES, Trace, TraceFeedback
+from blastwall.traces.rows import MAX_TEXT_CHARS
 from blastwall.traces.schemas import TraceQuery
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:27:54.025018
+Create Date: 2026-11-24 07:38:45.535911
 """
 
 from collections.abc import Sequence

@@ -1,0 +1,331 @@
+"""Ingest benchmark: sustained events/s into a real server on SQLite, and acknowledged loss.
+
+Starts ``uvicorn`` with the Blastwall app on a fresh SQLite database in a subprocess, runs
+N producer processes that post gzip batches of SDK ``call`` events exactly as the SDK
+exporter does (docs/sdk.md: a JSON list, at most 500 events, retried on connection errors
+and 5xx with the same event ids), and reports:
+
+* events/s: events acknowledged by the server (HTTP 200, counted in ``accepted``) divided
+  by the wall time of the sending phase;
+* lost: acknowledged event ids missing from the database, counted after the server was
+  killed with SIGKILL (no graceful shutdown), so only what was committed counts.
+
+A second phase kills the server mid-stream, restarts it, and lets producers retry their
+in-flight batches: acknowledged events must survive and retried ones must be stored once.
+
+Run: .venv/bin/python bench/ingest.py [--producers 2] [--seconds 20] [--batch 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import multiprocessing as mp
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+
+from blastwall.access import service as access
+from blastwall.access.enums import Role
+from blastwall.db.engine import make_engine
+from blastwall.db.migrate import upgrade
+from blastwall.db.session import make_session_factory
+from blastwall.registry.models import System
+from blastwall.traces.models import Trace
+
+SYSTEM = "bench-classifier"
+LABELS = ("refund", "fraud", "question", "complaint", "other")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def prepare(data_dir: Path) -> str:
+    """Migrate a fresh database, register the system, and return a viewer token (the SDK's)."""
+    engine = make_engine(f"sqlite:///{data_dir / 'blastwall.db'}")
+    upgrade(engine)
+    factory = make_session_factory(engine)
+    with factory() as session, session.begin():
+        session.add(System(name=SYSTEM, owner="bench@example.com", risk_tier="high"))
+        _, secret = access.create(session, name="bench-sdk", role=Role.viewer)
+    engine.dispose()
+    return secret
+
+
+def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "BLASTWALL_DATA_DIR": str(data_dir)}
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "blastwall.server.app:create_app",
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+    ]
+    server = subprocess.Popen(command, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit("the server did not start within 30 s")
+
+
+def call_event(rng_seed: int, at: str) -> dict[str, Any]:
+    """A realistic `call` event (docs/sdk.md), about 1.2 KB of JSON."""
+    return {
+        "id": uuid.uuid4().hex,
+        "type": "call",
+        "trace_id": uuid.uuid4().hex,
+        "system": SYSTEM,
+        "environment": "production",
+        "at": at,
+        "user_id": f"u-{rng_seed % 5000}",
+        "decision": "proceed",
+        "outcome": "ok",
+        "error": None,
+        "release": "r12",
+        "surfaces": {"model": 3, "prompt": 7},
+        "input": "I was charged twice for order 1234, please refund the second charge. "
+        "My email is [EMAIL] and the card ends in [CARD].",
+        "retrieved": [
+            {"id": "kb-114", "source": "kb-public", "score": 0.82},
+            {"id": "kb-201", "source": "kb-public", "score": 0.77},
+        ],
+        "model": "gpt-4o-mini",
+        "requested_model": "gpt-4o-mini",
+        "tool_calls": [
+            {
+                "name": "lookup_order",
+                "arguments": {"order": 1234},
+                "result": {"total": 30.0, "charges": 2},
+                "status": "ok",
+                "reason": None,
+            }
+        ],
+        "output": "refund",
+        "label": LABELS[rng_seed % len(LABELS)],
+        "confidence": 0.91,
+        "input_tokens": 120,
+        "output_tokens": 3,
+        "actions": [
+            {
+                "name": "issue_refund",
+                "reversible": False,
+                "status": "fired",
+                "gate": "validator",
+                "reason": None,
+            }
+        ],
+        "levers": ["filters"],
+        "filters": [
+            {"filter": "pii", "stage": "input", "category": "email", "action": "redact", "count": 1}
+        ],
+        "lever_revision": 17,
+        "lever_stale": False,
+        "latency_ms": 412.5,
+        "attributes": {"ticket": f"T-{rng_seed}"},
+    }
+
+
+def producer(
+    port_file: str, token: str, seconds: float, batch_size: int, out: str, seed: int
+) -> None:
+    """Post batches until ``seconds`` pass; write acknowledged event ids to ``out``."""
+    acknowledged: list[str] = []
+    retries = 0
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": "application/json",
+        "Content-Encoding": "gzip",
+    }
+    deadline = time.monotonic() + seconds
+    # The app builds events; the exporter only stamps, serializes and compresses them.
+    # Reusing dicts keeps producer CPU for what the SDK exporter really does.
+    batch = [call_event(seed * 7919 + i, "") for i in range(batch_size)]
+    counter = 0
+    started = time.time()
+    with httpx.Client(timeout=30, trust_env=False) as client:
+        while time.monotonic() < deadline:
+            at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+            for event in batch:
+                counter += 1
+                event["id"] = f"{seed:08x}{counter:024x}"
+                event["trace_id"] = f"{counter:024x}{seed:08x}"
+                event["at"] = at
+            body = gzip.compress(json.dumps(batch).encode(), compresslevel=1)
+            while True:  # the SDK retries the same batch (same ids) until the server answers
+                port = Path(port_file).read_text().strip()
+                try:
+                    response = client.post(
+                        f"http://127.0.0.1:{port}/api/v1/events", content=body, headers=headers
+                    )
+                except httpx.TransportError:
+                    retries += 1
+                    time.sleep(0.05)
+                    continue
+                if response.status_code >= 500:
+                    retries += 1
+                    time.sleep(0.05)
+                    continue
+                result = response.json()
+                if response.status_code != 200 or result["rejected"]:
+                    raise SystemExit(f"batch refused: {response.status_code} {result}")
+                acknowledged.extend(event["id"] for event in batch)
+                break
+    result = {"ids": acknowledged, "retries": retries, "started": started, "ended": time.time()}
+    Path(out).write_text(json.dumps(result))
+
+
+@dataclass
+class Phase:
+    events: int
+    seconds: float
+    lost: int
+    stored: int
+    retries: int
+    server_cpu_s: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds
+
+
+def run_phase(
+    data_dir: Path, token: str, producers: int, seconds: float, batch: int, crash_at: float | None
+) -> Phase:
+    port_file = data_dir / "port"
+    port = free_port()
+    port_file.write_text(str(port))
+    server = start_server(data_dir, port)
+    before = len(stored(data_dir))
+    outs = [data_dir / f"producer-{i}.json" for i in range(producers)]
+    ctx = mp.get_context("spawn")
+    procs = [
+        ctx.Process(target=producer, args=(str(port_file), token, seconds, batch, str(out), i + 1))
+        for i, out in enumerate(outs)
+    ]
+    cpu_before = cpu_seconds(server.pid)
+    for proc in procs:
+        proc.start()
+    server_cpu = 0.0
+    if crash_at is not None:
+        time.sleep(crash_at)
+        server_cpu += cpu_seconds(server.pid) - cpu_before
+        cpu_before = 0.0
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        port = free_port()
+        port_file.write_text(str(port))
+        server = start_server(data_dir, port)
+    for proc in procs:
+        proc.join()
+    server_cpu += cpu_seconds(server.pid) - cpu_before
+    # No graceful shutdown: only what the server committed may count as stored.
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    if any(proc.exitcode != 0 for proc in procs):
+        raise SystemExit("a producer failed; see its error above")
+    acknowledged: set[str] = set()
+    retries = 0
+    window = [float("inf"), 0.0]
+    for out in outs:
+        result = json.loads(out.read_text())
+        acknowledged.update(result["ids"])
+        retries += result["retries"]
+        window = [min(window[0], result["started"]), max(window[1], result["ended"])]
+    stored_ids = stored(data_dir)
+    lost = len(acknowledged - stored_ids)
+    elapsed = window[1] - window[0]
+    return Phase(len(acknowledged), elapsed, lost, len(stored_ids) - before, retries, server_cpu)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def stored(data_dir: Path) -> set[str]:
+    engine = make_engine(f"sqlite:///{data_dir / 'blastwall.db'}")
+    try:
+        with engine.connect() as connection:
+            return set(connection.scalars(select(Trace.event_id)))
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--producers", type=int, default=2, help="producer processes")
+    parser.add_argument("--seconds", type=float, default=20.0, help="length of the rate phase")
+    parser.add_argument("--batch", type=int, default=500, help="events per request (SDK: 500)")
+    parser.add_argument("--crash-seconds", type=float, default=8.0, help="0 skips the crash phase")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
+        data_dir = Path(tmp)
+        token = prepare(data_dir)
+        print(
+            f"ingest bench: {os.cpu_count()} CPUs, SQLite (WAL, synchronous=FULL), "
+            f"{args.producers} producers, {args.batch} events/batch, gzip"
+        )
+        rate = run_phase(data_dir, token, args.producers, args.seconds, args.batch, None)
+        print(
+            f"sustained: {rate.events} events acknowledged in {rate.seconds:.1f} s = "
+            f"{rate.rate:,.0f} events/s (target >= 20,000); lost after SIGKILL: {rate.lost}"
+        )
+        per_core = rate.events / rate.server_cpu_s if rate.server_cpu_s else 0.0
+        print(
+            f"server CPU: {rate.server_cpu_s:.1f} s = {1e6 * rate.server_cpu_s / rate.events:.1f} "
+            f"ms per 1,000 events, i.e. {per_core:,.0f} events per CPU-second"
+        )
+        if args.crash_seconds > 0:
+            crash = run_phase(
+                data_dir,
+                token,
+                args.producers,
+                args.crash_seconds,
+                args.batch,
+                args.crash_seconds / 2,
+            )
+            print(
+                f"crash mid-stream: server SIGKILLed at {args.crash_seconds / 2:.1f} s and "
+                f"restarted; {crash.events} acknowledged, {crash.retries} batch retries, "
+                f"{crash.stored} rows stored (must equal acknowledged), lost: {crash.lost}"
+            )
+        else:
+            crash = None
+        lost = rate.lost + (crash.lost if crash else 0)
+        print(f"RESULT events_per_s={rate.rate:.0f} lost={lost}")
+        if lost:
+            raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
