@@ -14,11 +14,14 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner, Result
 
+from blastwall.access.enums import Role
 from blastwall.cli.main import app as cli_app
 from blastwall.config import Settings
 from blastwall.server.app import create_app
+from tests.conftest import make_token
 
 
 @contextmanager
@@ -58,6 +61,11 @@ def api(server_url: str, admin_token: str) -> Iterator[httpx.Client]:
     headers = {"Authorization": f"Bearer {admin_token}"}
     with httpx.Client(base_url=server_url + "/api/v1", headers=headers) as client:
         yield client
+
+
+@pytest.fixture
+def responder_token(session_factory: sessionmaker[Session]) -> str:
+    return make_token(session_factory, "rita", Role.responder)
 
 
 Invoke = Callable[..., Result]

@@ -9,44 +9,56 @@ import typer
 
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, connect, path
-from blastwall.cli.errors import CliError
+from blastwall.cli.errors import CliError, UsageProblem
 from blastwall.cli.options import AsJson, Server
 
 app = typer.Typer()
 
-UNCHANGED = "unchanged"
+CHANGES = ("create", "update", "delete")
+VALUE_MAX = 60
+NOTHING: tuple[Any, ...] = (None, "", [], {})
+_FILE = {"exists": True, "dir_okay": False, "readable": True}
 
 
 @app.command(rich_help_panel="Configuration")
 def apply(
     *,
+    path_arg: Annotated[
+        Path | None,
+        typer.Argument(metavar="[FILE]", show_default=False, help="Same as --file.", **_FILE),
+    ] = None,
     file: Annotated[
-        Path,
+        Path | None,
         typer.Option(
-            "--file",
-            "-f",
-            exists=True,
-            dir_okay=False,
-            readable=True,
-            help="The configuration file, e.g. blastwall.yaml.",
+            "--file", "-f", show_default=False, help="The file, e.g. blastwall.yaml.", **_FILE
         ),
-    ],
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show the plan; change nothing.")
     ] = False,
     server: Server = DEFAULT_SERVER,
     as_json: AsJson = False,
 ) -> None:
-    """Apply a configuration file: systems, matrix, authority and more, all in one change."""
-    document = _load(file)
+    """Make Blastwall match a configuration file (systems, matrix, authority...): shows the
+    plan, then applies it in one transaction."""
+    source = _one_file(path_arg, file)
+    document = _load(source)
     client = connect(server)
     plan = client.post(path("apply"), {"document": document, "dry_run": True})
-    pending = _changes(plan)
-    if dry_run or not pending:
-        out.show(plan, as_json, lambda p: _report(p, file, dry_run=dry_run))
+    if dry_run or not _changes(plan):
+        out.show(plan, as_json, lambda p: _report(p, source, dry_run=dry_run))
         return
     result = client.post(path("apply"), {"document": document, "dry_run": False})
-    out.show(result, as_json, lambda r: _report(r, file, dry_run=False))
+    out.show(result, as_json, lambda r: _report(r, source, dry_run=False))
+
+
+def _one_file(positional: Path | None, option: Path | None) -> Path:
+    if positional is not None and option is not None and positional != option:
+        raise UsageProblem(f"two files given ({positional} and {option}): apply one at a time")
+    chosen = option or positional
+    if chosen is None:
+        raise UsageProblem("missing the file to apply: blastwall apply -f blastwall.yaml")
+    return chosen
 
 
 def _load(file: Path) -> dict[str, Any]:
@@ -57,34 +69,39 @@ def _load(file: Path) -> dict[str, Any]:
     try:
         return loader.load_document(file)
     except ConfigError as exc:
-        raise CliError(exc.detail.split(": ", 1)[0] + ":\n" + str(exc)) from None
+        count = len(exc.issues)
+        heading = "1 problem" if count == 1 else f"{count} problems"
+        raise CliError(f"{file} has {heading}; fix and run again:\n{exc}") from None
 
 
 def _changes(plan: dict[str, Any]) -> list[dict[str, Any]]:
-    return [step for step in plan.get("plan", []) if step.get("action") != UNCHANGED]
+    return [step for step in plan.get("plan", []) if step.get("action") in CHANGES]
 
 
-def _render_plan(plan: dict[str, Any]) -> None:
-    out.table(
-        ["ACTION", "KIND", "NAME", "CHANGES"],
-        (
-            [step["action"], step["kind"], step["name"], _diff(step.get("changes") or {})]
-            for step in plan.get("plan", [])
-        ),
-        empty="The file declares nothing.",
-    )
+def _value(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 3] + "..."
 
 
-def _diff(changes: dict[str, Any]) -> str:
-    return "; ".join(f"{field}: {pair[0]!r} -> {pair[1]!r}" for field, pair in changes.items())
+def _diff(step: dict[str, Any]) -> str:
+    """What a step changes; a create lists only the values it sets."""
+    pairs = (step.get("changes") or {}).items()
+    if step["action"] == "create":
+        return "; ".join(f"{f}={_value(after)}" for f, (_, after) in pairs if after not in NOTHING)
+    return "; ".join(f"{f}: {_value(before)} -> {_value(after)}" for f, (before, after) in pairs)
 
 
 def _report(plan: dict[str, Any], file: Path, *, dry_run: bool) -> None:
-    _render_plan(plan)
-    count = len(_changes(plan))
-    if not count:
-        out.success(f"Nothing to apply: the server already matches {file}.")
-    elif dry_run:
-        out.line(f"Dry run: {count} change(s) planned, nothing applied.")
+    pending = _changes(plan)
+    out.table(
+        ["ACTION", "KIND", "NAME", "CHANGES"],
+        ([s["action"], s["kind"], s["name"], _diff(s)] for s in pending),
+        empty=f"Nothing to apply: Blastwall already matches {file}.",
+    )
+    if not pending:
+        return
+    summary = plan.get("summary", f"{len(pending)} changes")
+    if dry_run:
+        out.line(f"Dry run: {summary}. Nothing was changed.")
     else:
-        out.success(f"Applied {count} change(s) from {file}.")
+        out.success(f"Applied {file}: {summary}.")
