@@ -1,0 +1,161 @@
+"""Cost of a guarded call against a bare OpenTelemetry span, timed in the same run.
+
+Guarded call: ``with guard.call(...) as call: call.set_output(...)`` with the lever check,
+the trace and its enqueueing for export; no filters, no model call. Baseline: an
+OpenTelemetry SDK span (start, four attributes, end; no processor, no exporter).
+Target: median guarded call <= 0.25 x median span.
+
+Also: microseconds per KB of text through the PII and secrets filters, and the cost the
+export thread pays per call to serialise it (off the caller's path).
+
+Run: .venv/bin/python bench/sdk_overhead.py [--rounds 41] [--per-round 2000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+from opentelemetry.sdk.trace import TracerProvider
+
+from blastwall.sdk import PII, Guard, Secrets, Stage, run_filters
+from blastwall.sdk.events import call_events
+
+TARGET = 0.25
+
+
+def per_op_ns(fn: Callable[[], None], n: int) -> float:
+    start = time.perf_counter_ns()
+    for _ in range(n):
+        fn()
+    return (time.perf_counter_ns() - start) / n
+
+
+def make_span_op() -> Callable[[], None]:
+    tracer = TracerProvider().get_tracer("bench")
+
+    def span() -> None:
+        s = tracer.start_span("chat gpt-4o-mini")
+        s.set_attribute("gen_ai.operation.name", "chat")
+        s.set_attribute("gen_ai.request.model", "gpt-4o-mini")
+        s.set_attribute("gen_ai.usage.input_tokens", 12)
+        s.set_attribute("gen_ai.usage.output_tokens", 3)
+        s.end()
+
+    return span
+
+
+def make_guarded_op(guard: Guard) -> Callable[[], None]:
+    def guarded() -> None:
+        with guard.call(user_id="u-1", input="Where is my refund?") as call:
+            call.set_output("It was sent on Monday.", input_tokens=12, output_tokens=3)
+
+    return guarded
+
+
+def sample_text(kb: int, seed: int = 7) -> str:
+    """Support-ticket-like text with a little PII and a secret sprinkled in."""
+    rng = random.Random(seed)
+    words = (
+        "the refund for order was sent to your account please allow three to five "
+        "business days and contact support if it has not arrived by then thanks"
+    ).split()
+    extras = [
+        "jane.doe@example.com",
+        "+44 20 7946 0958",
+        "4111 1111 1111 1111",
+        "GB82 WEST 1234 5698 7654 32",
+        "10.0.12.7",
+        "AKIAIOSFODNN7EXAMPLE",
+    ]
+    parts: list[str] = []
+    size = 0
+    while size < kb * 1024:
+        word = rng.choice(extras) if rng.random() < 0.01 else rng.choice(words)
+        parts.append(word)
+        size += len(word) + 1
+    return " ".join(parts)[: kb * 1024]
+
+
+def filter_us_per_kb(kb: int, repeats: int) -> float:
+    filters = [PII(), Secrets()]
+    text = sample_text(kb)
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter_ns()
+        run_filters(filters, text, Stage.input)
+        timings.append(time.perf_counter_ns() - start)
+    return statistics.median(timings) / 1000 / kb
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=41)
+    parser.add_argument("--per-round", type=int, default=2000)
+    args = parser.parse_args()
+
+    # Offline Guard; the export thread is parked so it does not compete for the GIL while
+    # we time the caller's path (its own cost is measured separately below).
+    guard = Guard(
+        system="bench",
+        environment="bench",
+        server="",
+        otel_spans=False,
+        state_file=False,
+        flush_interval_s=3600,
+        max_queue=10_000_000,
+    )
+    guarded = make_guarded_op(guard)
+    span = make_span_op()
+    for _ in range(5_000):  # warm up both
+        guarded()
+        span()
+
+    guard_ns: list[float] = []
+    span_ns: list[float] = []
+    for round_ in range(args.rounds):
+        # Alternate which goes first so drift in the machine hits both alike.
+        if round_ % 2:
+            span_ns.append(per_op_ns(span, args.per_round))
+            guard_ns.append(per_op_ns(guarded, args.per_round))
+        else:
+            guard_ns.append(per_op_ns(guarded, args.per_round))
+            span_ns.append(per_op_ns(span, args.per_round))
+        guard.exporter._queue.clear()
+
+    with guard.call(user_id="u-1", input="Where is my refund?") as call:
+        call.set_output("It was sent on Monday.", input_tokens=12, output_tokens=3)
+    serialise_ns = per_op_ns(lambda: call_events(call), 2000)
+    guard.close()
+
+    g, s = statistics.median(guard_ns), statistics.median(span_ns)
+    ratio = g / s
+    print(
+        f"guarded call  median {g:9.0f} ns  (p10 {_pct(guard_ns, 10):.0f}, p90 {_pct(guard_ns, 90):.0f})"
+    )
+    print(
+        f"otel span     median {s:9.0f} ns  (p10 {_pct(span_ns, 10):.0f}, p90 {_pct(span_ns, 90):.0f})"
+    )
+    print(
+        f"ratio guarded/span   {ratio:9.3f}  (target <= {TARGET})  {'OK' if ratio <= TARGET else 'MISSED'}"
+    )
+    print(
+        f"export thread: serialise one call to wire events {serialise_ns / 1000:.1f} us (off the caller's path)"
+    )
+    for kb in (1, 16, 256):
+        us = filter_us_per_kb(kb, repeats=max(3, 200 // kb))
+        print(f"PII + secrets filters on {kb:4d} KB text: {us:7.1f} us per KB")
+    return 0 if ratio <= TARGET else 1
+
+
+def _pct(values: list[float], pct: int) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, len(ordered) * pct // 100)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""The in-memory lever state of one Guard: written by the follower, read lock-free by calls."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+from blastwall.sdk.levers.state import ALL_ENVIRONMENTS, NORMAL, Levers, WireLeverState, merge
+
+
+class LeverCache:
+    """Lever states of one system; ``levers`` is an immutable snapshot replaced in one store.
+
+    Calls read ``cache.levers`` (one attribute load, atomic in CPython) and never take a
+    lock; the follower thread builds a new ``Levers`` and swaps it in.
+    """
+
+    def __init__(self, system: str, environment: str) -> None:
+        self.system = system
+        self.environment = environment
+        self.levers: Levers = NORMAL
+        self.revision = 0
+        # perf_counter() of the last time the server confirmed the state; None = never.
+        self.confirmed_at: float | None = None
+        # Wall-clock twin of confirmed_at, persisted so a restart knows how old the state is.
+        self.confirmed_wall: float | None = None
+        self._states: dict[str, WireLeverState] = {}
+        self._write = threading.Lock()
+        self._listeners: list[Callable[[LeverCache], None]] = []
+        self.saver: Callable[[LeverCache], None] | None = None
+        self.save_every_s = 10.0
+        self._saved_at = 0.0
+
+    def on_change(self, listener: Callable[[LeverCache], None]) -> None:
+        """Call ``listener(cache)`` on the writer's thread after each change."""
+        self._listeners.append(listener)
+
+    def states(self) -> list[WireLeverState]:
+        return list(self._states.values())
+
+    def apply(self, states: Iterable[WireLeverState], *, confirm: bool = True) -> bool:
+        """Take newer states for this system; return whether the levers in force changed."""
+        changed = False
+        with self._write:
+            for state in states:
+                if state.system != self.system:
+                    continue
+                current = self._states.get(state.environment)
+                if current is not None and current.revision >= state.revision:
+                    continue
+                self._states[state.environment] = state
+                self.revision = max(self.revision, state.revision)
+                changed = True
+            if changed:
+                self.levers = merge(
+                    self._states.get(ALL_ENVIRONMENTS), self._states.get(self.environment)
+                )
+        if confirm:
+            self._stamp()
+        if changed or (confirm and self._save_due()):
+            self._save()
+        if changed:
+            for listener in self._listeners:
+                listener(self)
+        return changed
+
+    def confirm(self, *, wall: float | None = None) -> None:
+        """Record that the server vouched for the state now (or at wall-clock time ``wall``)."""
+        self._stamp(wall)
+        if self._save_due():
+            self._save()
+
+    def _stamp(self, wall: float | None = None) -> None:
+        now_wall = time.time()
+        wall = now_wall if wall is None else min(wall, now_wall)
+        self.confirmed_wall = wall
+        self.confirmed_at = time.perf_counter() - (now_wall - wall)
+
+    def _save_due(self) -> bool:
+        return self.saver is not None and time.monotonic() - self._saved_at > self.save_every_s
+
+    def _save(self) -> None:
+        """Persist (on the writer's thread); confirmations are saved at most every few seconds."""
+        if self.saver is None:
+            return
+        self._saved_at = time.monotonic()
+        self.saver(self)
+
+    def age(self) -> float | None:
+        """Seconds since the server last confirmed the state, None if it never did."""
+        confirmed = self.confirmed_at
+        return None if confirmed is None else time.perf_counter() - confirmed
+
+    def replace(self, levers: Levers) -> None:
+        """Force the levers in force (tests and offline use); the follower may overwrite it."""
+        self.levers = levers

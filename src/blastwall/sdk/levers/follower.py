@@ -1,0 +1,195 @@
+"""The background thread that keeps a LeverCache current: SSE stream first, polling as fallback."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import threading
+import time
+from collections.abc import Iterator
+
+import httpx
+from pydantic import ValidationError
+
+from blastwall.sdk.levers.cache import LeverCache
+from blastwall.sdk.levers.state import WireLeverState
+
+log = logging.getLogger("blastwall.sdk")
+
+
+class LeverFollower:
+    """Follows ``GET /levers/stream`` and polls ``GET /levers?since=REV`` when it cannot.
+
+    Every valid state, keep-alive or successful poll confirms the cache (C9). Garbage on
+    the wire is counted in ``garbage`` and skipped; no error ever leaves the thread.
+    """
+
+    def __init__(
+        self,
+        cache: LeverCache,
+        client: httpx.Client,
+        *,
+        poll_interval_s: float = 1.0,
+        backoff_initial_s: float = 0.25,
+        backoff_max_s: float = 5.0,
+        use_stream: bool = True,
+    ) -> None:
+        self.cache = cache
+        self.client = client
+        self.poll_interval_s = poll_interval_s
+        self.backoff_initial_s = backoff_initial_s
+        self.backoff_max_s = backoff_max_s
+        self.use_stream = use_stream
+        self.garbage = 0
+        self.connected = False
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._response: httpx.Response | None = None
+        self._reachable = True  # so the first failure is logged once, not every retry
+
+    def start(self) -> None:
+        self._thread = threading.Thread(
+            target=self._run, name=f"blastwall-levers-{self.cache.system}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 2.0) -> None:
+        self._stop.set()
+        response = self._response
+        if response is not None:
+            # Closing the stream from here wakes the thread blocked reading it.
+            # Best effort: the thread also stops at its read timeout.
+            with contextlib.suppress(Exception):
+                response.close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def poll(self) -> bool:
+        """One ``GET /levers?since=REV``; True if the server answered with a usable feed."""
+        try:
+            response = self.client.get(
+                "/levers", params={"since": self.cache.revision, "system": self.cache.system}
+            )
+            if response.status_code != 200:
+                self._unreachable(f"GET /levers answered {response.status_code}")
+                return False
+            body = response.json()
+            raw_states = body["states"]
+            if not isinstance(raw_states, list):
+                raise TypeError("states is not a list")
+        except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
+            self._unreachable(f"GET /levers failed: {type(exc).__name__}: {exc}")
+            return False
+        self.cache.apply(self._valid(raw_states))
+        self._reached()
+        return True
+
+    def _run(self) -> None:
+        delay = self.backoff_initial_s
+        while not self._stop.is_set():
+            try:
+                delay = self._cycle(delay)
+            except Exception:  # a bug here must never end lever following
+                log.exception("blastwall: lever follower error; retrying")
+                self._stop.wait(delay)
+
+    def _cycle(self, delay: float) -> float:
+        """Stream, else poll; return the backoff delay for the next cycle."""
+        if self.use_stream and self._stream():
+            return self.backoff_initial_s  # it worked and dropped: reconnect at once
+        if self._stop.is_set():
+            return delay
+        if self.poll():
+            # The server is up but the stream is not (or is off): poll each interval until
+            # the stream is due for another try, or the server goes away.
+            window = delay if self.use_stream else self.poll_interval_s
+            deadline = time.monotonic() + window
+            while not self._stop.wait(self.poll_interval_s):
+                if not self.poll() or time.monotonic() >= deadline:
+                    break
+            return min(delay * 2, self.backoff_max_s) if self.use_stream else delay
+        self._stop.wait(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+        return min(delay * 2, self.backoff_max_s)
+
+    def _stream(self) -> bool:
+        """Follow the stream until it ends; True if it connected and delivered anything."""
+        delivered = False
+        headers = {"Accept": "text/event-stream"}
+        params: dict[str, str | int] = {"since": self.cache.revision, "system": self.cache.system}
+        try:
+            with self.client.stream("GET", "/levers/stream", params=params, headers=headers) as r:
+                if r.status_code != 200:
+                    self._unreachable(f"GET /levers/stream answered {r.status_code}")
+                    return False
+                self._response = r
+                self.connected = True
+                for kind, data in _sse_events(r.iter_lines()):
+                    if self._stop.is_set():
+                        break
+                    delivered = True
+                    if kind in ("levers", "message"):
+                        self._on_event(data)
+                    else:  # a keep-alive comment, or an event kind this SDK does not know
+                        self.cache.confirm()
+                        self._reached()
+        except (httpx.HTTPError, UnicodeDecodeError) as exc:
+            if not self._stop.is_set():
+                self._unreachable(f"lever stream dropped: {type(exc).__name__}: {exc}")
+        finally:
+            self._response = None
+            self.connected = False
+        return delivered
+
+    def _on_event(self, data: str) -> None:
+        try:
+            raw = json.loads(data)
+        except ValueError:
+            self.garbage += 1
+            return
+        states = self._valid([raw])
+        if states:
+            self.cache.apply(states)
+            self._reached()
+
+    def _valid(self, raw_states: list[object]) -> list[WireLeverState]:
+        valid = []
+        for raw in raw_states:
+            try:
+                valid.append(WireLeverState.model_validate(raw))
+            except ValidationError:
+                self.garbage += 1
+        return valid
+
+    def _unreachable(self, why: str) -> None:
+        if self._reachable:
+            log.warning("blastwall: lever server unreachable (%s); keeping the last state", why)
+        self._reachable = False
+
+    def _reached(self) -> None:
+        if not self._reachable:
+            log.warning("blastwall: lever server reachable again")
+        self._reachable = True
+
+
+def _sse_events(lines: Iterator[str]) -> Iterator[tuple[str | None, str]]:
+    """Yield (event, data) per SSE event and (None, '') per comment (a keep-alive)."""
+    kind = "message"
+    data: list[str] = []
+    for line in lines:
+        if line == "":
+            if data:
+                yield kind, "\n".join(data)
+            kind, data = "message", []
+        elif line.startswith(":"):
+            yield None, ""
+        else:
+            field, _, value = line.partition(":")
+            value = value.removeprefix(" ")
+            if field == "data":
+                data.append(value)
+            elif field == "event":
+                kind = value
+    if data:
+        yield kind, "\n".join(data)

@@ -1,0 +1,102 @@
+"""Lever state as the server sends it, and the effective levers one Guard obeys."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from blastwall.sdk.enums import StalePolicy
+
+ALL_ENVIRONMENTS = "*"
+
+
+class WireLeverState(BaseModel):
+    """One LeverStateRead from GET /levers or the stream; unknown fields are ignored."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    system: str = Field(min_length=1, max_length=200)
+    environment: str = Field(min_length=1, max_length=200)
+    killed: bool = False
+    human_fallback: bool = False
+    safe_mode: bool = False
+    reroute_model: str | None = None
+    filters: tuple[str, ...] = ()
+    disabled_tools: tuple[str, ...] = ()
+    retrieval_sources: tuple[str, ...] | None = None
+    revision: int = Field(ge=0)
+    updated_by: str | None = None
+    stale_policy: StalePolicy = StalePolicy.keep_last
+    stale_after_s: float | None = Field(default=None, gt=0)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+@dataclass(frozen=True, slots=True)
+class Levers:
+    """The levers in force for one (system, environment): immutable, read on every call."""
+
+    killed: bool = False
+    human_fallback: bool = False
+    safe_mode: bool = False
+    reroute_model: str | None = None
+    filters: tuple[str, ...] = ()
+    disabled_tools: frozenset[str] = frozenset()
+    retrieval_sources: frozenset[str] | None = None
+    revision: int = 0
+    stale_policy: StalePolicy | None = None
+    stale_after_s: float | None = None
+    # Precomputed so the hot path tests one attribute when nothing is pulled.
+    active: bool = False
+
+    @classmethod
+    def build(cls, **values: Any) -> Levers:
+        """Levers with ``active`` computed from the others (use this, not the constructor)."""
+        draft = cls(**values)
+        active = (
+            draft.killed
+            or draft.human_fallback
+            or draft.safe_mode
+            or draft.reroute_model is not None
+            or bool(draft.filters)
+            or bool(draft.disabled_tools)
+            or draft.retrieval_sources is not None
+        )
+        return cls(**{**values, "active": active})
+
+
+NORMAL = Levers()
+
+
+def merge(everywhere: WireLeverState | None, here: WireLeverState | None) -> Levers:
+    """Combine the '*' state with the environment's own: the stricter setting of each lever wins."""
+    states = [s for s in (everywhere, here) if s is not None]
+    if not states:
+        return NORMAL
+    sources: frozenset[str] | None = None
+    for state in states:
+        if state.retrieval_sources is not None:
+            narrowed = frozenset(state.retrieval_sources)
+            sources = narrowed if sources is None else sources & narrowed
+    filters: list[str] = []
+    for state in states:
+        filters.extend(f for f in state.filters if f not in filters)
+    # The environment's own reroute target is more specific than the one for every environment.
+    reroute = next((s.reroute_model for s in reversed(states) if s.reroute_model), None)
+    # System-level policy is the same on both rows; take it from whichever row we have.
+    newest = max(states, key=lambda s: s.revision)
+    return Levers.build(
+        killed=any(s.killed for s in states),
+        human_fallback=any(s.human_fallback for s in states),
+        safe_mode=any(s.safe_mode for s in states),
+        reroute_model=reroute,
+        filters=tuple(filters),
+        disabled_tools=frozenset(t for s in states for t in s.disabled_tools),
+        retrieval_sources=sources,
+        revision=newest.revision,
+        stale_policy=newest.stale_policy,
+        stale_after_s=newest.stale_after_s,
+    )

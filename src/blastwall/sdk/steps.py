@@ -1,0 +1,222 @@
+"""The built-in steps of a guarded call: lever check, filters, fallbacks, export."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from blastwall.sdk.enums import Decision, Outcome, Stage, StalePolicy
+from blastwall.sdk.events import DEFAULT_STALE_AFTER_S
+from blastwall.sdk.fallbacks import Fallbacks
+from blastwall.sdk.filters.base import Filter, FilterHit, run_filters
+from blastwall.sdk.levers.cache import LeverCache
+from blastwall.sdk.pipeline import Step
+
+if TYPE_CHECKING:
+    from blastwall.sdk.call import Call
+
+log = logging.getLogger("blastwall.sdk")
+
+
+# Receivers of every finished call and event (blastwall.testing.capture registers here).
+SINKS: list[Callable[[Any], None]] = []
+
+_perf = time.perf_counter
+_proceeding = frozenset({Decision.proceed, Decision.reroute})
+
+
+class LeverCheck(Step):
+    """C1-C4, C9: read the lever snapshot and decide before the model runs."""
+
+    name = "lever_check"
+
+    def __init__(
+        self,
+        cache: LeverCache,
+        *,
+        stale_policy: StalePolicy | None = None,
+        stale_after_s: float | None = None,
+    ) -> None:
+        self.cache = cache
+        self.stale_policy = stale_policy
+        self.stale_after_s = stale_after_s
+        self.started_at = _perf()
+
+    def start(self, call: Call) -> None:
+        cache = self.cache
+        levers = call.levers = cache.levers
+        call.confirmed_at = cache.confirmed_at
+        if levers.active:
+            if levers.killed:
+                call.refuse(Decision.killed, "kill")
+            elif levers.human_fallback:
+                call.refuse(Decision.human_fallback, "human_fallback")
+            elif levers.safe_mode:
+                call.refuse(Decision.safe_mode, "safe_mode")
+            elif levers.reroute_model is not None:
+                call.decision = Decision.reroute
+                call.model = levers.reroute_model
+                call.note_lever("reroute")
+        if (
+            (self.stale_policy or levers.stale_policy) is StalePolicy.safe_mode
+            and call.decision in _proceeding
+            and self.is_stale(call)
+        ):
+            call.refuse(Decision.safe_mode, "stale_safe_mode")
+
+    def stale_after(self, call: Call) -> float:
+        return self.stale_after_s or call.levers.stale_after_s or DEFAULT_STALE_AFTER_S
+
+    def is_stale(self, call: Call) -> bool:
+        """The state in use had not been confirmed within ``stale_after`` when the call began."""
+        confirmed = call.confirmed_at
+        # Never confirmed (no server yet, nothing on disk): the clock runs from Guard start.
+        since = self.started_at if confirmed is None else confirmed
+        return _perf() - since > self.stale_after(call)
+
+
+class _FilterStep(Step):
+    stage: Stage
+
+    def __init__(
+        self,
+        always: Sequence[Filter],
+        registry: Mapping[str, Filter],
+        *,
+        max_chars: int,
+        fallbacks: Fallbacks,
+    ) -> None:
+        self.always = tuple(f for f in always if self.stage in _stages(f))
+        self.registry = registry
+        self.max_chars = max_chars
+        self.fallbacks = fallbacks
+        self._by_levers: dict[tuple[str, ...], tuple[Filter, ...]] = {}
+        self._unknown_warned: set[str] = set()
+
+    def active(self, call: Call) -> tuple[tuple[Filter, ...], bool]:
+        """(the filters to run now, whether a lever switched any of them on)."""
+        names = call.levers.filters
+        if not names:
+            return self.always, False
+        from_levers = self._by_levers.get(names)
+        if from_levers is None:
+            from_levers = self._resolve(names)
+        return self.always + from_levers, bool(from_levers)
+
+    def _resolve(self, names: tuple[str, ...]) -> tuple[Filter, ...]:
+        chosen = []
+        for name in names:
+            flt = self.registry.get(name)
+            if flt is None:
+                if name not in self._unknown_warned:
+                    self._unknown_warned.add(name)
+                    log.warning(
+                        "blastwall: the filters lever names %r but this app registers no such "
+                        "filter; pass it to Guard(lever_filters=[...])",
+                        name,
+                    )
+                continue
+            if self.stage in _stages(flt) and flt not in self.always:
+                chosen.append(flt)
+        resolved = tuple(chosen)
+        if len(self._by_levers) < 64:
+            self._by_levers[names] = resolved
+        return resolved
+
+    def run(self, call: Call, value: Any) -> tuple[Any, FilterHit | None]:
+        filters, by_lever = self.active(call)
+        if not filters:
+            return value, None
+        if by_lever:
+            call.note_lever("filters")
+        result = run_filters(filters, value, self.stage, max_chars=self.max_chars)
+        if result.hits:
+            call.add_filter_hits(result.hits)
+        if result.blocked is not None:
+            return value, result.blocked
+        if not result.hits:
+            return value, None
+        return result.text, None
+
+
+def _stages(flt: Filter) -> tuple[Stage, ...]:
+    return flt.stages
+
+
+class InputFilters(_FilterStep):
+    """C5: filter the input before the model (or a fallback) sees it; may block the call."""
+
+    name = "input_filters"
+    stage = Stage.input
+
+    def start(self, call: Call) -> None:
+        if call.decision is Decision.killed or (not self.always and not call.levers.filters):
+            return
+        text, blocked = self.run(call, call.input)
+        if blocked is not None:
+            call.refuse(Decision.blocked)
+            call.outcome = Outcome.blocked
+        elif text is not call.input:
+            call.raw_input = call.input
+            call.input = text
+
+
+class Fallback(Step):
+    """C2-C4: when the model must not run, answer with what the app registered."""
+
+    name = "fallback"
+
+    def __init__(self, fallbacks: Fallbacks, handoff: Callable[[Call], None]) -> None:
+        self.fallbacks = fallbacks
+        self.handoff = handoff
+
+    def start(self, call: Call) -> None:
+        decision = call.decision
+        if decision is Decision.proceed:
+            return
+        if decision is Decision.reroute:
+            if self.fallbacks.reroute is None:
+                return
+            call.should_run = False
+        if decision is Decision.human_fallback:
+            self.handoff(call)
+        answer, from_app = self.fallbacks.answer(decision, call)
+        if from_app:
+            call.set_output(answer)
+        else:
+            call.output = answer
+
+
+class OutputFilters(_FilterStep):
+    """C5, D7: filter the output before anyone sees it; a block replaces it with a refusal."""
+
+    name = "output_filters"
+    stage = Stage.output
+
+    def output(self, call: Call) -> None:
+        if not self.always and not call.levers.filters:
+            return
+        text, blocked = self.run(call, call.output)
+        if blocked is not None:
+            answer, _ = self.fallbacks.answer(Decision.blocked, call)
+            call.output = answer if isinstance(answer, str) else str(answer)
+            call.outcome = Outcome.blocked
+        else:
+            call.output = text
+
+
+class Export(Step):
+    """Hand the finished call to the exporter's bounded queue (never blocks)."""
+
+    name = "export"
+
+    def __init__(self, submit: Callable[[Any], None]) -> None:
+        self.submit = submit
+
+    def end(self, call: Call) -> None:
+        if SINKS:
+            for sink in tuple(SINKS):
+                sink(call)
+        self.submit(call)
