@@ -2,7 +2,9 @@
 
 Adding a group is one line below: ``app.add_typer(module.app)``. A module's ``app`` either
 holds top-level commands (``kill``, ``systems``) or is a named group
-(``typer.Typer(name="incident")``); both merge the same way.
+(``typer.Typer(name="incident")``); both merge the same way. Raise ``typer.BadParameter``,
+``errors.UsageProblem`` or ``errors.CliError``, never click's exceptions: Typer ships its own
+click, and the ``click`` package is not a dependency of ``blastwall[cli]`` (docs/cli.md).
 """
 
 from __future__ import annotations
