@@ -5,12 +5,19 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import Result
 
+from blastwall.config import Settings
 from blastwall.registry.models import System
+from blastwall.server.app import create_app
+from tests.cli.conftest import invoke, running
 
 SYSTEM = "refund-classifier"
 ENVIRONMENT = "production"
@@ -147,3 +154,15 @@ def post_events(client: TestClient, events: list[Any], *, gzipped: bool = False)
         body = gzip.compress(body)
         headers["Content-Encoding"] = "gzip"
     return client.post("/api/v1/events", content=body, headers=headers)
+
+
+@contextmanager
+def live_cli(settings: Settings, engine: Engine, token: str) -> Iterator[Callable[..., Result]]:
+    """A live server on the test's database and a CLI runner pointed at it as ``token``."""
+    with running(create_app(settings, engine)) as url:
+
+        def run(*args: str, as_token: str | None = None) -> Result:
+            env = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": as_token or token}
+            return invoke(*args, env=env)
+
+        yield run

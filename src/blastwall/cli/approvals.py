@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-import click
 import typer
 
 from blastwall.approvals.enums import ApprovalStatus
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, connect, path
+from blastwall.cli.errors import UsageProblem
 from blastwall.cli.options import AsJson, Server, slug
 
 app = typer.Typer()
@@ -23,12 +23,11 @@ ApprovalId = Annotated[int, typer.Argument(min=1, help="Approval request id, e.g
 PREVIEW = 60
 
 
-def _reason(ctx: click.Context, value: str) -> str:
+def _reason(value: str) -> str:
     if not value.strip():
-        raise click.UsageError(
+        raise UsageProblem(
             "missing --reason: decisions are audited, so say why, "
-            "e.g. --reason 'refund matches the order total'",
-            ctx,
+            "e.g. --reason 'refund matches the order total'"
         )
     return value.strip()
 

@@ -7,7 +7,6 @@ import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-import click
 import typer
 
 from blastwall.cli import output as out
@@ -33,12 +32,12 @@ def moment(value: str | None) -> str | None:
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
-        raise click.BadParameter(
+        raise typer.BadParameter(
             f"{value!r} is not a time: use a look-back like 15m, 2h, 7d or ISO 8601 with a "
             "zone, e.g. 2025-01-31T12:00:00Z"
         ) from None
     if parsed.tzinfo is None:
-        raise click.BadParameter(
+        raise typer.BadParameter(
             f"{value!r} has no time zone: add one, e.g. {value}Z for UTC or {value}+02:00"
         )
     return parsed.isoformat()
