@@ -199,3 +199,14 @@ def test_bad_incident_arguments(args: list[str], message: str) -> None:
     result = invoke("incident", *args, env={"BLASTWALL_TOKEN": "bw_x"})
     assert result.exit_code == 2
     assert result.stderr == f"Error: {message}\n"
+
+
+def test_metrics_before_any_clock_stops(cli: Invoke) -> None:
+    _open(cli)
+    assert lines(cli("incident", "metrics").stdout) == [
+        "incidents:                1",
+        "mean time to detect:      0s",
+        "mean time to acknowledge: -",
+        "mean time to contain:     -",
+        "mean time to resolve:     -",
+    ]

@@ -199,3 +199,14 @@ def test_build_set_edits_lists_from_the_current_state() -> None:
 def test_describe_names_every_lever_in_force() -> None:
     assert describe({"killed": False, "filters": [], "retrieval_sources": None}) == "normal"
     assert describe({"retrieval_sources": []}) == "retrieval only from: none"
+
+
+def test_authority_shows_the_default_rules(cli: Invoke) -> None:
+    assert lines(cli("authority").stdout) == [
+        "SUBJECT          LEVER     SYSTEM",
+        "─" * 33,
+        "role:admin       *         *",
+        "role:commander   *         *",
+        "role:responder   kill      *",
+        "role:responder   restore   *",
+    ]

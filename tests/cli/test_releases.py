@@ -171,3 +171,27 @@ def test_bad_release_arguments(args: list[str], message: str) -> None:
     result = invoke(*args)
     assert result.exit_code == 2
     assert result.stderr == f"Error: {message}\n"
+
+
+def test_active_and_history_show_what_is_in_force(
+    cli: Invoke, api: httpx.Client, system: str
+) -> None:
+    make_release(api, system, "v1", {"model": {"name": "a"}, "prompt": {"text": "hi"}})
+    assert lines(cli("release", "history", system).stdout) == [
+        "Nothing of support-bot has been activated yet."
+    ]
+    cli("release", "activate", system, "v1", "--env", "prod", "-r", "ship")
+    active = lines(cli("release", "active", system, "--env", "prod").stdout)
+    assert active[0].startswith("support-bot in prod: release v1, activated ")
+    assert active[0].endswith(" by root")
+    assert active[1:] == [
+        "SURFACE   KIND     VERSION   CONTENT",
+        "─" * 43,
+        'model     model    1         {"name": "a"}',
+        'prompt    prompt   1         {"text": "hi"}',
+    ]
+    history = lines(cli("release", "history", system, "--env", "prod").stdout)
+    assert [row.split()[2:] for row in history[2:]] == [["prod", "v1", "root", "ship", "-"]]
+    assert lines(cli("release", "history", system, "--env", "staging").stdout) == [
+        "Nothing of support-bot has been activated yet."
+    ]

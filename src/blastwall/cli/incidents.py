@@ -210,6 +210,27 @@ def resolve(
     out.show(resolved, as_json, lambda i: out.success(f"Resolved incident {_headline(i)}"))
 
 
+@incident.command("metrics")
+def metrics(
+    *, system: System = None, server: Server = DEFAULT_SERVER, as_json: AsJson = False
+) -> None:
+    """Mean time to detect, acknowledge, contain and resolve (I1)."""
+    summary = connect(server).get(path("incidents", "metrics"), system=system)
+    out.show(
+        summary,
+        as_json,
+        lambda m: out.fields(
+            [
+                ("incidents", m.get("incidents")),
+                ("mean time to detect", out.duration(m.get("mttd_s"))),
+                ("mean time to acknowledge", out.duration(m.get("mtta_s"))),
+                ("mean time to contain", out.duration(m.get("mean_time_to_contain_s"))),
+                ("mean time to resolve", out.duration(m.get("mttr_s"))),
+            ]
+        ),
+    )
+
+
 def _note(note: str | None) -> dict[str, Any]:
     return {} if note is None else {"note": note}
 

@@ -222,6 +222,21 @@ def show_levers(
     out.show(states, as_json, lambda items: _render(system, items))
 
 
+@app.command("authority", rich_help_panel="Contain")
+def show_authority(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
+    """Who may pull which lever on which system without asking anyone (I4)."""
+    rules = connect(server).get(path("authority"))
+    out.show(
+        rules,
+        as_json,
+        lambda items: out.table(
+            ["SUBJECT", "LEVER", "SYSTEM"],
+            ([r["subject"], r["lever"], r["system"]] for r in items),
+            empty="No authority rules.",
+        ),
+    )
+
+
 def _report(verb: str, system: str, state: dict[str, Any]) -> None:
     where = _where(state.get("environment", ALL_ENVIRONMENTS))
     out.success(f"{verb} {system} in {where} (revision {state.get('revision')}): {describe(state)}")

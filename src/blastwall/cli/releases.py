@@ -213,6 +213,42 @@ def active(
     out.show(current, as_json, lambda a: _render_active(system, a))
 
 
+@release.command("history")
+def history(
+    *,
+    system: SystemName,
+    env: Annotated[
+        str | None, typer.Option("--env", "-e", callback=slug("environment"), help="Only here.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=1000, help="At most.")] = 20,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """What was put in force where, when, by whom and why (activations and rollbacks)."""
+    items = connect(server).get(
+        path("systems", system, "deployments"), environment=env, limit=limit
+    )
+    out.show(
+        items,
+        as_json,
+        lambda rows: out.table(
+            ["ACTIVATED", "ENV", "RELEASE", "BY", "REASON", "INCIDENT"],
+            (
+                [
+                    out.when(d.get("activated_at")),
+                    d["environment"],
+                    d["release"],
+                    d.get("activated_by"),
+                    d.get("reason") or None,
+                    d.get("incident_id"),
+                ]
+                for d in rows
+            ),
+            empty=f"Nothing of {system} has been activated yet.",
+        ),
+    )
+
+
 def _target(value: str) -> str:
     if value != KNOWN_GOOD and not SLUG.fullmatch(value):
         raise typer.BadParameter(
