@@ -66,7 +66,7 @@ def test_missing_type_and_non_object_items_are_rejected() -> None:
     assert good == [2]
     assert rejected == [
         Rejection(0, "type: missing; use one of call, feedback, filter_hit, sdk_status"),
-        Rejection(1, "event: Input should be a valid dictionary or object to extract fields from"),
+        Rejection(1, "event: Input should be an object"),
     ]
 
 
@@ -81,3 +81,17 @@ def test_truncated_gzip_is_refused() -> None:
     whole = gzip.compress(b"[" + b"1," * 1000 + b"1]")
     with pytest.raises(InvalidInput, match="the gzip body is truncated"):
         decode_body(whole[: len(whole) // 2], "gzip")
+
+
+def test_lone_surrogates_reject_only_their_event() -> None:
+    body = json.dumps([call_event(), call_event(input="\ud800")]).encode()
+    good, rejected = parse_batch(body)
+    assert [index for index, _ in good] == [0]
+    assert [r.index for r in rejected] == [1]
+    assert rejected[0].reason.endswith("; send UTF-8 text (no lone surrogates)")
+
+
+def test_escaped_backslash_before_u0000_is_left_alone() -> None:
+    good, _ = parse_batch(json.dumps([call_event(input="a\\u0000b\x00")]).encode())
+    assert isinstance(good[0][1], CallEvent)
+    assert good[0][1].input == "a\\u0000b\ufffd"

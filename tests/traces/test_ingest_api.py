@@ -192,3 +192,16 @@ def test_events_need_a_token(
     app_client.headers["Authorization"] = f"Bearer {viewer}"
     register_system(session_factory)
     assert post_events(app_client, [call_event()]).json() == {"accepted": 1, "rejected": []}
+
+
+@pytest.mark.usefixtures("registered")
+def test_nul_characters_are_stored_as_replacement_characters(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    # PostgreSQL refuses NUL in text and JSONB; the batch must not fail on either database.
+    event = call_event(input="a\x00b", attributes={"note": "c\x00d"})
+    assert post_events(client, [event]).json() == {"accepted": 1, "rejected": []}
+    with session_factory() as session:
+        trace = session.scalars(select(Trace)).one()
+        assert trace.input_text == "a\ufffdb"
+        assert trace.payload["attributes"] == {"note": "c\ufffdd"}

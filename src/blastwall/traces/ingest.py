@@ -10,6 +10,7 @@ event is on disk.
 from __future__ import annotations
 
 import json
+import re
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -90,6 +91,7 @@ def decode_body(raw: bytes, content_encoding: str | None) -> bytes:
 
 def parse_batch(body: bytes) -> tuple[list[tuple[int, Event]], list[Rejection]]:
     """Validate a JSON list of events; return the good ones with their index, and rejections."""
+    body = _without_nul(body)
     try:
         events = batch_adapter.validate_json(body)
     except ValidationError:
@@ -113,10 +115,27 @@ def parse_batch(body: bytes) -> tuple[list[tuple[int, Event]], list[Rejection]]:
     rejected: list[Rejection] = []
     for index, item in enumerate(items):
         try:
-            good.append((index, event_adapter.validate_python(item)))
+            # Through JSON again so the same parser judges it: json.loads lets lone
+            # surrogates through, which no database can store.
+            good.append((index, event_adapter.validate_json(json.dumps(item))))
         except ValidationError as exc:
             rejected.append(Rejection(index, _reason(exc.errors())))
     return good, rejected
+
+
+# A JSON \u0000 escape not itself escaped (an even run of backslashes before it).
+_NUL_ESCAPE = re.compile(rb"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _without_nul(body: bytes) -> bytes:
+    """Replace NUL characters in JSON strings with U+FFFD, as the SDK does.
+
+    PostgreSQL cannot store NUL in text or JSONB; keeping the rest of the text beats
+    refusing the event.
+    """
+    if b"\\u0000" not in body:
+        return body
+    return _NUL_ESCAPE.sub(rb"\1\\ufffd", body)
 
 
 def _check_count(count: int) -> None:
@@ -144,6 +163,8 @@ def _reason(errors: Sequence[ErrorDetails]) -> str:
         elif error["type"] == "union_tag_not_found":
             message = "missing; use one of " + ", ".join(EVENT_TYPES)
             name = "type"
+        elif error["type"] == "json_invalid":
+            message = f"{message}; send UTF-8 text (no lone surrogates)"
         elif error["type"] == "string_pattern_mismatch" and str(loc[-1]) in PATTERN_HINTS:
             message = f"{error['input']!r} is not valid: {PATTERN_HINTS[str(loc[-1])]}"
         parts.append(f"{name}: {message}")
