@@ -19,6 +19,7 @@ from blastwall.cli import (
     apply,
     approvals,
     audit,
+    detect,
     handoffs,
     incidents,
     levers,
@@ -72,6 +73,7 @@ app.add_typer(serve.app)
 app.add_typer(traces.app)
 app.add_typer(handoffs.app)
 app.add_typer(approvals.app)
+app.add_typer(detect.app)
 
 
 def _version(value: bool) -> None:

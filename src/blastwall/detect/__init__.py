@@ -1,0 +1,1 @@
+"""Change detection: calibrated sequential detectors and the stream replay that scores them."""

@@ -1,0 +1,155 @@
+"""A bank of CUSUMs on integer log-likelihood ratios, stepped one value or a whole array at a time.
+
+Every detector maps an observation to a *symbol* (a category id, a 0/1 flag, a rank in the
+reference window) and looks its log-likelihood ratio up in a table with one row per
+alternative.  The ratios are rounded to multiples of 2**-32 nats and summed as int64, so the
+per-value path and the array path add exactly the same integers and alarm at exactly the same
+index (floating-point sums would differ in the last bit and, rarely, on which side of the
+threshold they land).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import numpy.typing as npt
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+# One simulated calibration run: (rng, length) -> (ratio table fitted to a fresh reference
+# window, symbols of a no-change stream of that length).
+NullRun = Callable[[np.random.Generator, int], tuple[IntArray, IntArray]]
+
+# 2**32 units per nat: a CUSUM never holds more than a few dozen nats and a block sums at most
+# 2**16 ratios of at most ~50 nats, far inside int64.
+UNITS_PER_NAT = float(1 << 32)
+_MIN_BLOCK = 256
+_MAX_BLOCK = 1 << 16
+
+
+def to_units(nats: FloatArray | float) -> IntArray:
+    """Round log-likelihood ratios (nats) to the integer units the bank sums."""
+    return np.rint(np.asarray(nats, dtype=np.float64) * UNITS_PER_NAT).astype(np.int64)
+
+
+def to_nats(units: int | np.integer[npt.NBitBase]) -> float:
+    """Convert an integer statistic back to nats for display."""
+    return float(units) / UNITS_PER_NAT
+
+
+class CusumBank:
+    """Page's CUSUM for each row of `table`; alarms when any row g reaches its threshold.
+
+    Row g's threshold is `threshold + offsets[g]` (units): the offsets give every alternative
+    the same share of the false-alarm budget (see `calibration`), and `threshold` is the one
+    number calibrated for the whole bank.  After an alarm every CUSUM restarts from zero, so
+    alarms form a renewal process and the false-alarm rate per observation is
+    1 / (mean run length under no change).
+    """
+
+    def __init__(self, table: IntArray, offsets: IntArray, threshold: int) -> None:
+        self.table = np.ascontiguousarray(table, dtype=np.int64)
+        self.offsets = np.asarray(offsets, dtype=np.int64)
+        self.threshold = int(threshold)
+        self._limits = self.offsets + self.threshold
+        self._by_symbol = np.ascontiguousarray(self.table.T)
+        self._stats = np.zeros(self.table.shape[0], dtype=np.int64)
+        self._last_top = 0
+
+    @property
+    def statistic(self) -> int:
+        """max_g (S_g - offsets[g]) after the last value (units); alarms at `threshold`."""
+        return int((self._stats - self.offsets).max()) if self._stats.size else 0
+
+    @property
+    def leader(self) -> int:
+        """Row closest to (or past) its threshold at the last alarm or step."""
+        return self._last_top
+
+    def restart(self) -> None:
+        """Set every CUSUM to zero (what happens after an alarm)."""
+        self._stats[:] = 0
+
+    def step(self, symbol: int) -> bool:
+        """Feed one symbol; True when the bank alarms on it (and restarts)."""
+        stats = self._stats
+        stats += self._by_symbol[symbol]
+        np.maximum(stats, 0, out=stats)
+        over = stats - self._limits
+        top = int(over.argmax())
+        self._last_top = top
+        if over[top] >= 0:
+            stats[:] = 0
+            return True
+        return False
+
+    def run(self, symbols: IntArray) -> list[int]:
+        """Feed an array of symbols; return the positions of the alarms, restarting after each.
+
+        Within a block each CUSUM is C_t - min(0, min_{k<=t} C_k) with C the running sum of
+        its ratios started from the current statistic, which is exactly the recursion
+        S_t = max(0, S_{t-1} + r_t).  Blocks start small after an alarm (a change makes
+        alarms frequent) and double while the stream is quiet.
+        """
+        alarms: list[int] = []
+        n = int(symbols.shape[0])
+        start = 0
+        block = _MIN_BLOCK
+        limits = self._limits
+        rows = self.table
+        finals = np.empty_like(self._stats)
+        while start < n:
+            seg = symbols[start : start + block]
+            length = int(seg.shape[0])
+            first = length
+            first_row = -1
+            for g in range(rows.shape[0]):
+                part = seg if first == length else seg[: first + 1]
+                csum = np.take(rows[g], part)
+                np.cumsum(csum, out=csum)
+                csum += self._stats[g]
+                low = np.minimum.accumulate(csum)
+                np.minimum(low, 0, out=low)
+                csum -= low
+                limit = limits[g]
+                hit = int(np.argmax(csum >= limit))
+                if csum[hit] >= limit and hit < first:
+                    first = hit
+                    first_row = g
+                if first == length:
+                    finals[g] = csum[-1]
+            if first < length:
+                alarms.append(start + first)
+                self._stats[:] = 0
+                self._last_top = first_row
+                start += first + 1
+                block = _MIN_BLOCK
+            else:
+                self._stats[:] = finals
+                self._last_top = int((finals - limits).argmax()) if finals.size else 0
+                start += length
+                block = min(block * 2, _MAX_BLOCK)
+        return alarms
+
+
+def cusum_paths(table: IntArray, symbols: IntArray) -> IntArray:
+    """Every row's CUSUM at every time (rows x time), from zero and without restarts.
+
+    Calibration reads first-passage times for many thresholds off their running maxima.
+    """
+    n = int(symbols.shape[0])
+    paths = np.empty((table.shape[0], n), dtype=np.int64)
+    stats = np.zeros(table.shape[0], dtype=np.int64)
+    for start in range(0, n, _MAX_BLOCK):
+        seg = symbols[start : start + _MAX_BLOCK]
+        for g in range(table.shape[0]):
+            csum = paths[g, start : start + _MAX_BLOCK]
+            np.take(table[g], seg, out=csum)
+            np.cumsum(csum, out=csum)
+            csum += stats[g]
+            low = np.minimum.accumulate(csum)
+            np.minimum(low, 0, out=low)
+            csum -= low
+            stats[g] = csum[-1]
+    return paths
