@@ -36,6 +36,8 @@ class Call:
 
     # Class-level defaults: a call stores only what it uses, so creating one stays cheap.
     decision: Decision = Decision.proceed
+    # What the levers decided, kept when a filter then blocks the call (decision: blocked).
+    lever_decision: Decision | None = None
     should_run: bool = True
     levers: Levers = NORMAL
     outcome: Outcome = Outcome.ok

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from blastwall.sdk.enums import Rating
+from blastwall.sdk.enums import GateStatus, Rating
 from blastwall.sdk.filters.base import to_text
 from blastwall.sdk.records import GateRecord
 
@@ -31,7 +31,8 @@ def rfc3339(ts: float) -> str:
 def clean_text(value: str, limit: int = MAX_TEXT) -> str:
     """Valid UTF-8 without NUL (PostgreSQL JSONB refuses both), at most ``limit`` chars."""
     if len(value) > limit:
-        value = f"{value[:limit]}[CUT {len(value) - limit} CHARS]"
+        keep = max(limit - 30, 0)  # room for the marker, so the result fits the limit
+        value = f"{value[:keep]}[CUT {len(value) - keep} CHARS]"
     if "\x00" in value:
         value = value.replace("\x00", "\ufffd")
     try:
@@ -96,19 +97,57 @@ def _envelope(  # noqa: PLR0917 - internal; every event kind passes the same six
     }
 
 
-def _gate_json(record: GateRecord, redact: Redactor | None) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "name": record.name,
+def _tool_json(record: GateRecord, redact: Redactor | None) -> dict[str, Any]:
+    status = record.status or GateStatus.fired
+    return {
+        "name": clean_text(record.name, 200),
         "arguments": _redacted(record.arguments, redact),
-        "status": None if record.status is None else record.status.value,
-        "gate": record.gate,
+        "result": _redacted(record.result, redact),
+        # On the wire a tool that ran is "ok" (docs/sdk.md); "fired" is for actions.
+        "status": "ok" if status is GateStatus.fired else status.value,
         "reason": record.reason,
     }
-    if record.kind == "tool":
-        body["result"] = _redacted(record.result, redact)
-    else:
-        body["reversible"] = record.reversible
-    return body
+
+
+def _action_json(record: GateRecord) -> dict[str, Any]:
+    status = record.status or GateStatus.fired
+    reason = record.reason
+    if status is GateStatus.error:
+        # The gate let it fire and the app's function raised: it may have happened.
+        status, reason = GateStatus.fired, f"the action raised: {reason}"
+    wire = status.value
+    if status is GateStatus.fired and record.gate == "approval":
+        wire = "approved"
+    return {
+        "name": clean_text(record.name, 200),
+        "reversible": record.reversible,
+        "status": wire,
+        "gate": record.gate,
+        "reason": reason,
+    }
+
+
+def _short(value: Any, limit: int) -> str | None:
+    return None if value is None else clean_text(to_text(value), limit)
+
+
+def _count(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
+def _unit(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value <= 1:
+        return float(value)
+    return None
+
+
+def _surfaces(surfaces: Mapping[str, Any] | None) -> dict[str, int | str]:
+    return {
+        clean_text(str(k), 100): v
+        if isinstance(v, int) and not isinstance(v, bool)
+        else clean_text(to_text(v), 200)
+        for k, v in (surfaces or {}).items()
+    }
 
 
 def call_events(call: Call, redact: Redactor | None = None) -> list[dict[str, Any]]:
@@ -121,22 +160,23 @@ def call_events(call: Call, redact: Redactor | None = None) -> list[dict[str, An
     stale = confirmed is None or (call.started_perf - confirmed) > stale_after
     event = {
         **head,
-        "decision": call.decision.value,
+        # The wire decision is the levers' (docs/sdk.md); a filter block is the outcome.
+        "decision": (call.lever_decision or call.decision).value,
         "outcome": call.outcome.value,
         "error": call.error,
-        "release": call.release,
-        "surfaces": json_safe(dict(call.surfaces or {})),
+        "release": _short(call.release, 100),
+        "surfaces": _surfaces(call.surfaces),
         "input": _text(call.input, redact),
         "retrieved": [{"id": d.id, "source": d.source, "score": d.score} for d in call.documents],
-        "model": call.model,
-        "requested_model": call.requested_model,
-        "tool_calls": [_gate_json(g, redact) for g in call.gates if g.kind == "tool"],
+        "model": _short(call.model, 200),
+        "requested_model": _short(call.requested_model, 200),
+        "tool_calls": [_tool_json(g, redact) for g in call.gates if g.kind == "tool"],
         "output": _text(call.output, redact),
-        "label": call.label,
-        "confidence": json_safe(call.confidence),
-        "input_tokens": call.input_tokens,
-        "output_tokens": call.output_tokens,
-        "actions": [_gate_json(g, redact) for g in call.gates if g.kind == "action"],
+        "label": _short(call.label, 200),
+        "confidence": _unit(call.confidence),
+        "input_tokens": _count(call.input_tokens),
+        "output_tokens": _count(call.output_tokens),
+        "actions": [_action_json(g) for g in call.gates if g.kind == "action"],
         "levers": list(call.levers_acted),
         "filters": [
             {

@@ -47,6 +47,9 @@ from blastwall.sdk.transport import make_client
 log = logging.getLogger("blastwall.sdk")
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
+ENVIRONMENT = re.compile(r"[a-z0-9][a-z0-9._-]{0,49}")
+ACTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
+HANDOFF_INPUT_MAX = 32_768
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -310,8 +313,11 @@ class Guard:
         approval: bool,
         description: str,
     ) -> Declaration:
-        if not isinstance(name, str) or not name.strip():
-            raise GuardConfigError(f"name={name!r}: give the tool or action a non-empty name")
+        if not isinstance(name, str) or not ACTION_NAME.fullmatch(name):
+            raise GuardConfigError(
+                f"name={name!r}: name the tool or action with letters, digits, '.', '_', ':' "
+                "or '-' (at most 100, starting with a letter or digit), e.g. 'issue_refund'"
+            )
         if validator is not None and not callable(validator):
             raise GuardConfigError(
                 f"validator for {name!r} must be a function arguments -> True | False | reason"
@@ -489,8 +495,8 @@ class Guard:
                 "system": self.system,
                 "environment": self.environment,
                 "trace_id": call.trace_id,
-                "user_id": call.user_id,
-                "input": clean_text(to_text(call.input)),
+                "user_id": None if call.user_id is None else clean_text(str(call.user_id), 200),
+                "input": clean_text(to_text(call.input), HANDOFF_INPUT_MAX - 40),
                 "reason": "human_fallback",
                 "context": {
                     "release": call.release,
@@ -507,10 +513,10 @@ def _check_names(system: object, environment: object) -> None:
             f"system={system!r} is not a system name: use the registry's lower-case "
             "name, e.g. 'refund-classifier' (letters, digits, '.', '_', '-')"
         )
-    if not isinstance(environment, str) or not environment or environment == "*":
+    if not isinstance(environment, str) or not ENVIRONMENT.fullmatch(environment):
         raise GuardConfigError(
             f"environment={environment!r}: name the one environment this process runs "
-            "in, e.g. 'production'"
+            "in as a lower-case slug of at most 50 characters, e.g. 'production'"
         )
 
 

@@ -156,6 +156,7 @@ class InputFilters(_FilterStep):
             return
         text, blocked = self.run(call, call.input)
         if blocked is not None:
+            call.lever_decision = call.decision
             call.refuse(Decision.blocked)
             call.outcome = Outcome.blocked
         elif text is not call.input:

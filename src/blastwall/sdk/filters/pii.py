@@ -14,7 +14,9 @@ from blastwall.sdk.filters.base import Check, Filter, Rule
 # (a leading look-behind would defeat that skip). Repeats are bounded: input is hostile.
 PATTERNS: dict[str, tuple[str, ...]] = {
     # From the '@' rightwards; the local part is found by walking back (see _email).
-    "email": (r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,8}[A-Za-z]{2,24}(?![\w-])",),
+    "email": (
+        r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.){1,32}[A-Za-z]{2,24}(?![\w-])",
+    ),
     "iban": (
         r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z][0-9]{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?"
         r"(?![A-Za-z0-9])",
@@ -29,7 +31,7 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     "ip": (
         r"\d(?<![\w.]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)",
         # IPv6: from a ':' (found fast), widened to the whole address by _ip.
-        r":[0-9A-Fa-f:]{1,38}(?![\w:])",
+        r":(?<!::)[0-9A-Fa-f:]{1,38}(?![\w:])",
     ),
     "phone": (
         r"\+(?<![\w+]\+)\d{1,3}[ .-]?(?:\(\d{1,4}\)|\d{1,4})(?:[ .-]?\d{2,4}){2,4}(?!\d)",
@@ -38,7 +40,10 @@ PATTERNS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._%+-")
+# RFC 5322 "atext" and the dot: what an address's local part may hold.
+_LOCAL = frozenset(
+    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.!#$%&'*+/=?^_`{|}~-"
+)
 _HEX = frozenset("0123456789abcdefABCDEF:")
 
 

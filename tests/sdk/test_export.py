@@ -1,0 +1,343 @@
+"""Export: bounded queue, batches, retries, redaction, and the wire format the server accepts."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from blastwall import testing
+from blastwall.sdk import PII, Guard
+from blastwall.sdk.events import MAX_TEXT, call_events, clean_text
+from blastwall.sdk.export import Exporter
+from blastwall.traces.events import batch_adapter
+from tests.sdk.factories import ENVIRONMENT, SYSTEM, FakeServer
+
+GuardFactory = Callable[..., Guard]
+
+
+@pytest.fixture
+def fake() -> FakeServer:
+    return FakeServer()
+
+
+@pytest.fixture
+def make_guard(fake: FakeServer) -> Iterator[GuardFactory]:
+    made: list[Guard] = []
+
+    def build(**kw: Any) -> Guard:
+        options: dict[str, Any] = {
+            "server": "http://blastwall.test",
+            "transport": fake.transport,
+            "otel_spans": False,
+            "state_file": False,
+            "use_stream": False,
+            "poll_interval_s": 60,
+            "flush_interval_s": 3600,  # the test flushes by hand
+            "startup_sync_s": 0,
+        } | kw
+        guard = Guard(SYSTEM, ENVIRONMENT, **options)
+        made.append(guard)
+        return guard
+
+    yield build
+    fake.down = True
+    for guard in made:
+        guard.close(timeout=0.5)
+
+
+def one_call(guard: Guard, text: str = "where is my refund?", **kw: Any) -> str:
+    with guard.call(user_id="u-1", input=text, **kw) as call:
+        call.set_output(
+            "on its way", label="refund_status", confidence=0.9, input_tokens=7, output_tokens=3
+        )
+    return call.trace_id
+
+
+def test_submit_never_blocks_and_counts_what_it_drops() -> None:
+    exporter = Exporter(None, system=SYSTEM, environment=ENVIRONMENT, max_queue=3)
+    for n in range(10):
+        exporter.submit(n)
+    assert (exporter.queued, exporter.dropped) == (3, 7)
+
+
+def test_calls_arrive_as_call_and_filter_hit_events(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard(input_filters=[PII()], release="r12", surfaces={"model": 3})
+    guard.declare_action("issue_refund", reversible=False, validator=lambda a: True)
+    with guard.call(user_id="u-1", input="mail a@b.io", model="gpt-4o") as call:
+        call.add_documents([{"id": "d1", "source": "kb", "score": 0.5}])
+        call.tool("lookup", lambda order: {"status": "shipped"}, order="A1")
+        call.action("issue_refund", amount=5)
+        call.set_output("done", label="refund", confidence=0.75, input_tokens=10, output_tokens=2)
+    guard.exporter.flush()
+    call_event, hit_event = fake.events
+    assert set(call_event) == {
+        "id",
+        "type",
+        "trace_id",
+        "system",
+        "environment",
+        "at",
+        "user_id",
+        "decision",
+        "outcome",
+        "error",
+        "release",
+        "surfaces",
+        "input",
+        "retrieved",
+        "model",
+        "requested_model",
+        "tool_calls",
+        "output",
+        "label",
+        "confidence",
+        "input_tokens",
+        "output_tokens",
+        "actions",
+        "levers",
+        "filters",
+        "lever_revision",
+        "lever_stale",
+        "latency_ms",
+        "attributes",
+    }
+    assert {
+        k: call_event[k]
+        for k in (
+            "type",
+            "trace_id",
+            "system",
+            "environment",
+            "user_id",
+            "decision",
+            "outcome",
+            "release",
+            "surfaces",
+            "input",
+            "retrieved",
+            "model",
+            "tool_calls",
+            "output",
+            "label",
+            "confidence",
+            "input_tokens",
+            "output_tokens",
+            "actions",
+            "levers",
+            "filters",
+        )
+    } == {
+        "type": "call",
+        "trace_id": call.trace_id,
+        "system": SYSTEM,
+        "environment": ENVIRONMENT,
+        "user_id": "u-1",
+        "decision": "proceed",
+        "outcome": "ok",
+        "release": "r12",
+        "surfaces": {"model": 3},
+        "input": "mail [EMAIL]",
+        "retrieved": [{"id": "d1", "source": "kb", "score": 0.5}],
+        "model": "gpt-4o",
+        "tool_calls": [
+            {
+                "name": "lookup",
+                "arguments": {"order": "A1"},
+                "result": {"status": "shipped"},
+                "status": "ok",
+                "reason": None,
+            }
+        ],
+        "output": "done",
+        "label": "refund",
+        "confidence": 0.75,
+        "input_tokens": 10,
+        "output_tokens": 2,
+        "actions": [
+            {
+                "name": "issue_refund",
+                "reversible": False,
+                "status": "fired",
+                "gate": "validator",
+                "reason": None,
+            }
+        ],
+        "levers": [],
+        "filters": [
+            {"filter": "pii", "stage": "input", "category": "email", "action": "redact", "count": 1}
+        ],
+    }
+    assert call_event["at"].endswith("Z")
+    assert hit_event == {
+        "id": hit_event["id"],
+        "type": "filter_hit",
+        "trace_id": call.trace_id,
+        "system": SYSTEM,
+        "environment": ENVIRONMENT,
+        "at": call_event["at"],
+        "user_id": "u-1",
+        "filter": "pii",
+        "stage": "input",
+        "category": "email",
+        "action": "redact",
+        "count": 1,
+    }
+    assert hit_event["id"] != call_event["id"]
+
+
+def test_every_kind_of_event_is_valid_for_the_servers_schema(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard(input_filters=[PII(action="block")], approver=testing.StaticApprover(False))
+    testing.set_levers(guard, reroute_model="m" * 300)
+    one_call(guard, "a@b.io")  # blocked by the filter
+    testing.set_levers(guard)
+    guard.declare_action("hold", reversible=False)
+    with guard.call(input="x") as call:
+        call.set_output("y", confidence=7, input_tokens=-1)  # out of range: sent as null
+        with pytest.raises(Exception, match="denied in test"):
+            call.action("hold")
+    guard.feedback(call.trace_id, "wrong", comment="bad")
+    guard.exporter.flush()
+    guard.exporter._next_status = 0
+    guard.exporter.flush()
+    assert sorted(e["type"] for e in fake.events) == [
+        "call",
+        "call",
+        "feedback",
+        "filter_hit",
+        "sdk_status",
+    ]
+    batch_adapter.validate_python(fake.events)  # raises if the server would reject any
+    blocked = fake.events[0]
+    assert (blocked["decision"], blocked["outcome"]) == ("reroute", "blocked")
+
+
+def test_big_batches_are_gzipped(fake: FakeServer, make_guard: GuardFactory) -> None:
+    guard = make_guard()
+    for _ in range(20):
+        one_call(guard)
+    guard.exporter.flush()
+    posts = [r for r in fake.requests if r.url.path.endswith("/events")]
+    assert [r.headers.get("content-encoding") for r in posts] == ["gzip"]
+    assert len(json.loads(gzip.decompress(posts[0].content))) == 20
+
+
+def test_server_down_keeps_the_batch_and_sends_it_once_back(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard()
+    fake.down = True
+    trace = one_call(guard)
+    guard.exporter.flush()
+    assert (fake.events, guard.exporter.queued) == ([], 0)  # held for retry, not lost
+    fake.down = False
+    guard.exporter.flush()
+    guard.exporter.flush()
+    assert [e["trace_id"] for e in fake.events] == [trace]
+    assert guard.stats()["sent"] == 1
+
+
+def test_a_5xx_is_retried_and_a_4xx_is_dropped(fake: FakeServer, make_guard: GuardFactory) -> None:
+    guard = make_guard()
+    fake.event_status = 503
+    one_call(guard)
+    guard.exporter.flush()
+    fake.event_status = 200
+    guard.exporter.flush()
+    assert len(fake.events) == 1
+    fake.event_status = 422
+    one_call(guard)
+    guard.exporter.flush()
+    assert (len(fake.events), guard.exporter.dropped) == (1, 1)
+
+
+def test_a_batch_is_dropped_after_its_last_attempt(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard()
+    fake.down = True
+    one_call(guard)
+    for _ in range(guard.exporter.max_attempts):
+        guard.exporter.flush()
+    assert guard.exporter.dropped == 1
+
+
+def test_pii_redaction_before_export(fake: FakeServer, make_guard: GuardFactory) -> None:
+    guard = make_guard(redact_export=True)
+    with guard.call(input="I am jo@example.com") as call:
+        call.tool("crm", lambda email: f"found {email}", email="jo@example.com")
+        call.set_output("Hi jo@example.com, card 4111 1111 1111 1111 noted")
+    guard.feedback(call.trace_id, "wrong", comment="reach me at jo@example.com")
+    guard.exporter.flush()
+    call_event, feedback = fake.events
+    assert call_event["input"] == "I am [EMAIL]"
+    assert call_event["output"] == "Hi [EMAIL], card [CARD] noted"
+    assert call_event["tool_calls"][0]["arguments"] == {"email": "[EMAIL]"}
+    assert call_event["tool_calls"][0]["result"] == "found [EMAIL]"
+    assert feedback["comment"] == "reach me at [EMAIL]"
+    assert call.output == "Hi jo@example.com, card 4111 1111 1111 1111 noted"  # app unaffected
+
+
+def test_human_handoffs_are_posted(fake: FakeServer, make_guard: GuardFactory) -> None:
+    guard = make_guard()
+    testing.set_levers(guard, human_fallback=True)
+    trace = one_call(guard, "please close my account")
+    guard.exporter.flush()
+    assert [(h["trace_id"], h["input"], h["reason"]) for h in fake.handoffs] == [
+        (trace, "please close my account", "human_fallback")
+    ]
+    assert guard.stats()["handoffs_sent"] == 1
+
+
+def test_text_is_made_storable() -> None:
+    assert clean_text("a\x00b") == "a\ufffdb"
+    assert clean_text("bad \udcff surrogate") == "bad ? surrogate"
+    long = clean_text("x" * (MAX_TEXT + 5))
+    assert long == "x" * (MAX_TEXT - 30) + "[CUT 35 CHARS]"
+
+
+def test_odd_values_in_a_call_still_serialise() -> None:
+    guard = testing.offline_guard()
+
+    class Opaque:
+        def __repr__(self) -> str:
+            return "<opaque>"
+
+    loop: dict[str, Any] = {}
+    loop["self"] = loop
+    with guard.call(input=b"\xff bytes", user_id=42) as call:  # type: ignore[arg-type]
+        call.record_tool("t", {"obj": Opaque(), "nan": float("nan"), "loop": loop}, {1, 2})
+        call.set_attribute("when", Opaque())
+    [event] = call_events(call)
+    assert event["input"] == "\ufffd bytes"
+    assert event["user_id"] == "42"
+    assert event["tool_calls"][0]["arguments"]["obj"] == "<opaque>"
+    assert event["tool_calls"][0]["arguments"]["nan"] is None
+    assert event["tool_calls"][0]["result"] == [1, 2]
+    assert event["attributes"] == {"when": "<opaque>"}
+    json.dumps(event)
+    guard.close()
+
+
+def test_offline_guard_drains_its_queue_without_a_server() -> None:
+    guard = testing.offline_guard(flush_interval_s=0.01)
+    one_call(guard)
+    guard.close()
+    assert (guard.exporter.queued, guard.exporter.sent) == (0, 1)
+
+
+def test_events_accepted_header_and_token(fake: FakeServer, make_guard: GuardFactory) -> None:
+    guard = make_guard(token="sdk-token")
+    one_call(guard)
+    guard.exporter.flush()
+    [post] = [r for r in fake.requests if r.url.path.endswith("/events")]
+    assert post.headers["authorization"] == "Bearer sdk-token"
+    assert post.url == httpx.URL("http://blastwall.test/api/v1/events")

@@ -1,0 +1,131 @@
+"""Following the server's levers: stream, polling fallback, garbage, server down and back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from blastwall.sdk import Decision, Guard
+from blastwall.sdk.levers import store
+from tests.sdk.factories import ENVIRONMENT, SYSTEM, FakeServer, wait_for
+
+GuardFactory = Callable[..., Guard]
+
+
+@pytest.fixture
+def fake() -> FakeServer:
+    return FakeServer()
+
+
+@pytest.fixture
+def make_guard(fake: FakeServer, tmp_path: Path) -> Iterator[GuardFactory]:
+    made: list[Guard] = []
+
+    def build(**kw: object) -> Guard:
+        options: dict[str, object] = {
+            "server": "http://blastwall.test",
+            "token": "t0ken",
+            "transport": fake.transport,
+            "otel_spans": False,
+            "state_file": tmp_path / "levers.json",
+            "poll_interval_s": 0.05,
+            "flush_interval_s": 0.05,
+        } | kw
+        guard = Guard(SYSTEM, ENVIRONMENT, **options)  # type: ignore[arg-type]  # test options
+        made.append(guard)
+        return guard
+
+    yield build
+    fake.down = True  # ends open streams so the followers stop at once
+    for guard in made:
+        guard.close()
+
+
+def decision(guard: Guard) -> Decision:
+    with guard.call(input="q") as call:
+        pass
+    return call.decision
+
+
+def test_a_kill_pushed_on_the_stream_is_obeyed_by_the_next_call(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard()
+    assert wait_for(lambda: fake.open_streams == 1)
+    assert decision(guard) is Decision.proceed
+    fake.set_state(killed=True)
+    assert wait_for(lambda: decision(guard) is Decision.killed)
+    fake.set_state(killed=False)
+    assert wait_for(lambda: decision(guard) is Decision.proceed)
+    stream_requests = [r for r in fake.requests if r.url.path.endswith("/levers/stream")]
+    assert stream_requests[0].headers["authorization"] == "Bearer t0ken"
+    assert stream_requests[0].url.params["system"] == SYSTEM
+
+
+def test_state_on_the_server_at_start_applies_before_the_first_call(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    fake.set_state(environment=ENVIRONMENT, safe_mode=True)
+    guard = make_guard()
+    assert decision(guard) is Decision.safe_mode
+
+
+def test_garbage_on_the_stream_is_counted_and_skipped(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard()
+    assert wait_for(lambda: fake.open_streams == 1)
+    fake.push_raw("data: {not json at all\n\n")
+    fake.push_raw('event: levers\ndata: {"system": "support-bot"}\n\n')
+    fake.push_raw("\x00\x01 binary line without a colon\n\nretry: soon\n\n")
+    fake.set_state(killed=True)
+    assert wait_for(lambda: decision(guard) is Decision.killed)
+    assert guard.stats()["lever_garbage"] == 2
+
+
+def test_without_a_stream_the_guard_polls(fake: FakeServer, make_guard: GuardFactory) -> None:
+    fake.stream_ok = False
+    guard = make_guard()
+    fake.set_state(human_fallback=True)
+    assert wait_for(lambda: decision(guard) is Decision.human_fallback)
+    polls = [r for r in fake.requests if r.url.path.endswith("/levers")]
+    assert len(polls) >= 2
+
+
+def test_server_down_at_start_then_up(fake: FakeServer, make_guard: GuardFactory) -> None:
+    fake.down = True
+    guard = make_guard(startup_sync_s=0.5)
+    assert decision(guard) is Decision.proceed
+    fake.set_state(killed=True)
+    fake.down = False
+    assert wait_for(lambda: decision(guard) is Decision.killed)
+
+
+def test_server_down_mid_run_keeps_the_last_state_and_recovers(
+    fake: FakeServer, make_guard: GuardFactory, tmp_path: Path
+) -> None:
+    guard = make_guard()
+    fake.set_state(killed=True)
+    assert wait_for(lambda: decision(guard) is Decision.killed)
+    fake.down = True
+    assert wait_for(lambda: fake.open_streams == 0)
+    assert [decision(guard) for _ in range(3)] == [Decision.killed] * 3
+    fake.set_state(killed=False)
+    fake.down = False
+    assert wait_for(lambda: decision(guard) is Decision.proceed)
+
+    def saved() -> list[tuple[int, bool]]:
+        loaded = store.load(tmp_path / "levers.json")
+        return [] if loaded is None else [(s.revision, s.killed) for s in loaded.states]
+
+    assert wait_for(lambda: saved() == [(2, False)])
+
+
+def test_keepalives_confirm_the_state(fake: FakeServer, make_guard: GuardFactory) -> None:
+    guard = make_guard(startup_sync_s=0)
+    assert wait_for(lambda: guard.levers_cache.confirmed_at is not None)
+    first = guard.levers_cache.confirmed_at
+    fake.push_raw(": keepalive\n\n")
+    assert wait_for(lambda: guard.levers_cache.confirmed_at != first)
