@@ -9,6 +9,7 @@ from pathlib import Path
 
 import uvicorn
 from rich.console import Console
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service as access
@@ -20,7 +21,7 @@ from blastwall.config_as_code.loader import load_file
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory, unit_of_work
-from blastwall.exceptions import NotFound
+from blastwall.exceptions import NotFound, Unauthorized
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.server.app import create_app
@@ -32,9 +33,14 @@ DEMO_ACTOR = Actor(name="demo-setup", role=Role.admin)
 def ensure_admin_token(settings: Settings, factory: sessionmaker[Session]) -> str:
     """Create the demo admin token once and keep its secret in DATA_DIR/admin-token (0600)."""
     path = settings.data_dir / "admin-token"
-    if path.exists():
-        return path.read_text().strip()
     with unit_of_work(factory) as session:
+        if path.exists():
+            # The file may hold a token of another database (say SQLite before PostgreSQL).
+            try:
+                access.authenticate(session, path.read_text().strip())
+                return path.read_text().strip()
+            except Unauthorized:
+                pass
         name = "admin"
         if any(t.name == name for t in access.list_(session)):
             name = f"admin-{os.getpid()}"
@@ -81,7 +87,8 @@ def main() -> None:
     with unit_of_work(factory) as session:
         activate_first_release(session)
     server = f"http://{settings.host}:{settings.port}"
-    console.print(f"[bold]Blastwall[/] on {server}  (database {settings.resolved_database_url()})")
+    database = make_url(settings.resolved_database_url()).render_as_string(hide_password=True)
+    console.print(f"[bold]Blastwall[/] on {server}  (database {database})")
     console.print(f"applied {args.config}: {plan.summary()}")
     console.print("\nIn another terminal:\n")
     console.print(f"  export BLASTWALL_SERVER={server}")
