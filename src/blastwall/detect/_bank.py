@@ -107,16 +107,18 @@ class CusumBank:
             for g in range(rows.shape[0]):
                 part = seg if first == length else seg[: first + 1]
                 csum = np.take(rows[g], part)
+                csum[0] += self._stats[g]
                 np.cumsum(csum, out=csum)
-                csum += self._stats[g]
                 low = np.minimum.accumulate(csum)
                 np.minimum(low, 0, out=low)
                 csum -= low
                 limit = limits[g]
-                hit = int(np.argmax(csum >= limit))
-                if csum[hit] >= limit and hit < first:
-                    first = hit
-                    first_row = g
+                # Most blocks cross nowhere: one max() settles that before searching.
+                if csum.max() >= limit:
+                    hit = int(np.argmax(csum >= limit))
+                    if hit < first:
+                        first = hit
+                        first_row = g
                 if first == length:
                     finals[g] = csum[-1]
             if first < length:
@@ -146,8 +148,8 @@ def cusum_paths(table: IntArray, symbols: IntArray) -> IntArray:
         for g in range(table.shape[0]):
             csum = paths[g, start : start + _MAX_BLOCK]
             np.take(table[g], seg, out=csum)
+            csum[0] += stats[g]
             np.cumsum(csum, out=csum)
-            csum += stats[g]
             low = np.minimum.accumulate(csum)
             np.minimum(low, 0, out=low)
             csum -= low

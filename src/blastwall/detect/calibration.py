@@ -133,7 +133,8 @@ def simulate(
             row_exposure = np.zeros(first.shape, dtype=np.int64)
         row_alarms += first < row_length
         row_exposure += np.minimum(first + 1, row_length)
-    assert row_alarms is not None and row_exposure is not None
+    assert row_alarms is not None
+    assert row_exposure is not None
     own = np.array(
         [_pick(a / e, a, row_target, runs) for a, e in zip(row_alarms, row_exposure, strict=True)]
     )
@@ -170,7 +171,7 @@ def _pick(
     slope, intercept = np.polyfit(_GRID[tail], np.log(rate[tail]), 1)
     if slope >= 0:
         return float(_GRID[tail[-1]])
-    return math.ceil((math.log(target) - intercept) / slope / _STEP) * _STEP
+    return float(math.ceil((math.log(target) - float(intercept)) / float(slope) / _STEP) * _STEP)
 
 
 def _read(path: Path, key: str) -> Thresholds | None:

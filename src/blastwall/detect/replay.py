@@ -141,9 +141,7 @@ def _reject(value: float, kind: Kind, *, allow_negative: bool) -> str | None:
         return "infinite"
     if kind is Kind.binary and value not in (0.0, 1.0):
         return "not 0 or 1"
-    if kind is Kind.categorical and (
-        value != math.floor(value) or not 0 <= value <= MAX_CATEGORY
-    ):
+    if kind is Kind.categorical and (value != math.floor(value) or not 0 <= value <= MAX_CATEGORY):
         return f"category id not a whole number in 0..{MAX_CATEGORY}"
     if kind is Kind.continuous and value < 0 and not allow_negative:
         return "negative value"

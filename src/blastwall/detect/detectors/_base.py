@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from blastwall.detect.calibration import Thresholds
 from blastwall.detect._bank import CusumBank, IntArray, to_nats
+from blastwall.detect.calibration import Thresholds
 
 DEFAULT_REFERENCE = 10_000
 DEFAULT_FALSE_ALARM_RATE = 1e-5

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from blastwall.detect.detectors._alternatives import bernoulli_alternative, bernoulli_plan
 from blastwall.detect._bank import FloatArray, IntArray, NullRun, to_units
+from blastwall.detect.detectors._alternatives import bernoulli_alternative, bernoulli_plan
 
 
 def shares(counts: npt.NDArray[np.int64]) -> FloatArray:
@@ -17,7 +17,7 @@ def shares(counts: npt.NDArray[np.int64]) -> FloatArray:
     The half count keeps a category never seen in the reference watchable: its share is
     small but not zero, so its first appearances raise its CUSUMs instead of dividing by zero.
     """
-    return (counts + 0.5) / (counts.sum() + 0.5 * counts.shape[0])
+    return np.asarray((counts + 0.5) / (counts.sum() + 0.5 * counts.shape[0]), dtype=np.float64)
 
 
 Plan = list[tuple[int, float, bool]]

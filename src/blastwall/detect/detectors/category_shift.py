@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blastwall.detect import calibration
+from blastwall.detect._bank import IntArray
 from blastwall.detect.detectors import _indicator
 from blastwall.detect.detectors._base import (
     DEFAULT_FALSE_ALARM_RATE,
@@ -15,7 +16,6 @@ from blastwall.detect.detectors._base import (
     ReferenceDetector,
     bad_value,
 )
-from blastwall.detect._bank import IntArray
 
 
 class CategoryShift(ReferenceDetector):
@@ -44,13 +44,13 @@ class CategoryShift(ReferenceDetector):
     >>> rng = np.random.default_rng(42)
     >>> before = rng.choice(5, size=3000, p=[0.80, 0.02, 0.10, 0.05, 0.03])
     >>> after = rng.choice(5, size=1000, p=[0.728, 0.09, 0.091, 0.0455, 0.0455])
-    >>> detector = CategoryShift(categories=5, reference=2000, false_alarm_rate=1e-3)
+    >>> detector = CategoryShift(categories=5, reference=2000, false_alarm_rate=1e-4)
     >>> for i, x in enumerate(np.concatenate([before, after])):
     ...     detector.update(x)
     ...     if detector.drift_detected:
     ...         print(f"alarm at {i}")
     ...         break
-    alarm at 3043
+    alarm at 3044
     """
 
     def __init__(

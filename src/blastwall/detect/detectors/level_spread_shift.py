@@ -12,6 +12,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blastwall.detect import calibration
+from blastwall.detect._bank import FloatArray, IntArray, NullRun, to_units
 from blastwall.detect.detectors._alternatives import gaussian_alternatives
 from blastwall.detect.detectors._base import (
     DEFAULT_FALSE_ALARM_RATE,
@@ -19,7 +20,6 @@ from blastwall.detect.detectors._base import (
     ReferenceDetector,
     bad_value,
 )
-from blastwall.detect._bank import FloatArray, IntArray, NullRun, to_units
 
 # At least this share of distinct reference values: treat the law as continuous, where ranks
 # make the false-alarm rate the same for every law (calibrated once per reference size).
@@ -53,13 +53,13 @@ class LevelSpreadShift(ReferenceDetector):
     >>> lengths = np.concatenate(
     ...     [rng.lognormal(6.0, 0.6, size=3000), rng.lognormal(6.0 - 0.1625, 0.6, size=1000)]
     ... )
-    >>> detector = LevelSpreadShift(reference=2000, false_alarm_rate=1e-3)
+    >>> detector = LevelSpreadShift(reference=2000, false_alarm_rate=1e-4)
     >>> for i, x in enumerate(lengths):
     ...     detector.update(x)
     ...     if detector.drift_detected:
     ...         print(f"alarm at {i}")
     ...         break
-    alarm at 3106
+    alarm at 3084
     """
 
     def __init__(

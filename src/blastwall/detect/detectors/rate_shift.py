@@ -8,6 +8,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blastwall.detect import calibration
+from blastwall.detect._bank import IntArray
 from blastwall.detect.detectors import _indicator
 from blastwall.detect.detectors._base import (
     DEFAULT_FALSE_ALARM_RATE,
@@ -15,7 +16,6 @@ from blastwall.detect.detectors._base import (
     ReferenceDetector,
     bad_value,
 )
-from blastwall.detect._bank import IntArray
 
 
 class RateShift(ReferenceDetector):
@@ -40,13 +40,13 @@ class RateShift(ReferenceDetector):
     >>> from blastwall.detect.detectors import RateShift
     >>> rng = np.random.default_rng(7)
     >>> stream = np.concatenate([rng.random(3000) < 0.05, rng.random(1000) < 0.15])
-    >>> detector = RateShift(reference=2000, false_alarm_rate=1e-3)
+    >>> detector = RateShift(reference=2000, false_alarm_rate=1e-4)
     >>> for i, x in enumerate(stream):
     ...     detector.update(x)
     ...     if detector.drift_detected:
     ...         print(f"alarm at {i}")
     ...         break
-    alarm at 3041
+    alarm at 3112
     """
 
     def __init__(

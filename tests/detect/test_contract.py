@@ -1,0 +1,141 @@
+"""The contract every detector keeps: River's shape, exact array path, restarts, clear errors."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+
+from blastwall.detect import detectors
+from tests.detect.factories import CHANGE, DETECTORS, RATE, REFERENCE, Case, feed_one_by_one
+
+ids = [case.name for case in DETECTORS]
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_update_many_gives_the_same_alarms_and_state_as_update(case: Case) -> None:
+    values = case.stream(seed=3, n=6000)
+    one, many = case.make(), case.make()
+    expected = feed_one_by_one(one, values)
+    # Uneven chunks cross the end of the reference window and land alarms on chunk edges.
+    got: list[int] = []
+    edges = [0, 7, REFERENCE - 3, REFERENCE + 1, 1499, 1500, 1501, 2600, 4000, 6000]
+    for lo, hi in itertools.pairwise(edges):
+        got += [lo + i for i in many.update_many(values[lo:hi])]
+    assert len(expected) >= 3, "the stream must raise several alarms to test restarts"
+    assert got == expected
+    assert many.statistic == one.statistic
+    assert many.drift_detected == one.drift_detected
+    assert many.n_seen == one.n_seen == 6000
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_silent_while_learning_the_reference_then_fitted(case: Case) -> None:
+    detector = case.make()
+    assert detector.update_many(case.stream(seed=4)[: REFERENCE - 1]) == []
+    assert not detector.fitted
+    assert detector.threshold is None
+    assert detector.baseline is None
+    detector.update(case.stream(seed=4)[REFERENCE - 1])
+    assert detector.fitted
+    assert detector.threshold is not None
+    assert detector.threshold > 0
+    assert detector.baseline is not None
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_alarms_after_the_change_not_before(case: Case) -> None:
+    alarms = case.make().update_many(case.stream(seed=5))
+    assert alarms, "the change must be detected"
+    assert CHANGE <= alarms[0] < CHANGE + 300
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_restarts_from_zero_after_an_alarm_and_keeps_its_baseline(case: Case) -> None:
+    detector = case.make()
+    values = case.stream(seed=5)
+    first = case.make().update_many(values)[0]
+    detector.update_many(values[: first + 1])
+    assert detector.drift_detected
+    assert detector.statistic == 0.0
+    baseline, threshold = detector.baseline, detector.threshold
+    detector.update(values[first + 1])
+    assert not detector.drift_detected
+    assert (detector.baseline, detector.threshold) == (baseline, threshold)
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_reset_forgets_the_baseline(case: Case) -> None:
+    detector = case.make()
+    detector.update_many(case.stream(seed=6))
+    detector.reset()
+    assert (detector.fitted, detector.n_seen, detector.baseline) == (False, 0, None)
+    assert not detector.drift_detected
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_parameters_are_public_and_results_read_only(case: Case) -> None:
+    detector = case.make()
+    assert (detector.reference, detector.false_alarm_rate) == (REFERENCE, RATE)
+    assert repr(detector).startswith(f"{case.name}(")
+    with pytest.raises(AttributeError):
+        detector.drift_detected = True  # type: ignore[misc]
+    with pytest.raises(AttributeError):
+        detector.alarm = True  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_a_bad_value_is_refused_with_its_position_and_changes_nothing(case: Case) -> None:
+    detector = case.make()
+    values = case.stream(seed=7)[: REFERENCE + 10].astype(np.float64)
+    detector.update_many(values[:REFERENCE])
+    with_bad = values[REFERENCE:].copy()
+    with_bad[4] = case.bad
+    with pytest.raises(ValueError, match="position 4"):
+        detector.update_many(with_bad)
+    with pytest.raises(ValueError, match="position 0"):
+        detector.update(case.bad)
+    assert detector.n_seen == REFERENCE
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_empty_batch_is_a_no_op(case: Case) -> None:
+    detector = case.make()
+    assert detector.update_many(np.array([])) == []
+    assert detector.n_seen == 0
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_same_reference_gives_the_same_threshold(case: Case) -> None:
+    a, b = case.make(), case.make()
+    a.update_many(case.stream(seed=8)[:REFERENCE])
+    b.update_many(case.stream(seed=8)[:REFERENCE])
+    assert a.threshold == b.threshold
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"reference": 5}, "reference must be an integer of at least 10"),
+        ({"reference": 100.0}, "reference must be an integer"),
+        ({"false_alarm_rate": 0.0}, "false_alarm_rate is per observation"),
+        ({"false_alarm_rate": 0.5}, r"must be in \(0, 0.1\)"),
+    ],
+)
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_bad_parameters_are_refused_with_the_fix(
+    case: Case, kwargs: dict[str, Any], message: str
+) -> None:
+    cls = type(case.make())
+    args: dict[str, Any] = {"reference": REFERENCE, "false_alarm_rate": RATE} | kwargs
+    if case.name == "CategoryShift":
+        args["categories"] = 5
+    with pytest.raises(ValueError, match=message):
+        cls(**args)
+
+
+def test_every_exported_detector_is_under_contract() -> None:
+    tested = {type(case.make()).__name__ for case in DETECTORS}
+    assert set(detectors.__all__) == tested
