@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 import random
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -59,10 +60,11 @@ class LeverFollower:
         self._stop.set()
         response = self._response
         if response is not None:
-            # Closing the stream from here wakes the thread blocked reading it.
-            # Best effort: the thread also stops at its read timeout.
+            # Closing a response does not wake a thread blocked reading its socket; shutting
+            # the socket down does. Best effort: the thread also stops at the next keep-alive.
             with contextlib.suppress(Exception):
-                response.close()
+                stream = response.extensions["network_stream"]
+                stream.get_extra_info("socket").shutdown(socket.SHUT_RDWR)
         if self._thread is not None:
             self._thread.join(timeout)
 

@@ -1,0 +1,206 @@
+"""The SDK against a real server over HTTP (uvicorn on loopback), on SQLite and PostgreSQL.
+
+Kill through the API -> the Guard refuses its next call; the server going down and coming
+back; events, hand-offs and approvals arriving. Deadlines are generous and never asserted.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.access.enums import Role
+from blastwall.config import Settings
+from blastwall.sdk import ActionRefused, Decision, Guard
+from blastwall.server.app import create_app
+from tests.conftest import make_token
+from tests.levers.factories import committed_system
+from tests.sdk.factories import wait_for
+
+SYSTEM = "support-bot"
+ENVIRONMENT = "prod"
+
+
+class LiveServer:
+    """uvicorn in a thread on a fixed loopback port, which can be stopped and started again."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        probe = socket.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", self.port))
+        config = uvicorn.Config(
+            create_app(self.settings, self.engine), log_level="warning", timeout_graceful_shutdown=1
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        assert wait_for(lambda: server.started or not thread.is_alive(), timeout=30)
+        assert server.started, "the test server did not start; see the log above"
+        self._server, self._thread = server, thread
+
+    def stop(self) -> None:
+        if self._server is not None and self._thread is not None:
+            self._server.should_exit = True
+            self._thread.join(timeout=15)
+        self._server = self._thread = None
+
+
+@pytest.fixture
+def live(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
+    server = LiveServer(settings, engine)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tokens(session_factory: sessionmaker[Session]) -> dict[str, str]:
+    committed_system(session_factory, SYSTEM)
+    return {
+        "viewer": make_token(session_factory, "sdk", Role.viewer),
+        "admin": make_token(session_factory, "root", Role.admin),
+    }
+
+
+@pytest.fixture
+def api(live: LiveServer, tokens: dict[str, str]) -> Iterator[httpx.Client]:
+    headers = {"Authorization": f"Bearer {tokens['admin']}"}
+    with httpx.Client(base_url=live.url + "/api/v1", headers=headers, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture
+def guard(live: LiveServer, tokens: dict[str, str], tmp_path: Path) -> Iterator[Guard]:
+    guard = Guard(
+        SYSTEM,
+        ENVIRONMENT,
+        server=live.url,
+        token=tokens["viewer"],
+        state_file=tmp_path / "levers.json",
+        otel_spans=False,
+        flush_interval_s=0.1,
+        poll_interval_s=0.2,
+        approval_timeout_s=30,
+    )
+    yield guard
+    guard.close()
+
+
+def decision(guard: Guard) -> Decision:
+    with guard.call(input="q") as call:
+        pass
+    return call.decision
+
+
+def test_a_kill_through_the_api_stops_the_next_call_and_restore_resumes(
+    guard: Guard, api: httpx.Client
+) -> None:
+    assert wait_for(lambda: guard.stats()["stream_connected"], timeout=30)
+    assert decision(guard) is Decision.proceed
+    killed = api.post(f"/systems/{SYSTEM}/kill", json={"reason": "refunds routed to fraud"})
+    assert killed.status_code == 200, killed.text
+    assert wait_for(lambda: decision(guard) is Decision.killed, timeout=30)
+    restored = api.post(f"/systems/{SYSTEM}/restore", json={"reason": "fixed"})
+    assert restored.status_code == 200, restored.text
+    assert wait_for(lambda: decision(guard) is Decision.proceed, timeout=30)
+
+
+def test_server_down_keeps_the_kill_and_recovery_brings_the_restore(
+    guard: Guard, api: httpx.Client, live: LiveServer, tokens: dict[str, str], tmp_path: Path
+) -> None:
+    api.post(f"/systems/{SYSTEM}/kill", json={"reason": "drill"}).raise_for_status()
+    assert wait_for(lambda: decision(guard) is Decision.killed, timeout=30)
+    live.stop()
+    started = time.monotonic()
+    assert [decision(guard) for _ in range(100)] == [Decision.killed] * 100
+    assert time.monotonic() - started < 10  # calls never wait on the dead server
+    # A process restarted while the server is down still refuses, from the state file.
+    restarted = Guard(
+        SYSTEM,
+        ENVIRONMENT,
+        server=live.url,
+        token=tokens["viewer"],
+        otel_spans=False,
+        state_file=tmp_path / "levers.json",
+        startup_sync_s=0.5,
+    )
+    try:
+        assert decision(restarted) is Decision.killed
+    finally:
+        restarted.close()
+    live.start()
+    with httpx.Client(
+        base_url=live.url + "/api/v1",
+        timeout=30,
+        headers={"Authorization": f"Bearer {tokens['admin']}"},
+    ) as again:
+        again.post(f"/systems/{SYSTEM}/restore", json={"reason": "over"}).raise_for_status()
+    assert wait_for(lambda: decision(guard) is Decision.proceed, timeout=30)
+
+
+def test_events_handoffs_and_approvals_reach_the_server(guard: Guard, api: httpx.Client) -> None:
+    with guard.call(user_id="u-1", input="where is my refund?", model="gpt-4o") as call:
+        call.set_output("on its way", input_tokens=5, output_tokens=3)
+    guard.feedback(call.trace_id, "wrong", comment="it is not")
+
+    def trace_stored() -> bool:
+        found = api.get(f"/traces/{call.trace_id}")
+        return found.status_code == 200 and bool(found.json()["feedback"])
+
+    assert wait_for(trace_stored, timeout=30)
+    stored = api.get(f"/traces/{call.trace_id}").json()
+    assert [(c["decision"], c["output"], c["model"]) for c in stored["calls"]] == [
+        ("proceed", "on its way", "gpt-4o")
+    ]
+
+    api.post(
+        f"/systems/{SYSTEM}/levers",
+        json={"reason": "drill", "environment": ENVIRONMENT, "set": {"human_fallback": True}},
+    ).raise_for_status()
+    assert wait_for(lambda: decision(guard) is Decision.human_fallback, timeout=30)
+
+    def handed_off() -> bool:
+        return any(h["system"] == SYSTEM for h in api.get("/handoffs").json())
+
+    assert wait_for(handed_off, timeout=30)
+
+    api.post(f"/systems/{SYSTEM}/restore", json={"reason": "done", "environment": ENVIRONMENT})
+    assert wait_for(lambda: decision(guard) is Decision.proceed, timeout=30)
+    guard.declare_action("issue_refund", reversible=False)
+
+    def responder() -> None:
+        def pending() -> list[dict[str, object]]:
+            listed: list[dict[str, object]] = api.get("/approvals?status=pending").json()
+            return listed
+
+        if wait_for(lambda: bool(pending()), timeout=30):
+            approval_id = pending()[0]["id"]
+            api.post(f"/approvals/{approval_id}/deny", json={"reason": "too large"})
+
+    thread = threading.Thread(target=responder)
+    thread.start()
+    with guard.call(input="refund 900") as call, pytest.raises(ActionRefused) as refused:
+        call.action("issue_refund", amount=900)
+    thread.join()
+    assert "denied" in refused.value.reason
+    assert "too large" in refused.value.reason
