@@ -60,6 +60,7 @@ def test_restarts_from_zero_after_an_alarm_and_keeps_its_baseline(case: Case) ->
     detector.update_many(values[: first + 1])
     assert detector.drift_detected
     assert detector.statistic == 0.0
+    assert detector.leading_alternative == case.evidence
     baseline, threshold = detector.baseline, detector.threshold
     detector.update(values[first + 1])
     assert not detector.drift_detected

@@ -74,6 +74,13 @@ class ReferenceDetector(ABC):
         return None
 
     @property
+    def leading_alternative(self) -> str | None:
+        """The change the bank finds most likely: the one that alarmed, right after an alarm."""
+        if self._bank is None:
+            return None
+        return self._describe(self._bank.leader)
+
+    @property
     def n_seen(self) -> int:
         """Observations fed since construction or the last `reset()`."""
         return self._seen
@@ -145,6 +152,10 @@ class ReferenceDetector(ABC):
     @abstractmethod
     def _symbols(self, values: npt.NDArray[Any]) -> IntArray:
         """Map validated observations to the table's columns."""
+
+    @abstractmethod
+    def _describe(self, row: int) -> str:
+        """The alternative of one row of the table, in words."""
 
     def __repr__(self) -> str:
         return (

@@ -61,3 +61,10 @@ def null_run(counts: npt.NDArray[np.int64], alternatives: Plan) -> NullRun:
         return table(shares(fresh), alternatives), symbols.astype(np.int64)
 
     return run
+
+
+def describe(baseline: FloatArray, alternative: tuple[int, float, bool], what: str) -> str:
+    """E.g. 'share of category 1 0.020 -> 0.064'."""
+    c, kl, up = alternative
+    p0 = float(baseline[c])
+    return f"{what} {p0:.4g} -> {bernoulli_alternative(p0, kl, up=up):.4g}"

@@ -73,6 +73,7 @@ class CategoryShift(ReferenceDetector):
     def _clear(self) -> None:
         super()._clear()
         self._shares: npt.NDArray[np.float64] | None = None
+        self._plan: _indicator.Plan = []
 
     def _monitored(self) -> list[int]:
         # With two categories one share moving is the other moving: watch one of them.
@@ -103,7 +104,7 @@ class CategoryShift(ReferenceDetector):
     def _fit(self, reference: npt.NDArray[Any]) -> tuple[IntArray, calibration.Thresholds]:
         counts = np.bincount(reference, minlength=self.categories).astype(np.int64)
         self._shares = _indicator.shares(counts)
-        alternatives = _indicator.plan(self._shares, self._monitored())
+        alternatives = self._plan = _indicator.plan(self._shares, self._monitored())
         key = f"category|n={counts.sum()}|counts={counts.tolist()}|watch={self._monitored()}"
         found = calibration.thresholds(
             key, _indicator.null_run(counts, alternatives), self.false_alarm_rate
@@ -112,3 +113,8 @@ class CategoryShift(ReferenceDetector):
 
     def _symbols(self, values: npt.NDArray[Any]) -> IntArray:
         return values
+
+    def _describe(self, row: int) -> str:
+        assert self._shares is not None
+        c = self._plan[row][0]
+        return _indicator.describe(self._shares, self._plan[row], f"share of category {c}")

@@ -114,6 +114,15 @@ class LevelSpreadShift(ReferenceDetector):
         assert self._sorted is not None
         return mid_rank_symbols(self._sorted, values)
 
+    def _describe(self, row: int) -> str:
+        mean, sd = gaussian_alternatives()[row]
+        parts = []
+        if mean:
+            parts.append(f"level {'up' if mean > 0 else 'down'} {abs(mean):.2f} sd")
+        if sd != 1.0:
+            parts.append(f"spread x{sd:.2f}")
+        return " and ".join(parts) + " (normal scores against the reference)"
+
 
 _ALTERNATIVES = hashlib.sha256(repr(gaussian_alternatives()).encode()).hexdigest()[:16]
 

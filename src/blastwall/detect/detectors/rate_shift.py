@@ -64,6 +64,8 @@ class RateShift(ReferenceDetector):
     def _clear(self) -> None:
         super()._clear()
         self._rate: float | None = None
+        self._shares: npt.NDArray[np.float64] | None = None
+        self._plan: _indicator.Plan = []
 
     def _validate(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         flat = np.ravel(values)
@@ -81,7 +83,8 @@ class RateShift(ReferenceDetector):
         counts = np.bincount(reference, minlength=2).astype(np.int64)
         shares = _indicator.shares(counts)
         self._rate = float(shares[1])
-        alternatives = _indicator.plan(shares, [1])
+        self._shares = shares
+        alternatives = self._plan = _indicator.plan(shares, [1])
         key = f"rate|n={counts.sum()}|events={counts[1]}"
         run = _indicator.null_run(counts, alternatives)
         found = calibration.thresholds(key, run, self.false_alarm_rate)
@@ -89,3 +92,7 @@ class RateShift(ReferenceDetector):
 
     def _symbols(self, values: npt.NDArray[Any]) -> IntArray:
         return values
+
+    def _describe(self, row: int) -> str:
+        assert self._shares is not None
+        return _indicator.describe(self._shares, self._plan[row], "rate")
