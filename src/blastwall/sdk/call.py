@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -11,7 +10,7 @@ from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal
 
-from blastwall.sdk.context import current_call, new_trace_id
+from blastwall.sdk.context import current_call, new_trace_id, wall_time
 from blastwall.sdk.enums import Decision, GateStatus, Outcome
 from blastwall.sdk.errors import ActionRefused, Refused, ToolRefused
 from blastwall.sdk.filters.base import FilterHit
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
     from blastwall.sdk.guard import Guard
 
 _perf = time.perf_counter
-_wall = time.time
 
 
 class Call:
@@ -57,8 +55,10 @@ class Call:
     step_errors: tuple[str, ...] = ()
     latency_ms: float | None = None
     confirmed_at: float | None = None  # when the lever state in use was last confirmed
+    release: str | None = None
+    surfaces: Mapping[str, int | str] | None = None
+    _requested_model: str | None = None
     _ctx: Token[Call | None] | None = None
-    _ended: bool = False
     _span: Any = None
     _span_token: Any = None
 
@@ -72,14 +72,20 @@ class Call:
         release: str | None,
         surfaces: Mapping[str, int | str] | None,
     ) -> None:
+        # Only what every call needs is stored; the rest stays at the class defaults.
         self.guard = guard
         self.user_id = user_id
         self.input = input
         self._trace_id = trace_id
-        self.model = self.requested_model = model
-        self.release = release
-        self.surfaces = surfaces
-        self.at = _wall()
+        self.model = guard.model if model is None else model
+        if release is None:
+            release = guard.release
+        if release is not None:
+            self.release = release
+        if surfaces is None:
+            surfaces = guard.surfaces
+        if surfaces is not None:
+            self.surfaces = surfaces
         self.started_perf = _perf()
 
     # -- identity ---------------------------------------------------------------------
@@ -91,6 +97,23 @@ class Call:
         if tid is None:
             tid = self._trace_id = new_trace_id()
         return tid
+
+    @property
+    def at(self) -> float:
+        """When the call began, as Unix seconds."""
+        return wall_time(self.started_perf)
+
+    @property
+    def requested_model(self) -> str | None:
+        """The model the app asked for, before a reroute or the provider's answer changed it."""
+        requested = self._requested_model
+        return self.model if requested is None else requested
+
+    def switch_model(self, model: str) -> None:
+        """Call ``model`` instead (reroute), remembering the one the app asked for."""
+        if self._requested_model is None:
+            self._requested_model = self.model
+        self.model = model
 
     @property
     def system(self) -> str:
@@ -138,9 +161,8 @@ class Call:
 
     def end(self, exc: BaseException | None = None) -> None:
         """Close the call: record latency and any error, run the end steps (export) once."""
-        if self._ended:
+        if self.latency_ms is not None:
             return
-        self._ended = True
         self.latency_ms = (_perf() - self.started_perf) * 1000.0
         if exc is not None:
             self.outcome = Outcome.blocked if isinstance(exc, Refused) else Outcome.error
@@ -152,10 +174,12 @@ class Call:
                 self._step_failed(hook, hook_exc)
         token = self._ctx
         if token is not None:
-            self._ctx = None
-            # ValueError: ended in another context than it began (a thread hop); harmless.
-            with contextlib.suppress(ValueError):
+            # try/except, not contextlib.suppress: this runs on every call and is free when
+            # nothing is raised. ValueError: ended in another context than it began.
+            try:  # noqa: SIM105
                 current_call.reset(token)
+            except ValueError:
+                pass
 
     # -- what the app reports ---------------------------------------------------------
 
@@ -181,7 +205,7 @@ class Call:
         if output_tokens is not None:
             self.output_tokens = output_tokens
         if model is not None:
-            self.model = model
+            self.switch_model(model)
         self._run_output_steps()
         return self.output
 

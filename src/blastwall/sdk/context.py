@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from contextvars import ContextVar
 from random import getrandbits
 from typing import TYPE_CHECKING
@@ -17,6 +18,23 @@ TRACE_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 current_call: ContextVar[Call | None] = ContextVar("blastwall_current_call", default=None)
 # The trace id of the HTTP request being served (set by the ASGI middleware).
 request_trace_id: ContextVar[str | None] = ContextVar("blastwall_request_trace_id", default=None)
+
+
+# One (wall clock, perf counter) pair: a call stores only its perf_counter() start, and its
+# wall-clock time is derived when exported. Exporters re-anchor on every flush so a step of
+# the wall clock (NTP) is picked up within a second.
+_anchor = (time.time(), time.perf_counter())
+
+
+def wall_time(perf: float) -> float:
+    """The wall-clock time (Unix seconds) of a ``time.perf_counter()`` reading."""
+    wall, at = _anchor
+    return wall + (perf - at)
+
+
+def reanchor() -> None:
+    global _anchor  # noqa: PLW0603 - one process-wide clock pair, swapped in one store
+    _anchor = (time.time(), time.perf_counter())
 
 
 def new_trace_id() -> str:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from blastwall import __version__
+from blastwall.sdk.context import reanchor
 from blastwall.sdk.events import Redactor, call_events, json_safe, status_event
 
 log = logging.getLogger("blastwall.sdk")
@@ -124,6 +125,7 @@ class Exporter:
 
     def flush(self, deadline: float | None = None) -> None:
         """Send everything queued now (called by the thread; tests may call it directly)."""
+        reanchor()
         self._send_handoffs(deadline)
         if time.monotonic() >= self._next_status:
             self._next_status = time.monotonic() + self.status_interval_s

@@ -223,9 +223,9 @@ class Guard:
             user_id,
             input,
             trace_id,
-            model or self.model,
-            release or self.release,
-            surfaces or self.surfaces,
+            model,
+            release,
+            surfaces,
         )
 
     def guarded(self, fn: F | None = None, *, model: str | None = None) -> Any:
