@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import json
 from typing import Any
 
 import numpy as np
 import pytest
 
-from blastwall.detect import detectors
+from blastwall.detect import calibration, detectors
 from tests.detect.factories import CHANGE, DETECTORS, RATE, REFERENCE, Case, feed_one_by_one
 
 ids = [case.name for case in DETECTORS]
@@ -140,3 +141,36 @@ def test_bad_parameters_are_refused_with_the_fix(
 def test_every_exported_detector_is_under_contract() -> None:
     tested = {type(case.make()).__name__ for case in DETECTORS}
     assert set(detectors.__all__) == tested
+
+
+@pytest.mark.parametrize("cut", [REFERENCE - 100, REFERENCE, 1600, 2200])
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_saved_state_carries_on_exactly_without_recalibrating(
+    case: Case, cut: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    values = case.stream(seed=3)
+    expected = case.make().update_many(values)
+    before = case.make()
+    got = before.update_many(values[:cut])
+    saved = json.loads(json.dumps(before.to_state()))
+
+    def no_calibration(*args: object, **kwargs: object) -> None:
+        raise AssertionError("restoring must not calibrate again")
+
+    if before.fitted:
+        monkeypatch.setattr(calibration, "thresholds", no_calibration)
+    after = type(before).from_state(saved)
+    assert (after.n_seen, after.drift_detected, after.statistic) == (
+        before.n_seen,
+        before.drift_detected,
+        before.statistic,
+    )
+    got += [cut + i for i in after.update_many(values[cut:])]
+    assert got == expected
+
+
+@pytest.mark.parametrize("case", DETECTORS, ids=ids)
+def test_state_of_another_detector_is_refused(case: Case) -> None:
+    other = next(c for c in DETECTORS if c.name != case.name)
+    with pytest.raises(ValueError, match=f"state is for '{other.name}', not {case.name}"):
+        type(case.make()).from_state(other.make().to_state())

@@ -67,6 +67,19 @@ class CusumBank:
         """Row closest to (or past) its threshold at the last alarm or step."""
         return self._last_top
 
+    @property
+    def stats(self) -> IntArray:
+        """A copy of every row's CUSUM (units)."""
+        return self._stats.copy()
+
+    def load(self, stats: IntArray, leader: int) -> None:
+        """Put back saved CUSUMs (after a restart of the process)."""
+        if stats.shape != self._stats.shape:
+            msg = f"expected {self._stats.shape[0]} saved statistics, got {stats.shape[0]}"
+            raise ValueError(msg)
+        self._stats[:] = stats
+        self._last_top = leader
+
     def restart(self) -> None:
         """Set every CUSUM to zero (what happens after an alarm)."""
         self._stats[:] = 0

@@ -12,7 +12,7 @@ forgets the baseline too (for a new release).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import numpy.typing as npt
@@ -129,6 +129,58 @@ class ReferenceDetector(ABC):
         """Forget everything, the baseline included: the next observations form a new one."""
         self._clear()
 
+    # ---------------------------------------------------------------- persistence
+    def to_state(self) -> dict[str, Any]:
+        """Everything needed to carry on after a restart, as JSON-ready values.
+
+        The baseline is stored as its summary (category counts, or the sorted reference) and
+        the calibrated thresholds as they are, so restoring never re-calibrates and never
+        loses the CUSUMs' progress.
+        """
+        state: dict[str, Any] = {
+            "detector": type(self).__name__,
+            "params": self._params(),
+            "seen": self._seen,
+            "alarm": self._alarm,
+            "learning": np.concatenate(self._buffer).tolist() if self._buffer else [],
+        }
+        if self._bank is not None:
+            state["baseline"] = self._baseline_state()
+            state["bank"] = {
+                "offsets": self._bank.offsets.tolist(),
+                "threshold": self._bank.threshold,
+                "stats": self._bank.stats.tolist(),
+                "leader": self._bank.leader,
+            }
+        return state
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Self:
+        """Rebuild a detector saved with `to_state` exactly where it left off."""
+        if state.get("detector") != cls.__name__:
+            msg = f"state is for {state.get('detector')!r}, not {cls.__name__}: load it with that"
+            raise ValueError(msg)
+        detector = cls(**state["params"])
+        detector._seen = int(state["seen"])
+        detector._alarm = bool(state["alarm"])
+        learning = detector._validate(np.asarray(state["learning"]))
+        if learning.shape[0]:
+            detector._buffer = [learning]
+            detector._buffered = int(learning.shape[0])
+        if "bank" in state:
+            table = detector._restore_baseline(state["baseline"])
+            bank = state["bank"]
+            offsets = np.asarray(bank["offsets"], dtype=np.int64)
+            if offsets.shape[0] != table.shape[0]:
+                msg = "saved thresholds do not match this version's alternatives: re-learn"
+                raise ValueError(msg)
+            detector._bank = CusumBank(table, offsets, int(bank["threshold"]))
+            detector._bank.load(np.asarray(bank["stats"], dtype=np.int64), int(bank["leader"]))
+        return detector
+
+    def _params(self) -> dict[str, Any]:
+        return {"reference": self.reference, "false_alarm_rate": self.false_alarm_rate}
+
     def _learn(self, values: npt.NDArray[Any]) -> None:
         if values.shape[0]:
             self._buffer.append(values)
@@ -156,6 +208,14 @@ class ReferenceDetector(ABC):
     @abstractmethod
     def _describe(self, row: int) -> str:
         """The alternative of one row of the table, in words."""
+
+    @abstractmethod
+    def _baseline_state(self) -> Any:
+        """The baseline as JSON-ready values (what `_restore_baseline` takes)."""
+
+    @abstractmethod
+    def _restore_baseline(self, saved: Any) -> IntArray:
+        """Set the baseline from `_baseline_state` output; return the ratio table."""
 
     def __repr__(self) -> str:
         return (

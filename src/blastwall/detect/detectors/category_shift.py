@@ -74,6 +74,7 @@ class CategoryShift(ReferenceDetector):
         super()._clear()
         self._shares: npt.NDArray[np.float64] | None = None
         self._plan: _indicator.Plan = []
+        self._counts: list[int] = []
 
     def _monitored(self) -> list[int]:
         # With two categories one share moving is the other moving: watch one of them.
@@ -103,13 +104,29 @@ class CategoryShift(ReferenceDetector):
 
     def _fit(self, reference: npt.NDArray[Any]) -> tuple[IntArray, calibration.Thresholds]:
         counts = np.bincount(reference, minlength=self.categories).astype(np.int64)
-        self._shares = _indicator.shares(counts)
-        alternatives = self._plan = _indicator.plan(self._shares, self._monitored())
+        table = self._restore_baseline(counts.tolist())
+        alternatives = self._plan
         key = f"category|n={counts.sum()}|counts={counts.tolist()}|watch={self._monitored()}"
         found = calibration.thresholds(
             key, _indicator.null_run(counts, alternatives), self.false_alarm_rate
         )
-        return _indicator.table(self._shares, alternatives), found
+        return table, found
+
+    def _baseline_state(self) -> list[int]:
+        return self._counts
+
+    def _restore_baseline(self, saved: list[int]) -> IntArray:
+        counts = np.asarray(saved, dtype=np.int64)
+        if counts.shape != (self.categories,):
+            msg = f"saved baseline has {counts.shape[0]} categories, expected {self.categories}"
+            raise ValueError(msg)
+        self._counts = counts.tolist()
+        self._shares = _indicator.shares(counts)
+        self._plan = _indicator.plan(self._shares, self._monitored())
+        return _indicator.table(self._shares, self._plan)
+
+    def _params(self) -> dict[str, Any]:
+        return super()._params() | {"categories": self.categories}
 
     def _symbols(self, values: npt.NDArray[Any]) -> IntArray:
         return values

@@ -110,6 +110,18 @@ class LevelSpreadShift(ReferenceDetector):
         found = calibration.thresholds(key, run, self.false_alarm_rate, runs=runs)
         return _table(ordered), found
 
+    def _baseline_state(self) -> list[float]:
+        assert self._sorted is not None
+        return [float(v) for v in self._sorted]
+
+    def _restore_baseline(self, saved: list[float]) -> IntArray:
+        ordered = self._validate(np.sort(np.asarray(saved, dtype=np.float64)))
+        if ordered.shape[0] != self.reference:
+            msg = f"saved baseline has {ordered.shape[0]} values, expected {self.reference}"
+            raise ValueError(msg)
+        self._sorted = ordered
+        return _table(ordered)
+
     def _symbols(self, values: npt.NDArray[Any]) -> IntArray:
         assert self._sorted is not None
         return mid_rank_symbols(self._sorted, values)

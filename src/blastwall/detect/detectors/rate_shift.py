@@ -66,6 +66,7 @@ class RateShift(ReferenceDetector):
         self._rate: float | None = None
         self._shares: npt.NDArray[np.float64] | None = None
         self._plan: _indicator.Plan = []
+        self._counts: list[int] = []
 
     def _validate(self, values: npt.NDArray[Any]) -> npt.NDArray[Any]:
         flat = np.ravel(values)
@@ -81,14 +82,25 @@ class RateShift(ReferenceDetector):
 
     def _fit(self, reference: npt.NDArray[Any]) -> tuple[IntArray, calibration.Thresholds]:
         counts = np.bincount(reference, minlength=2).astype(np.int64)
-        shares = _indicator.shares(counts)
-        self._rate = float(shares[1])
-        self._shares = shares
-        alternatives = self._plan = _indicator.plan(shares, [1])
+        table = self._restore_baseline(counts.tolist())
         key = f"rate|n={counts.sum()}|events={counts[1]}"
-        run = _indicator.null_run(counts, alternatives)
+        run = _indicator.null_run(counts, self._plan)
         found = calibration.thresholds(key, run, self.false_alarm_rate)
-        return _indicator.table(shares, alternatives), found
+        return table, found
+
+    def _baseline_state(self) -> list[int]:
+        return self._counts
+
+    def _restore_baseline(self, saved: list[int]) -> IntArray:
+        counts = np.asarray(saved, dtype=np.int64)
+        if counts.shape != (2,):
+            msg = "saved baseline must be the counts of 0s and 1s"
+            raise ValueError(msg)
+        self._counts = counts.tolist()
+        self._shares = _indicator.shares(counts)
+        self._rate = float(self._shares[1])
+        self._plan = _indicator.plan(self._shares, [1])
+        return _indicator.table(self._shares, self._plan)
 
     def _symbols(self, values: npt.NDArray[Any]) -> IntArray:
         return values
