@@ -23,7 +23,6 @@ from blastwall.config import Settings
 from blastwall.sdk import ActionRefused, Decision, Guard
 from blastwall.server.app import create_app
 from tests.conftest import make_token
-from tests.levers.factories import committed_system
 from tests.sdk.factories import wait_for
 
 SYSTEM = "support-bot"
@@ -75,7 +74,6 @@ def live(settings: Settings, engine: Engine) -> Iterator[LiveServer]:
 
 @pytest.fixture
 def tokens(session_factory: sessionmaker[Session]) -> dict[str, str]:
-    committed_system(session_factory, SYSTEM)
     return {
         "viewer": make_token(session_factory, "sdk", Role.viewer),
         "admin": make_token(session_factory, "root", Role.admin),
@@ -84,13 +82,26 @@ def tokens(session_factory: sessionmaker[Session]) -> dict[str, str]:
 
 @pytest.fixture
 def api(live: LiveServer, tokens: dict[str, str]) -> Iterator[httpx.Client]:
+    """An admin client; the system under test is registered through the API first."""
     headers = {"Authorization": f"Bearer {tokens['admin']}"}
     with httpx.Client(base_url=live.url + "/api/v1", headers=headers, timeout=30) as client:
+        created = client.post(
+            "/systems",
+            json={
+                "name": SYSTEM,
+                "owner": "ml-platform",
+                "risk_tier": "high",
+                "environments": [ENVIRONMENT, "staging"],
+            },
+        )
+        assert created.status_code == 201, created.text
         yield client
 
 
 @pytest.fixture
-def guard(live: LiveServer, tokens: dict[str, str], tmp_path: Path) -> Iterator[Guard]:
+def guard(
+    live: LiveServer, tokens: dict[str, str], tmp_path: Path, api: httpx.Client
+) -> Iterator[Guard]:
     guard = Guard(
         SYSTEM,
         ENVIRONMENT,
