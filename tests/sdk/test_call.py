@@ -99,7 +99,7 @@ def test_a_failing_fallback_handler_still_gives_the_built_in_answer(guard: Guard
     testing.set_levers(guard, safe_mode=True)
     call = run(guard)
     assert call.output == DEFAULTS[Decision.safe_mode]
-    assert call.step_errors == ("fallback safe_mode: RuntimeError('template store down')",)
+    assert call.step_errors == ("fallback safe_mode: RuntimeError: template store down",)
 
 
 def test_human_fallback_queues_a_handoff_and_answers_at_once(guard: Guard) -> None:

@@ -69,3 +69,14 @@ def test_asyncio_tasks_each_get_their_own_call_and_trace() -> None:
     assert [c.output for c in calls] == [f"a{n}" for n in range(CALLS)]
     assert len({c.trace_id for c in calls}) == CALLS
     guard.close()
+
+
+def test_parallel_tool_threads_of_one_call_lose_no_record_and_share_one_trace_id() -> None:
+    guard = testing.offline_guard("support-bot")
+    with guard.call(input="q") as call, ThreadPoolExecutor(max_workers=8) as pool:
+        ids = list(pool.map(lambda n: call.trace_id, range(64)))
+        list(pool.map(lambda n: call.tool(f"t{n}", lambda: n), range(500)))
+    assert len(set(ids)) == 1
+    assert ids[0] == call.trace_id
+    assert sorted(g.result for g in call.gates) == list(range(500))
+    guard.close()

@@ -48,11 +48,6 @@ class Call:
     output_tokens: int | None = None
     raw_input: Any = None
     attributes: dict[str, Any] | None = None
-    documents: tuple[Document, ...] = ()
-    gates: tuple[GateRecord, ...] = ()
-    filter_hits: tuple[FilterHit, ...] = ()
-    levers_acted: tuple[str, ...] = ()
-    step_errors: tuple[str, ...] = ()
     latency_ms: float | None = None
     confirmed_at: float | None = None  # when the lever state in use was last confirmed
     release: str | None = None
@@ -95,8 +90,43 @@ class Call:
         """The trace id: the one given (if valid), the parent's, or a new one made on first use."""
         tid = self._trace_id
         if tid is None:
-            tid = self._trace_id = new_trace_id()
+            # setdefault is atomic, so the app and the export thread agree on one new id.
+            tid = self.__dict__.setdefault("_new_trace_id", new_trace_id())
+            self._trace_id = tid
         return tid
+
+    # -- what happened, as tuples; appended lock-free from any thread (see _append) --------
+
+    @property
+    def documents(self) -> tuple[Document, ...]:
+        return tuple(self.__dict__.get("_documents", ()))
+
+    @property
+    def gates(self) -> tuple[GateRecord, ...]:
+        """Tool calls and actions that went through the gate, in order."""
+        return tuple(self.__dict__.get("_gates", ()))
+
+    @property
+    def filter_hits(self) -> tuple[FilterHit, ...]:
+        return tuple(self.__dict__.get("_filter_hits", ()))
+
+    @property
+    def levers_acted(self) -> tuple[str, ...]:
+        """Levers that acted on this call, in order (e.g. ``("kill",)``)."""
+        return tuple(dict.fromkeys(self.__dict__.get("_levers_acted", ())))
+
+    @property
+    def step_errors(self) -> tuple[str, ...]:
+        """Steps and fallbacks that raised (they were skipped), as ``"step: error"``."""
+        return tuple(self.__dict__.get("_step_errors", ()))
+
+    def _append(self, key: str, *items: Any) -> None:
+        # dict.setdefault and list.extend are each atomic: parallel tool threads of one
+        # call never lose a record, and calls that record nothing allocate nothing.
+        self.__dict__.setdefault(key, []).extend(items)
+
+    def record_step_error(self, where: str, exc: BaseException) -> None:
+        self._append("_step_errors", f"{where}: {_describe(exc)}")
 
     @property
     def at(self) -> float:
@@ -237,7 +267,8 @@ class Call:
                 continue
             kept.append(doc)
             recorded.append(record)
-        self.documents = (*self.documents, *recorded)
+        if recorded:
+            self._append("_documents", *recorded)
         if dropped:
             self.note_lever("narrow_retrieval")
         return kept
@@ -250,7 +281,7 @@ class Call:
     def record_tool(self, name: str, arguments: Mapping[str, Any], result: Any = None) -> None:
         """Record a tool call the app ran itself, without gating it."""
         record = GateRecord("tool", name, dict(arguments), status=GateStatus.fired, result=result)
-        self.gates = (*self.gates, record)
+        self._append("_gates", record)
 
     # -- gated tools and actions (C6, C7) ---------------------------------------------
 
@@ -287,7 +318,7 @@ class Call:
     def gate(self, kind: Kind, name: str, arguments: Mapping[str, Any]) -> GateRecord:
         """Run the gate steps for a tool call or action and record the outcome (no raising)."""
         record = GateRecord(kind, name, dict(arguments), reversible=self.guard.is_reversible(name))
-        self.gates = (*self.gates, record)
+        self._append("_gates", record)
         for hook in self.guard.pipeline.action:
             try:
                 hook(self, record)
@@ -349,11 +380,10 @@ class Call:
 
     def note_lever(self, lever: str) -> None:
         """Record that ``lever`` acted on this call."""
-        if lever not in self.levers_acted:
-            self.levers_acted = (*self.levers_acted, lever)
+        self._append("_levers_acted", lever)
 
     def add_filter_hits(self, hits: Iterable[FilterHit]) -> None:
-        self.filter_hits = (*self.filter_hits, *hits)
+        self._append("_filter_hits", *hits)
 
     def refuse(self, decision: Decision, lever: str | None = None) -> None:
         """Replace the decision: the model must not run for this call."""
@@ -370,8 +400,7 @@ class Call:
                 self._step_failed(hook, exc)
 
     def _step_failed(self, hook: Callable[..., Any], exc: Exception) -> None:
-        owner = getattr(hook, "__self__", hook)
-        self.step_errors = (*self.step_errors, f"{owner!r}: {_describe(exc)}")
+        self.record_step_error(repr(getattr(hook, "__self__", hook)), exc)
 
     def __repr__(self) -> str:
         return (

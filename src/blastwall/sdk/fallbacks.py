@@ -76,5 +76,5 @@ class Fallbacks:
         except Exception as exc:
             # The app's fallback failed; the user still gets the built-in answer.
             log.warning("blastwall: %s fallback raised %r; using the default answer", decision, exc)
-            call.step_errors = (*call.step_errors, f"fallback {decision.value}: {exc!r}"[:500])
+            call.record_step_error(f"fallback {decision.value}", exc)
             return DEFAULTS.get(decision, DEFAULTS[Decision.killed]), False
