@@ -19,10 +19,10 @@ Run: .venv/bin/python bench/ingest.py [--producers 2] [--seconds 20] [--batch 50
 from __future__ import annotations
 
 import argparse
-import gzip
 import json
 import multiprocessing as mp
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -44,6 +44,8 @@ from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
 from blastwall.registry.models import System
+from blastwall.sdk.export import Exporter
+from blastwall.sdk.transport import make_client
 from blastwall.traces.models import Trace
 
 SYSTEM = "bench-classifier"
@@ -69,7 +71,7 @@ def prepare(data_dir: Path) -> str:
     return secret
 
 
-def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {**os.environ, "BLASTWALL_DATA_DIR": str(data_dir)}
     command = [
         sys.executable,
@@ -84,8 +86,11 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
         "--log-level",
         "warning",
         "--no-access-log",
+        "--workers",
+        str(workers),
     ]
-    server = subprocess.Popen(command, env=env)
+    # Own process group: SIGKILL must take the workers down with the master.
+    server = subprocess.Popen(command, env=env, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -93,16 +98,16 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
                 return server
         except httpx.HTTPError:
             time.sleep(0.1)
-    server.kill()
+    kill(server)
     raise SystemExit("the server did not start within 30 s")
 
 
 def call_event(rng_seed: int, at: str) -> dict[str, Any]:
     """A realistic `call` event (docs/sdk.md), about 1.2 KB of JSON."""
     return {
-        "id": uuid.uuid4().hex,
+        "id": f"{rng_seed:032x}",
         "type": "call",
-        "trace_id": uuid.uuid4().hex,
+        "trace_id": f"{rng_seed:032x}",
         "system": SYSTEM,
         "environment": "production",
         "at": at,
@@ -154,51 +159,65 @@ def call_event(rng_seed: int, at: str) -> dict[str, Any]:
     }
 
 
+class _Prebuilt:
+    """A finished call as the exporter takes it: something with ``events()``."""
+
+    __slots__ = ("event",)
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        self.event = event
+
+    def events(self, _redact: object) -> list[dict[str, Any]]:
+        return [self.event]
+
+
 def producer(
-    port_file: str, token: str, seconds: float, batch_size: int, out: str, seed: int
+    *, server: str, token: str, seconds: float, batch_size: int, out: str, seed: int
 ) -> None:
-    """Post batches until ``seconds`` pass; write acknowledged event ids to ``out``."""
+    """Feed the SDK's own Exporter until ``seconds`` pass; write acknowledged ids to ``out``.
+
+    One batch at a time: submit ``batch_size`` calls, flush, and keep flushing (the
+    exporter re-sends the same batch) while the server is down. A batch counts as
+    acknowledged when the exporter saw a 2xx with no rejection.
+    """
+    client = make_client(server, token, timeout=httpx.Timeout(30.0))
+    exporter = Exporter(
+        client,
+        system=SYSTEM,
+        environment="production",
+        batch_size=batch_size,
+        max_queue=batch_size * 2,
+        # The bench waits out a server restart instead of letting the SDK give up.
+        max_attempts=1_000_000,
+        status_interval_s=3600.0,
+    )
+    # The app builds events; reusing the dicts keeps producer CPU for the exporter's work.
+    template = [call_event(seed * 7919 + i, "") for i in range(batch_size)]
     acknowledged: list[str] = []
     retries = 0
-    headers = {
-        "Authorization": f"Bearer {token}",
-        "Content-Type": "application/json",
-        "Content-Encoding": "gzip",
-    }
-    deadline = time.monotonic() + seconds
-    # The app builds events; the exporter only stamps, serializes and compresses them.
-    # Reusing dicts keeps producer CPU for what the SDK exporter really does.
-    batch = [call_event(seed * 7919 + i, "") for i in range(batch_size)]
-    counter = 0
+    random.seed(seed)
     started = time.time()
-    with httpx.Client(timeout=30, trust_env=False) as client:
-        while time.monotonic() < deadline:
-            at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
-            for event in batch:
-                counter += 1
-                event["id"] = f"{seed:08x}{counter:024x}"
-                event["trace_id"] = f"{counter:024x}{seed:08x}"
-                event["at"] = at
-            body = gzip.compress(json.dumps(batch).encode(), compresslevel=1)
-            while True:  # the SDK retries the same batch (same ids) until the server answers
-                port = Path(port_file).read_text().strip()
-                try:
-                    response = client.post(
-                        f"http://127.0.0.1:{port}/api/v1/events", content=body, headers=headers
-                    )
-                except httpx.TransportError:
-                    retries += 1
-                    time.sleep(0.05)
-                    continue
-                if response.status_code >= 500:
-                    retries += 1
-                    time.sleep(0.05)
-                    continue
-                result = response.json()
-                if response.status_code != 200 or result["rejected"]:
-                    raise SystemExit(f"batch refused: {response.status_code} {result}")
-                acknowledged.extend(event["id"] for event in batch)
-                break
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
+        ids = []
+        for event in template:
+            # Ids as the SDK makes them: uuid4 event ids, random 128-bit trace ids.
+            event_id = uuid.uuid4().hex
+            ids.append(event_id)
+            trace_id = f"{random.getrandbits(128):032x}"
+            exporter.submit(_Prebuilt({**event, "id": event_id, "trace_id": trace_id, "at": at}))
+        before = (exporter.sent, exporter.rejected, exporter.dropped)
+        exporter.flush()
+        while exporter.queued or exporter._retry is not None:
+            retries += 1
+            time.sleep(0.05)
+            exporter.flush()
+        if (exporter.rejected, exporter.dropped) != before[1:]:
+            raise SystemExit(f"the server refused events: {exporter.rejected} rejected")
+        if exporter.sent - before[0] == len(ids):
+            acknowledged.extend(ids)
+    client.close()
     result = {"ids": acknowledged, "retries": retries, "started": started, "ended": time.time()}
     Path(out).write_text(json.dumps(result))
 
@@ -218,17 +237,33 @@ class Phase:
 
 
 def run_phase(
-    data_dir: Path, token: str, producers: int, seconds: float, batch: int, crash_at: float | None
+    data_dir: Path,
+    token: str,
+    *,
+    phase: int,
+    workers: int,
+    producers: int,
+    seconds: float,
+    batch: int,
+    crash_at: float | None,
 ) -> Phase:
-    port_file = data_dir / "port"
     port = free_port()
-    port_file.write_text(str(port))
-    server = start_server(data_dir, port)
+    server = start_server(data_dir, port, workers)
     before = len(stored(data_dir))
     outs = [data_dir / f"producer-{i}.json" for i in range(producers)]
     ctx = mp.get_context("spawn")
     procs = [
-        ctx.Process(target=producer, args=(str(port_file), token, seconds, batch, str(out), i + 1))
+        ctx.Process(
+            target=producer,
+            kwargs={
+                "server": f"http://127.0.0.1:{port}",
+                "token": token,
+                "seconds": seconds,
+                "batch_size": batch,
+                "out": str(out),
+                "seed": phase * 100 + i + 1,  # event ids never repeat across phases
+            },
+        )
         for i, out in enumerate(outs)
     ]
     cpu_before = cpu_seconds(server.pid)
@@ -239,17 +274,13 @@ def run_phase(
         time.sleep(crash_at)
         server_cpu += cpu_seconds(server.pid) - cpu_before
         cpu_before = 0.0
-        server.send_signal(signal.SIGKILL)
-        server.wait()
-        port = free_port()
-        port_file.write_text(str(port))
-        server = start_server(data_dir, port)
+        kill(server)
+        server = start_server(data_dir, port, workers)  # same port: the SDKs keep their URL
     for proc in procs:
         proc.join()
     server_cpu += cpu_seconds(server.pid) - cpu_before
     # No graceful shutdown: only what the server committed may count as stored.
-    server.send_signal(signal.SIGKILL)
-    server.wait()
+    kill(server)
     if any(proc.exitcode != 0 for proc in procs):
         raise SystemExit("a producer failed; see its error above")
     acknowledged: set[str] = set()
@@ -267,9 +298,17 @@ def run_phase(
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (Linux /proc)."""
+    """User + system CPU time so far of a process and its children (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return total + sum(cpu_seconds(int(child)) for child in children)
+
+
+def kill(server: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the server and its workers: no graceful shutdown, no last flush."""
+    os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
 
 
 def stored(data_dir: Path) -> set[str]:
@@ -285,6 +324,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--producers", type=int, default=2, help="producer processes")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the rate phase")
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--batch", type=int, default=500, help="events per request (SDK: 500)")
     parser.add_argument("--crash-seconds", type=float, default=8.0, help="0 skips the crash phase")
     args = parser.parse_args()
@@ -293,9 +333,11 @@ def main() -> None:
         token = prepare(data_dir)
         print(
             f"ingest bench: {os.cpu_count()} CPUs, SQLite (WAL, synchronous=FULL), "
-            f"{args.producers} producers, {args.batch} events/batch, gzip"
+            f"{args.workers} server process(es), {args.producers} producers using the SDK "
+            f"Exporter, {args.batch} events/batch, gzip"
         )
-        rate = run_phase(data_dir, token, args.producers, args.seconds, args.batch, None)
+        load = {"producers": args.producers, "batch": args.batch, "workers": args.workers}
+        rate = run_phase(data_dir, token, phase=1, seconds=args.seconds, crash_at=None, **load)
         print(
             f"sustained: {rate.events} events acknowledged in {rate.seconds:.1f} s = "
             f"{rate.rate:,.0f} events/s (target >= 20,000); lost after SIGKILL: {rate.lost}"
@@ -309,10 +351,10 @@ def main() -> None:
             crash = run_phase(
                 data_dir,
                 token,
-                args.producers,
-                args.crash_seconds,
-                args.batch,
-                args.crash_seconds / 2,
+                phase=2,
+                seconds=args.crash_seconds,
+                crash_at=args.crash_seconds / 2,
+                **load,
             )
             print(
                 f"crash mid-stream: server SIGKILLed at {args.crash_seconds / 2:.1f} s and "

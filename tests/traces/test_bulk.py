@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from sqlalchemy import insert, text
@@ -19,7 +19,7 @@ def _row(event_id: str, **overrides: Any) -> dict[str, Any]:
         "trace_id": "t-1",
         "system": "refund-classifier",
         "environment": "production",
-        "at": datetime(2025, 1, 31, 12, 0, tzinfo=UTC),
+        "at": datetime(2025, 1, 31, 14, 0, tzinfo=timezone(timedelta(hours=2))),
         "received_at": datetime(2025, 1, 31, 12, 0, 1, 500, tzinfo=UTC),
         "user_id": "u-1",
         "decision": "proceed",

@@ -2,7 +2,7 @@
 
 A bad event never sinks its batch: it is reported by index and reason and the rest are
 stored. Rows are written with one multi-row INSERT per table per batch (core statements,
-no ORM objects), and ``ON CONFLICT (event_id) DO NOTHING`` makes a retried batch
+no ORM objects), and ``ON CONFLICT (at, event_id) DO NOTHING`` makes a retried batch
 idempotent. The caller's transaction commits before the response, so an acknowledged
 event is on disk.
 """

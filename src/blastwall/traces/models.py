@@ -1,8 +1,13 @@
 """What SDKs send: traces of guarded calls (F1, F2), feedback (D6), filter hits, SDK health.
 
-Every table is append-only and keyed by the event's ``event_id``, so a batch the SDK
-retries after a lost response is stored once. ``system`` is the system's name rather than
-a foreign key: these rows are evidence and must outlive a renamed or deleted system (F4).
+Every table is append-only with a unique ``(at, event_id)``, so a batch the SDK retries
+after a lost response is stored once (a retried event is byte-identical, time included).
+The time leads that key so inserts land at the right edge of the index: a unique index on
+a random event id alone cost a page write per row and halved ingest throughput on SQLite;
+leading with the time, the same index also serves time-window queries.
+
+``system`` is the system's name rather than a foreign key: these rows are evidence and
+must outlive a renamed or deleted system (F4).
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String, Text
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from blastwall.db.base import Base
@@ -25,14 +30,14 @@ class Trace(Base):
 
     __tablename__ = "traces"
     __table_args__ = (
+        UniqueConstraint("at", "event_id"),
         Index("ix_traces_system_at", "system", "at"),
         Index("ix_traces_user_id_at", "user_id", "at"),
-        Index("ix_traces_at", "at"),
         Index("ix_traces_trace_id", "trace_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[str] = mapped_column(String(32))
     trace_id: Mapped[str] = mapped_column(String(128))
     system: Mapped[str] = mapped_column(String(100))
     environment: Mapped[str] = mapped_column(String(50))
@@ -64,12 +69,13 @@ class TraceFeedback(Base):
 
     __tablename__ = "trace_feedback"
     __table_args__ = (
+        UniqueConstraint("at", "event_id"),
         Index("ix_trace_feedback_trace_id", "trace_id"),
         Index("ix_trace_feedback_system_at", "system", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[str] = mapped_column(String(32))
     trace_id: Mapped[str] = mapped_column(String(128))
     system: Mapped[str] = mapped_column(String(100))
     environment: Mapped[str] = mapped_column(String(50))
@@ -85,10 +91,13 @@ class FilterHit(Base):
     """A guardrail match in one call (D7), kept flat so detection counts without parsing."""
 
     __tablename__ = "filter_hits"
-    __table_args__ = (Index("ix_filter_hits_system_at", "system", "at"),)
+    __table_args__ = (
+        UniqueConstraint("at", "event_id"),
+        Index("ix_filter_hits_system_at", "system", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[str] = mapped_column(String(32))
     trace_id: Mapped[str] = mapped_column(String(128))
     system: Mapped[str] = mapped_column(String(100))
     environment: Mapped[str] = mapped_column(String(50))
@@ -106,10 +115,13 @@ class SdkStatus(Base):
     """An SDK process's exporter health report, sent every minute."""
 
     __tablename__ = "sdk_status_reports"
-    __table_args__ = (Index("ix_sdk_status_reports_system_at", "system", "at"),)
+    __table_args__ = (
+        UniqueConstraint("at", "event_id"),
+        Index("ix_sdk_status_reports_system_at", "system", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[str] = mapped_column(String(32), unique=True)
+    event_id: Mapped[str] = mapped_column(String(32))
     system: Mapped[str] = mapped_column(String(100))
     environment: Mapped[str] = mapped_column(String(50))
     at: Mapped[datetime]

@@ -38,6 +38,9 @@ FILTER_HITS = cast(Table, FilterHit.__table__)
 SDK_STATUS = cast(Table, SdkStatus.__table__)
 
 
+_to_json = CallEvent.__pydantic_serializer__.to_json
+
+
 def _cap(text: str | None) -> tuple[str | None, bool]:
     if text is None or len(text) <= MAX_TEXT_CHARS:
         return text, False
@@ -87,7 +90,7 @@ def _call_row(event: CallEvent, common: dict[str, Any]) -> dict[str, Any]:
     if error_cut:
         event = event.model_copy(update={"error": error})
     # Serialized by pydantic in one native call: a third of the cost of dump + json.dumps.
-    payload = RawJSON(event.model_dump_json(include=PAYLOAD_FIELDS))
+    payload = RawJSON(_to_json(event, include=PAYLOAD_FIELDS).decode())
     return {
         **common,
         "trace_id": event.trace_id,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:38:45.535911
+Create Date: 2026-11-24 07:56:36.001951
 """
 
 from collections.abc import Sequence
@@ -122,7 +122,7 @@ def upgrade() -> None:
         sa.Column("action", sa.String(length=10), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_filter_hits")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_filter_hits_event_id")),
+        sa.UniqueConstraint("at", "event_id", name=op.f("uq_filter_hits_at_event_id")),
     )
     with op.batch_alter_table("filter_hits", schema=None) as batch_op:
         batch_op.create_index("ix_filter_hits_system_at", ["system", "at"], unique=False)
@@ -171,7 +171,7 @@ def upgrade() -> None:
         sa.Column("lever_revision", sa.Integer(), nullable=False),
         sa.Column("lever_age_s", sa.Double(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sdk_status_reports")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_sdk_status_reports_event_id")),
+        sa.UniqueConstraint("at", "event_id", name=op.f("uq_sdk_status_reports_at_event_id")),
     )
     with op.batch_alter_table("sdk_status_reports", schema=None) as batch_op:
         batch_op.create_index("ix_sdk_status_reports_system_at", ["system", "at"], unique=False)
@@ -222,7 +222,7 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         sa.Column("by", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_trace_feedback")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_trace_feedback_event_id")),
+        sa.UniqueConstraint("at", "event_id", name=op.f("uq_trace_feedback_at_event_id")),
     )
     with op.batch_alter_table("trace_feedback", schema=None) as batch_op:
         batch_op.create_index("ix_trace_feedback_system_at", ["system", "at"], unique=False)
@@ -254,10 +254,9 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_traces")),
-        sa.UniqueConstraint("event_id", name=op.f("uq_traces_event_id")),
+        sa.UniqueConstraint("at", "event_id", name=op.f("uq_traces_at_event_id")),
     )
     with op.batch_alter_table("traces", schema=None) as batch_op:
-        batch_op.create_index("ix_traces_at", ["at"], unique=False)
         batch_op.create_index("ix_traces_system_at", ["system", "at"], unique=False)
         batch_op.create_index("ix_traces_trace_id", ["trace_id"], unique=False)
         batch_op.create_index("ix_traces_user_id_at", ["user_id", "at"], unique=False)
@@ -527,7 +526,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_traces_user_id_at")
         batch_op.drop_index("ix_traces_trace_id")
         batch_op.drop_index("ix_traces_system_at")
-        batch_op.drop_index("ix_traces_at")
 
     op.drop_table("traces")
     with op.batch_alter_table("trace_feedback", schema=None) as batch_op:
