@@ -10,7 +10,7 @@ from blastwall.config import Settings
 from blastwall.config_as_code.apply import apply
 from blastwall.config_as_code.loader import load_file
 from blastwall.db.session import unit_of_work
-from blastwall.demo.run import DEMO_ACTOR, activate_first_release, ensure_admin_token
+from blastwall.demo.run import DEMO_ACTOR, activate_first_release, ensure_token
 from blastwall.registry import releases
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
@@ -19,11 +19,11 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
 def test_admin_token_is_created_once_and_kept_private(
     settings: Settings, session_factory: sessionmaker[Session]
 ) -> None:
-    first = ensure_admin_token(settings, session_factory)
+    first = ensure_token(settings, session_factory)
     path = settings.data_dir / "admin-token"
     assert path.read_text() == first + "\n"
     assert path.stat().st_mode & 0o777 == 0o600
-    assert ensure_admin_token(settings, session_factory) == first
+    assert ensure_token(settings, session_factory) == first
 
 
 def test_token_file_of_another_database_is_replaced(
@@ -31,7 +31,7 @@ def test_token_file_of_another_database_is_replaced(
 ) -> None:
     settings.data_dir.mkdir(parents=True)
     (settings.data_dir / "admin-token").write_text("bw_from_another_database\n")
-    token = ensure_admin_token(settings, session_factory)
+    token = ensure_token(settings, session_factory)
     assert token != "bw_from_another_database"
     assert (settings.data_dir / "admin-token").read_text() == token + "\n"
 

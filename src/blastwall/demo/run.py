@@ -21,6 +21,7 @@ from blastwall.config_as_code.loader import load_file
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory, unit_of_work
+from blastwall.demo.traffic import Traffic
 from blastwall.exceptions import NotFound, Unauthorized
 from blastwall.registry import releases
 from blastwall.registry import service as registry
@@ -30,9 +31,11 @@ console = Console()
 DEMO_ACTOR = Actor(name="demo-setup", role=Role.admin)
 
 
-def ensure_admin_token(settings: Settings, factory: sessionmaker[Session]) -> str:
-    """Create the demo admin token once and keep its secret in DATA_DIR/admin-token (0600)."""
-    path = settings.data_dir / "admin-token"
+def ensure_token(
+    settings: Settings, factory: sessionmaker[Session], name: str = "admin", role: Role = Role.admin
+) -> str:
+    """Create the demo's token once and keep its secret in DATA_DIR/NAME-token (0600)."""
+    path = settings.data_dir / f"{name}-token"
     with unit_of_work(factory) as session:
         if path.exists():
             # The file may hold a token of another database (say SQLite before PostgreSQL).
@@ -41,10 +44,9 @@ def ensure_admin_token(settings: Settings, factory: sessionmaker[Session]) -> st
                 return path.read_text().strip()
             except Unauthorized:
                 pass
-        name = "admin"
-        if any(t.name == name for t in access.list_(session)):
-            name = f"admin-{os.getpid()}"
-        _, secret = access.create(session, name=name, role=Role.admin)
+        taken = {t.name for t in access.list_(session)}
+        token_name = name if name not in taken else f"{name}-{os.getpid()}"
+        _, secret = access.create(session, name=token_name, role=role)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     path.write_text(secret + "\n")
     path.chmod(stat.S_IRUSR | stat.S_IWUSR)
@@ -75,12 +77,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=7300)
     parser.add_argument("--config", type=Path, default=Path("examples/blastwall.yaml"))
+    parser.add_argument("--rate", type=float, default=10.0, help="demo tickets per second")
+    parser.add_argument(
+        "--drift-after", type=float, default=60.0, help="seconds before the fraud share rises"
+    )
+    parser.add_argument("--no-traffic", action="store_true", help="serve without demo traffic")
     args = parser.parse_args()
     settings = Settings(port=args.port)
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
     factory = make_session_factory(engine)
-    token = ensure_admin_token(settings, factory)
+    token = ensure_token(settings, factory)
+    agent_token = ensure_token(settings, factory, "demo-agent", Role.viewer)
     document = load_file(args.config)
     with unit_of_work(factory) as session:
         plan = apply(session, document, actor=DEMO_ACTOR, dry_run=False)
@@ -94,10 +102,24 @@ def main() -> None:
     console.print(f"  export BLASTWALL_SERVER={server}")
     console.print(f"  export BLASTWALL_TOKEN={token}")
     console.print("  .venv/bin/blastwall systems")
-    console.print("  .venv/bin/blastwall kill support-agent --reason 'drill'")
+    console.print("  .venv/bin/blastwall trace list --system support-agent")
+    console.print(
+        "  .venv/bin/blastwall kill support-agent --reason 'drill'   # demo moves to fallback"
+    )
+    console.print("  .venv/bin/blastwall restore support-agent --reason 'drill over'")
     console.print("\nAPI docs: " + server + "/api/v1/docs    (Ctrl-C stops the server)\n")
     app = create_app(settings, engine)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    traffic = None
+    if not args.no_traffic:
+        traffic = Traffic(
+            server, agent_token, console, rate=args.rate, drift_after_s=args.drift_after
+        )
+        traffic.start()
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+    finally:
+        if traffic is not None:
+            traffic.stop()
 
 
 if __name__ == "__main__":

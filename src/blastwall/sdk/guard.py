@@ -64,7 +64,7 @@ class Guard:
     ('proceed', 'hi there')
     >>> guard.close()
 
-    ``server`` defaults to ``$BLASTWALL_URL`` and ``token`` to ``$BLASTWALL_TOKEN``; pass
+    ``server`` defaults to ``$BLASTWALL_SERVER`` and ``token`` to ``$BLASTWALL_TOKEN``; pass
     ``server=""`` to run without a server (levers then come from the state file or tests).
     """
 
@@ -534,7 +534,7 @@ def _stale_policy(value: StalePolicy | str | None) -> StalePolicy | None:
 
 
 def _server_url(server: str | None) -> str:
-    server = os.environ.get("BLASTWALL_URL", "") if server is None else server
+    server = os.environ.get("BLASTWALL_SERVER", "") if server is None else server
     if server and not server.startswith(("http://", "https://")):
         raise GuardConfigError(
             f"server={server!r} must be the server's URL, e.g. 'http://blastwall:7300'"
