@@ -177,15 +177,18 @@ def throughput(n: int = 1_000_000, batch: int = 10_000) -> dict[str, dict[str, f
         reference = values[:10_000]
         det = make_detector(Kind(kind), reference=10_000, false_alarm_rate=RATE, categories=5)
         det.update_many(reference)
-        t0 = time.perf_counter()
-        for start in range(0, n, batch):
-            det.update_many(values[start : start + batch])
-        many = n / (time.perf_counter() - t0)
-        single = values[:50_000].tolist()
-        t0 = time.perf_counter()
-        for x in single:
-            det.update(x)
-        one = len(single) / (time.perf_counter() - t0)
+        # Best of three: other work on a shared machine only ever slows a run down.
+        many = one = 0.0
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for start in range(0, n, batch):
+                det.update_many(values[start : start + batch])
+            many = max(many, n / (time.perf_counter() - t0))
+            single = values[:50_000].tolist()
+            t0 = time.perf_counter()
+            for x in single:
+                det.update(x)
+            one = max(one, len(single) / (time.perf_counter() - t0))
         out[kind] = {"update_many": many, "update": one}
     return out
 
@@ -196,10 +199,13 @@ from river.drift import ADWIN
 rng = np.random.default_rng(0)
 for name, xs in (("binary", (rng.random(300_000) < 0.01).astype(float)),
                  ("continuous", rng.lognormal(np.log(400.0), 0.6, size=300_000))):
-    det = ADWIN(); xs = xs.tolist(); t0 = time.perf_counter()
-    for x in xs:
-        det.update(x)
-    print(name, len(xs) / (time.perf_counter() - t0))
+    xs = xs.tolist(); best = 0.0
+    for _ in range(3):
+        det = ADWIN(); t0 = time.perf_counter()
+        for x in xs:
+            det.update(x)
+        best = max(best, len(xs) / (time.perf_counter() - t0))
+    print(name, best)
 """
 
 
@@ -297,7 +303,10 @@ def main() -> None:
 
     speed = throughput()
     adwin = adwin_throughput(a.bench_python)
-    print("\nin-process throughput, one core (observations/s; update_many in batches of 10,000):")
+    print(
+        "\nin-process throughput, one core, best of 3 "
+        "(observations/s; update_many in batches of 10,000):"
+    )
     for kind, rates in speed.items():
         ref = adwin.get("binary" if kind != "continuous" else "continuous")
         vs = f"  = {rates['update_many'] / ref:.2f} x river ADWIN ({ref / 1e6:.2f}M)" if ref else ""

@@ -50,6 +50,7 @@ class Case:
     stream: Callable[..., npt.NDArray[np.generic]]
     bad: object
     evidence: str  # leading_alternative at the first alarm on stream(seed=5)
+    change_estimate: int  # change_index at that alarm (the change is at CHANGE = 1500)
 
 
 DETECTORS = [
@@ -59,14 +60,23 @@ DETECTORS = [
         category_stream,
         7,
         "share of category 1 0.01891 -> 0.08154",
+        1496,
     ),
-    Case("RateShift", lambda: RateShift(REFERENCE, RATE), rate_stream, 2, "rate 0.05888 -> 0.1546"),
+    Case(
+        "RateShift",
+        lambda: RateShift(REFERENCE, RATE),
+        rate_stream,
+        2,
+        "rate 0.05888 -> 0.222",
+        1510,
+    ),
     Case(
         "LevelSpreadShift",
         lambda: LevelSpreadShift(REFERENCE, RATE),
         level_stream,
         float("nan"),
-        "level down 0.54 sd (normal scores against the reference)",
+        "level down 0.24 sd and spread x1.18 (normal scores against the reference)",
+        1450,
     ),
 ]
 

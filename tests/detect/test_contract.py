@@ -28,6 +28,8 @@ def test_update_many_gives_the_same_alarms_and_state_as_update(case: Case) -> No
     assert len(expected) >= 3, "the stream must raise several alarms to test restarts"
     assert got == expected
     assert many.statistic == one.statistic
+    assert many.change_index == one.change_index
+    assert many.leading_alternative == one.leading_alternative
     assert many.drift_detected == one.drift_detected
     assert many.n_seen == one.n_seen == 6000
 
@@ -62,6 +64,7 @@ def test_restarts_from_zero_after_an_alarm_and_keeps_its_baseline(case: Case) ->
     assert detector.drift_detected
     assert detector.statistic == 0.0
     assert detector.leading_alternative == case.evidence
+    assert detector.change_index == case.change_estimate
     baseline, threshold = detector.baseline, detector.threshold
     detector.update(values[first + 1])
     assert not detector.drift_detected

@@ -11,6 +11,7 @@ threshold they land).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -56,6 +57,11 @@ class CusumBank:
         self._by_symbol = np.ascontiguousarray(self.table.T)
         self._stats = np.zeros(self.table.shape[0], dtype=np.int64)
         self._last_top = 0
+        # For the estimated change time: symbols fed so far, and for each row the position of
+        # the last symbol after which its CUSUM was zero (-1: zero before the first symbol).
+        self._fed = 0
+        self._zero = np.full(self.table.shape[0], -1, dtype=np.int64)
+        self._change_start: int | None = None
 
     @property
     def statistic(self) -> int:
@@ -68,32 +74,50 @@ class CusumBank:
         return self._last_top
 
     @property
-    def stats(self) -> IntArray:
-        """A copy of every row's CUSUM (units)."""
-        return self._stats.copy()
+    def change_start(self) -> int | None:
+        """At the last alarm, the position of the first symbol after the alarming CUSUM was
+        last zero: the CUSUM's estimate of where the change began (None before any alarm)."""
+        return self._change_start
 
-    def load(self, stats: IntArray, leader: int) -> None:
-        """Put back saved CUSUMs (after a restart of the process)."""
-        if stats.shape != self._stats.shape:
+    def save(self) -> dict[str, Any]:
+        """The bank's running state as JSON-ready values (the table is rebuilt, not saved)."""
+        return {
+            "stats": self._stats.tolist(),
+            "leader": self._last_top,
+            "fed": self._fed,
+            "zero": self._zero.tolist(),
+            "change_start": self._change_start,
+        }
+
+    def load(self, saved: dict[str, Any]) -> None:
+        """Put back state from `save` (after a restart of the process)."""
+        stats = np.asarray(saved["stats"], dtype=np.int64)
+        zero = np.asarray(saved["zero"], dtype=np.int64)
+        if stats.shape != self._stats.shape or zero.shape != self._zero.shape:
             msg = f"expected {self._stats.shape[0]} saved statistics, got {stats.shape[0]}"
             raise ValueError(msg)
         self._stats[:] = stats
-        self._last_top = leader
-
-    def restart(self) -> None:
-        """Set every CUSUM to zero (what happens after an alarm)."""
-        self._stats[:] = 0
+        self._zero[:] = zero
+        self._last_top = int(saved["leader"])
+        self._fed = int(saved["fed"])
+        start = saved["change_start"]
+        self._change_start = None if start is None else int(start)
 
     def step(self, symbol: int) -> bool:
         """Feed one symbol; True when the bank alarms on it (and restarts)."""
+        position = self._fed
+        self._fed += 1
         stats = self._stats
         stats += self._by_symbol[symbol]
         np.maximum(stats, 0, out=stats)
+        self._zero[stats == 0] = position
         over = stats - self._limits
         top = int(over.argmax())
         self._last_top = top
         if over[top] >= 0:
+            self._change_start = int(self._zero[top]) + 1
             stats[:] = 0
+            self._zero[:] = position
             return True
         return False
 
@@ -112,11 +136,15 @@ class CusumBank:
         limits = self._limits
         rows = self.table
         finals = np.empty_like(self._stats)
+        zeros = np.empty_like(self._zero)
         while start < n:
             seg = symbols[start : start + block]
             length = int(seg.shape[0])
+            base = self._fed + start
             first = length
             first_row = -1
+            first_path = seg
+            first_excess = -1
             for g in range(rows.shape[0]):
                 part = seg if first == length else seg[: first + 1]
                 csum = np.take(rows[g], part)
@@ -129,23 +157,43 @@ class CusumBank:
                 # Most blocks cross nowhere: one max() settles that before searching.
                 if csum.max() >= limit:
                     hit = int(np.argmax(csum >= limit))
-                    if hit < first:
-                        first = hit
-                        first_row = g
+                    excess = int(csum[hit]) - int(limit)
+                    # Same row as `step` picks: earliest crossing, then largest excess.
+                    if hit < first or (hit == first and excess > first_excess):
+                        first, first_row, first_path, first_excess = hit, g, csum, excess
                 if first == length:
                     finals[g] = csum[-1]
+                    zeros[g] = _last_zero(csum, base, self._zero[g])
             if first < length:
                 alarms.append(start + first)
+                before = first_path[:first]
+                self._change_start = _last_zero(before, base, self._zero[first_row]) + 1
                 self._stats[:] = 0
+                self._zero[:] = base + first
                 self._last_top = first_row
                 start += first + 1
                 block = _MIN_BLOCK
             else:
                 self._stats[:] = finals
+                self._zero[:] = zeros
                 self._last_top = int((finals - limits).argmax()) if finals.size else 0
                 start += length
                 block = min(block * 2, _MAX_BLOCK)
+        self._fed += n
         return alarms
+
+
+def _last_zero(path: IntArray, base: int, earlier: int | np.integer[npt.NBitBase]) -> int:
+    """Position of the last zero of a CUSUM path that starts at `base`, else `earlier`."""
+    length = path.shape[0]
+    if length == 0:
+        return int(earlier)
+    is_zero = np.equal(path, 0, out=_ZERO_FLAGS[:length])
+    back = int(np.argmax(is_zero[::-1]))
+    return base + length - 1 - back if is_zero[length - 1 - back] else int(earlier)
+
+
+_ZERO_FLAGS = np.empty(_MAX_BLOCK, dtype=bool)  # scratch for _last_zero (single-threaded use)
 
 
 def cusum_paths(table: IntArray, symbols: IntArray) -> IntArray:

@@ -81,6 +81,15 @@ class ReferenceDetector(ABC):
         return self._describe(self._bank.leader)
 
     @property
+    def change_index(self) -> int | None:
+        """For the last alarm, the index (0-based, counted like `n_seen`) of the first
+        observation of the change, as the alarming CUSUM estimates it: the observation after
+        it was last at zero.  None before any alarm."""
+        if self._bank is None or self._bank.change_start is None:
+            return None
+        return self.reference + self._bank.change_start
+
+    @property
     def n_seen(self) -> int:
         """Observations fed since construction or the last `reset()`."""
         return self._seen
@@ -149,8 +158,7 @@ class ReferenceDetector(ABC):
             state["bank"] = {
                 "offsets": self._bank.offsets.tolist(),
                 "threshold": self._bank.threshold,
-                "stats": self._bank.stats.tolist(),
-                "leader": self._bank.leader,
+                **self._bank.save(),
             }
         return state
 
@@ -175,7 +183,7 @@ class ReferenceDetector(ABC):
                 msg = "saved thresholds do not match this version's alternatives: re-learn"
                 raise ValueError(msg)
             detector._bank = CusumBank(table, offsets, int(bank["threshold"]))
-            detector._bank.load(np.asarray(bank["stats"], dtype=np.int64), int(bank["leader"]))
+            detector._bank.load(bank)
         return detector
 
     def _params(self) -> dict[str, Any]:
