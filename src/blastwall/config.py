@@ -30,6 +30,17 @@ class Settings(BaseSettings):
     lever_stream_heartbeat_s: float = Field(
         default=5.0, gt=0, description="Seconds between keep-alive comments on the lever stream."
     )
+    engine_enabled: bool = Field(
+        default=True,
+        description="Run the detection engine in the server process (off: another process, "
+        "or a test, drives it with Engine.run_once).",
+    )
+    engine_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=3600,
+        description="Seconds between detection engine ticks (sooner while it is catching up).",
+    )
 
     @field_validator("database_url")
     @classmethod

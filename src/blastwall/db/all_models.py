@@ -2,6 +2,7 @@
 
 from blastwall.access import models as access_models
 from blastwall.approvals import models as approval_models
+from blastwall.detect.monitors import models as monitor_models
 from blastwall.handoffs import models as handoff_models
 from blastwall.incidents import models as incident_models
 from blastwall.levers import models as lever_models
@@ -10,3 +11,4 @@ from blastwall.traces import models as trace_models
 
 __all__ = ["access_models", "incident_models", "lever_models", "registry_models"]
 __all__ += ["approval_models", "handoff_models", "trace_models"]
+__all__ += ["monitor_models"]

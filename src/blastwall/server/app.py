@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
@@ -12,6 +14,7 @@ from blastwall.config import Settings, get_settings
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
+from blastwall.detect.engine import EngineThread
 from blastwall.server import errors, routers
 
 
@@ -20,7 +23,21 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url())
     upgrade(engine)
+    factory = make_session_factory(engine)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # The detection engine ticks in a background thread for as long as the app serves.
+        worker = EngineThread(factory, settings.engine_interval_s)
+        if settings.engine_enabled:
+            worker.start()
+        try:
+            yield
+        finally:
+            worker.stop()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="Blastwall",
         version=__version__,
         description="Incident command for production AI: detect, contain, roll back, command.",
@@ -29,7 +46,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.engine = engine
-    app.state.session_factory = make_session_factory(engine)
+    app.state.session_factory = factory
     errors.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")

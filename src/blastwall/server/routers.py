@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from blastwall.access.api import router as access_router
 from blastwall.approvals.api import router as approvals_router
 from blastwall.config_as_code.api import router as config_router
+from blastwall.detect.monitors.api import router as monitors_router
 from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
@@ -14,3 +15,4 @@ from blastwall.traces.api import router as traces_router
 ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
 ALL += [traces_router, handoffs_router, approvals_router]
 ALL += [config_router]
+ALL += [monitors_router]

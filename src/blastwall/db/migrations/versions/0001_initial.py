@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 07:56:36.001951
+Create Date: 2026-11-24 08:08:48.312303
 """
 
 from collections.abc import Sequence
@@ -105,6 +105,13 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
+    )
+    op.create_table(
+        "engine_cursors",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_engine_cursors")),
     )
     op.create_table(
         "filter_hits",
@@ -356,6 +363,46 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lever_states_revision"), ["revision"], unique=False)
 
     op.create_table(
+        "monitors",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("signal", sa.String(length=40), nullable=False),
+        sa.Column(
+            "params",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("environment", sa.String(length=50), nullable=True),
+        sa.Column(
+            "reference",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("false_alarm_rate", sa.Double(), nullable=False),
+        sa.Column("verify_observations", sa.Integer(), nullable=False),
+        sa.Column(
+            "classes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("harm", sa.String(length=20), nullable=True),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("config_version", sa.Integer(), nullable=False),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["systems.id"],
+            name=op.f("fk_monitors_system_id_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_monitors")),
+        sa.UniqueConstraint("system_id", "name", name=op.f("uq_monitors_system_id_name")),
+    )
+    op.create_table(
         "releases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system_id", sa.Integer(), nullable=False),
@@ -390,6 +437,63 @@ def upgrade() -> None:
         sa.UniqueConstraint("system_id", "name", name=op.f("uq_surfaces_system_id_name")),
     )
     op.create_table(
+        "alarms",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("monitor_id", sa.Integer(), nullable=True),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("monitor", sa.String(length=100), nullable=False),
+        sa.Column("signal", sa.String(length=40), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("observed_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=True),
+        sa.Column("change_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("change_observations", sa.Integer(), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column(
+            "baseline",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "current",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("threshold", sa.Double(), nullable=False),
+        sa.Column("false_alarm_rate", sa.Double(), nullable=False),
+        sa.Column(
+            "sample_trace_ids",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "reference",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("repeats", sa.Integer(), nullable=False),
+        sa.Column("last_repeat_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_alarms_incident_id_incidents"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["monitor_id"],
+            ["monitors.id"],
+            name=op.f("fk_alarms_monitor_id_monitors"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_alarms")),
+    )
+    with op.batch_alter_table("alarms", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_alarms_incident_id"), ["incident_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_alarms_monitor_id"), ["monitor_id"], unique=False)
+        batch_op.create_index("ix_alarms_system_id", ["system", "id"], unique=False)
+
+    op.create_table(
         "deployments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system_id", sa.Integer(), nullable=False),
@@ -418,6 +522,56 @@ def upgrade() -> None:
             "ix_deployments_system_env", ["system_id", "environment", "id"], unique=False
         )
 
+    op.create_table(
+        "monitor_states",
+        sa.Column("monitor_id", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("config_version", sa.Integer(), nullable=False),
+        sa.Column("phase", sa.String(length=20), nullable=False),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column(
+            "detector",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "baseline",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "vocabulary",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "pending",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("deployment_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "counts",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "summary",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "last_observation_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["monitor_id"],
+            ["monitors.id"],
+            name=op.f("fk_monitor_states_monitor_id_monitors"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("monitor_id", name=op.f("pk_monitor_states")),
+    )
     op.create_table(
         "surface_versions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -496,23 +650,104 @@ def upgrade() -> None:
             "release_id", "surface_id", name=op.f("uq_release_items_release_id_surface_id")
         ),
     )
+    op.create_table(
+        "verifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("alarm_id", sa.Integer(), nullable=False),
+        sa.Column("monitor_id", sa.Integer(), nullable=True),
+        sa.Column("change_entry_id", sa.Integer(), nullable=False),
+        sa.Column("change_kind", sa.String(length=40), nullable=False),
+        sa.Column("change_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("watch_from", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("observations", sa.Integer(), nullable=False),
+        sa.Column("needed", sa.Integer(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column(
+            "detector",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "tallies",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "evidence",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("decided_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["alarm_id"],
+            ["alarms.id"],
+            name=op.f("fk_verifications_alarm_id_alarms"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["change_entry_id"],
+            ["timeline_entries.id"],
+            name=op.f("fk_verifications_change_entry_id_timeline_entries"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_verifications_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["monitor_id"],
+            ["monitors.id"],
+            name=op.f("fk_verifications_monitor_id_monitors"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_verifications")),
+        sa.UniqueConstraint(
+            "alarm_id", "change_entry_id", name=op.f("uq_verifications_alarm_id_change_entry_id")
+        ),
+    )
+    with op.batch_alter_table("verifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_verifications_change_entry_id"), ["change_entry_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_verifications_incident_id"), ["incident_id"], unique=False
+        )
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("verifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_verifications_incident_id"))
+        batch_op.drop_index(batch_op.f("ix_verifications_change_entry_id"))
+
+    op.drop_table("verifications")
     op.drop_table("release_items")
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_incident_id"))
 
     op.drop_table("timeline_entries")
     op.drop_table("surface_versions")
+    op.drop_table("monitor_states")
     with op.batch_alter_table("deployments", schema=None) as batch_op:
         batch_op.drop_index("ix_deployments_system_env")
 
     op.drop_table("deployments")
+    with op.batch_alter_table("alarms", schema=None) as batch_op:
+        batch_op.drop_index("ix_alarms_system_id")
+        batch_op.drop_index(batch_op.f("ix_alarms_monitor_id"))
+        batch_op.drop_index(batch_op.f("ix_alarms_incident_id"))
+
+    op.drop_table("alarms")
     op.drop_table("surfaces")
     op.drop_table("releases")
+    op.drop_table("monitors")
     with op.batch_alter_table("lever_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lever_states_revision"))
 
@@ -548,6 +783,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_filter_hits_system_at")
 
     op.drop_table("filter_hits")
+    op.drop_table("engine_cursors")
     op.drop_table("counters")
     op.drop_table("authority_rules")
     op.drop_table("audit_entries")

@@ -1,0 +1,445 @@
+"""The detection engine: tails the event tables, feeds every monitor, raises alarms.
+
+A tick (``Engine.run_once``) is a few short transactions, so ingest never waits for the
+time detectors take:
+
+1. read the cursors (none yet: no monitor was ever created, nothing to do);
+2. take the horizon (``monitors.source``: exact on both databases);
+3. read the monitors, the saved state of those whose in-memory copy is stale, the newest
+   deployment per system and environment, the pending verifications, and the new rows:
+   **one query per event table**, only the columns the monitors need, up to
+   ``batch_limit`` rows;
+4. compute with no transaction open: group rows by system, turn them into each monitor's
+   observations (``detect.signals``, column-wise) and feed each detector with
+   ``update_many``; for an alarm, gather its evidence (re-reading earlier rows if the change
+   began before this batch);
+5. one write transaction: check that no other engine moved the cursors meanwhile (if one
+   did, drop what was computed and re-read next tick), save each monitor's state, record
+   alarms and open or join incidents (``detect.alarms``), advance and decide verifications
+   (``detect.verification``), move the cursors.  State, alarms and cursors commit together,
+   so a restart neither loses a baseline nor raises an alarm twice.
+
+Release-mode monitors start a new reference window when a newer deployment of their system
+(in their environment, or in any when they have none) appears: observations received
+before its activation are fed to the old baseline, the rest start the new one.  Calls that
+come in after a restart of the engine are fed exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, joinedload, sessionmaker
+
+from blastwall.db.base import utcnow
+from blastwall.detect import alarms, verification
+from blastwall.detect.monitors import history, source
+from blastwall.detect.monitors.enums import Phase, VerificationStatus
+from blastwall.detect.monitors.evidence import Evidence, gather
+from blastwall.detect.monitors.models import (
+    Alarm,
+    EngineCursor,
+    Monitor,
+    MonitorState,
+    Verification,
+)
+from blastwall.detect.monitors.runtime import Config, Fed, MonitorRuntime
+from blastwall.detect.signals import Observations, Rows, trace_columns
+from blastwall.registry.models import Deployment, Release, System
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    skipped: str | None = None
+    rows: dict[str, int] = field(default_factory=dict)
+    observations: int = 0
+    alarms: list[int] = field(default_factory=list)  # alarms recorded this tick
+    repeats: int = 0  # crossings added to alarms whose incident is still open
+    decided: list[int] = field(default_factory=list)  # verifications decided this tick
+    more: bool = False  # a table had more new rows than one tick reads
+
+
+@dataclass(frozen=True)
+class _Deployment:
+    id: int
+    activated_at: datetime
+    release: str
+
+
+@dataclass
+class _Alarm:
+    """An alarm worked out in memory, recorded in the write transaction."""
+
+    config: Config
+    evidence: Evidence
+    crossings: int
+
+
+@dataclass
+class _Snapshot:
+    cursors: dict[str, int]
+    configs: list[Config]
+    states: dict[int, MonitorState]
+    deployments: dict[tuple[str, str | None], _Deployment]
+    verifications: list[tuple[Verification, dict[str, Any]]]
+    rows: dict[str, Rows]
+    upto: dict[str, int]
+
+
+class Engine:
+    """Keeps each monitor's runtime in memory between ticks; see the module docstring."""
+
+    def __init__(
+        self, *, batch_limit: int = 50_000, settle_s: float = 2.0, lookback_limit: int = 200_000
+    ) -> None:
+        self.batch_limit = batch_limit
+        self.settle_s = settle_s
+        self.lookback_limit = lookback_limit
+        self._runtimes: dict[int, MonitorRuntime] = {}
+        self._verifiers: dict[int, verification.Verifier] = {}
+
+    def forget(self) -> None:
+        """Drop everything held in memory; the next tick re-reads the saved state."""
+        self._runtimes.clear()
+        self._verifiers.clear()
+
+    def run_once(self, factory: sessionmaker[Session]) -> TickReport:
+        """One tick.  If anything fails, memory is dropped so it never runs ahead of the store."""
+        try:
+            return self._tick(factory)
+        except Exception:
+            self.forget()
+            raise
+
+    def _tick(self, factory: sessionmaker[Session]) -> TickReport:
+        with factory() as session, session.begin():
+            cursors = {c.name: c.last_id for c in session.scalars(select(EngineCursor))}
+        if not cursors:
+            return TickReport(skipped="no monitor was ever created")
+        bounds = source.horizon(factory, sorted(cursors))
+        if bounds is None:
+            return TickReport(skipped="the horizon lock was not granted in time")
+        snapshot = self._read(factory, cursors, bounds)
+        report = TickReport(rows={t: len(r) for t, r in snapshot.rows.items()})
+        report.more = any(len(r) >= self.batch_limit for r in snapshot.rows.values())
+        found, touched = self._compute(factory, snapshot, report)
+        self._write(factory, snapshot, found, touched, report)
+        return report
+
+    # ------------------------------------------------------------------------ reading
+    def _read(
+        self,
+        factory: sessionmaker[Session],
+        cursors: dict[str, int],
+        bounds: dict[str, int | None],
+    ) -> _Snapshot:
+        with factory() as session, session.begin():
+            monitors = session.scalars(
+                select(Monitor).options(joinedload(Monitor.system)).order_by(Monitor.id)
+            ).all()
+            configs = [Config.of(m) for m in monitors]
+            saved = dict(
+                session.execute(select(MonitorState.monitor_id, MonitorState.revision))
+                .tuples()
+                .all()
+            )
+            stale = [c.id for c in configs if self._stale(c.id, saved.get(c.id))]
+            states = {
+                s.monitor_id: s
+                for s in session.scalars(
+                    select(MonitorState).where(MonitorState.monitor_id.in_(stale))
+                )
+            }
+            pending = session.execute(
+                select(Verification, Alarm.reference)
+                .join(Alarm, Alarm.id == Verification.alarm_id)
+                .where(Verification.status == VerificationStatus.pending.value)
+                .order_by(Verification.id)
+            ).tuples()
+            verifications = [(v, r) for v, r in pending]
+            enabled = [c.spec for c in configs if c.enabled]
+            wanted = {source.TRACES: trace_columns(enabled)}
+            if any(spec.definition.feedback for spec in enabled):
+                wanted[source.FEEDBACK] = source.FEEDBACK_NAMES
+            rows: dict[str, Rows] = {}
+            upto: dict[str, int] = {}
+            for table, horizon in bounds.items():
+                bound = horizon
+                if table in wanted:
+                    rows[table] = source.fetch(
+                        session,
+                        table,
+                        wanted[table],
+                        after=cursors[table],
+                        upto=bound,
+                        limit=self.batch_limit,
+                    )
+                else:
+                    # No monitor reads this table now: skip what arrives meanwhile.
+                    rows[table] = Rows({})
+                    bound = source.max_id(session, table) if bound is None else bound
+                upto[table] = _advance(cursors[table], bound, rows[table], self.batch_limit)
+            deployments = _deployments(session)
+        return _Snapshot(cursors, configs, states, deployments, verifications, rows, upto)
+
+    def _stale(self, monitor_id: int, revision: int | None) -> bool:
+        runtime = self._runtimes.get(monitor_id)
+        return runtime is None or runtime.revision != (revision or 0)
+
+    # ------------------------------------------------------------------------ compute
+    def _runtime(self, config: Config, states: dict[int, MonitorState]) -> MonitorRuntime:
+        runtime = self._runtimes.get(config.id)
+        state = states.get(config.id)
+        if state is not None and state.config_version == config.config_version:
+            runtime = MonitorRuntime.load(config, state)
+        elif (
+            state is not None
+            or runtime is None
+            or runtime.config.config_version != (config.config_version)
+        ):
+            fresh = MonitorRuntime(config)
+            if state is not None:
+                fresh.revision = state.revision
+                fresh.deployment_id = state.deployment_id
+                fresh.note("settings changed: learning a new baseline")
+            elif runtime is not None:
+                fresh.revision = runtime.revision
+                fresh.deployment_id = runtime.deployment_id
+                fresh.note("settings changed: learning a new baseline")
+            runtime = fresh
+        runtime.config = config
+        self._runtimes[config.id] = runtime
+        return runtime
+
+    def _compute(
+        self, factory: sessionmaker[Session], snapshot: _Snapshot, report: TickReport
+    ) -> tuple[list[_Alarm], list[MonitorRuntime]]:
+        traces = snapshot.rows.get(source.TRACES, Rows({}))
+        feedback = snapshot.rows.get(source.FEEDBACK)
+        verifiers: dict[int, list[verification.Verifier]] = defaultdict(list)
+        for row, record in snapshot.verifications:
+            verifier = self._verifiers.get(row.id)
+            if verifier is None or verifier.revision != row.revision:
+                verifier = verification.Verifier(row, record, row.monitor_id)
+                self._verifiers[row.id] = verifier
+            if row.monitor_id is not None:
+                verifiers[row.monitor_id].append(verifier)
+        for gone in set(self._runtimes) - {c.id for c in snapshot.configs}:
+            del self._runtimes[gone]
+        found: list[_Alarm] = []
+        touched: list[MonitorRuntime] = []
+        for config in snapshot.configs:
+            runtime = self._runtime(config, snapshot.states)
+            touched.append(runtime)
+            if not config.enabled or runtime.phase is Phase.error:
+                continue
+            observations = history.batch(config, traces, feedback)
+            for verifier in verifiers.get(config.id, []):
+                verifier.feed(observations)
+            for fed in self._feed(factory, snapshot, runtime, observations):
+                report.observations += len(fed.observations)
+                if fed.alarms:
+                    evidence = gather(
+                        runtime,
+                        fed,
+                        lookback=partial(self._before, factory, snapshot, runtime),
+                    )
+                    found.append(_Alarm(config, evidence, len(fed.alarms)))
+        return found, touched
+
+    def _feed(
+        self,
+        factory: sessionmaker[Session],
+        snapshot: _Snapshot,
+        runtime: MonitorRuntime,
+        observations: Observations,
+    ) -> list[Fed]:
+        config = runtime.config
+        if config.pinned:
+            if runtime.fitted:
+                return [runtime.feed(observations)]
+            return self._fit_pinned(factory, snapshot, runtime)
+        latest = snapshot.deployments.get((config.system, config.spec.environment))
+        if latest is None or runtime.deployment_id is None or latest.id <= runtime.deployment_id:
+            if latest is not None and runtime.deployment_id is None:
+                runtime.deployment_id = latest.id  # the reference starts with this monitor
+            return [runtime.feed(observations)]
+        after = observations.received >= latest.activated_at.timestamp()
+        split = int(np.argmax(after)) if after.any() else len(observations)
+        feeds = [runtime.feed(observations.take(np.arange(split)))]
+        runtime.reset(
+            f"release {latest.release} became active at {latest.activated_at.isoformat()}: "
+            "learning its baseline"
+        )
+        runtime.deployment_id = latest.id
+        rest = observations.take(np.arange(split, len(observations)))
+        rest.missing, rest.bad = 0, type(rest.bad)()
+        feeds.append(runtime.feed(rest))
+        return feeds
+
+    def _fit_pinned(
+        self, factory: sessionmaker[Session], snapshot: _Snapshot, runtime: MonitorRuntime
+    ) -> list[Fed]:
+        """Learn a pinned range once it is over, then catch up on the rows read since."""
+        config = runtime.config
+        start = datetime.fromisoformat(config.reference["start"])
+        end = datetime.fromisoformat(config.reference["end"])
+        if utcnow() < end + timedelta(seconds=self.settle_s):
+            runtime.note(f"waiting for the reference range to end at {end.isoformat()}")
+            return []
+        with factory() as session, session.begin():
+            reference = history.window(session, config, upto=snapshot.upto, since=start, until=end)
+            runtime.fit_pinned(reference)
+            if not runtime.fitted:
+                return []
+            later = history.window(session, config, upto=snapshot.upto, since=end, until=None)
+        return [runtime.feed(later)]
+
+    def _before(
+        self,
+        factory: sessionmaker[Session],
+        snapshot: _Snapshot,
+        runtime: MonitorRuntime,
+        count: int,
+    ) -> Observations:
+        below = {table: cursor + 1 for table, cursor in snapshot.cursors.items()}
+        with factory() as session, session.begin():
+            return history.before(
+                session, runtime, count, below=below, scan_limit=self.lookback_limit
+            )
+
+    # -------------------------------------------------------------------------- write
+    def _write(
+        self,
+        factory: sessionmaker[Session],
+        snapshot: _Snapshot,
+        found: list[_Alarm],
+        touched: list[MonitorRuntime],
+        report: TickReport,
+    ) -> None:
+        with factory() as session, session.begin():
+            held = {
+                c.name: c
+                for c in session.scalars(
+                    select(EngineCursor).order_by(EngineCursor.name).with_for_update()
+                )
+            }
+            if {name: c.last_id for name, c in held.items()} != snapshot.cursors:
+                self.forget()
+                report.skipped = "another engine advanced the cursors; re-reading next tick"
+                report.alarms, report.repeats, report.decided = [], 0, []
+                return
+            now = utcnow()
+            existing = set(session.scalars(select(Monitor.id)))
+            for runtime in touched:
+                if runtime.config.id in existing and runtime.needs_save:
+                    row = session.get(MonitorState, runtime.config.id)
+                    if row is None:
+                        row = MonitorState(monitor_id=runtime.config.id, revision=0)
+                        session.add(row)
+                    runtime.save(row)
+            for item in found:
+                if item.config.id in existing:
+                    alarm, new = alarms.record(
+                        session, item.config, item.evidence, crossings=item.crossings, now=now
+                    )
+                    if new:
+                        report.alarms.append(alarm.id)
+                    else:
+                        report.repeats += item.crossings
+            self._verify(session, report, now)
+            for name, cursor in held.items():
+                cursor.last_id = snapshot.upto.get(name, cursor.last_id)
+
+    def _verify(self, session: Session, report: TickReport, now: datetime) -> None:
+        for verifier_id, verifier in list(self._verifiers.items()):
+            row = session.get(Verification, verifier_id)
+            if row is None or row.status != VerificationStatus.pending.value:
+                del self._verifiers[verifier_id]
+                continue
+            if verification.decide(session, verifier, row, now=now):
+                report.decided.append(row.id)
+                del self._verifiers[verifier_id]
+        verification.start_new(session, settle_s=self.settle_s, now=now)
+
+
+def _advance(cursor: int, bound: int | None, rows: Rows, limit: int) -> int:
+    """The new cursor: the horizon when every row below it was read, else the last row read."""
+    if bound is not None and len(rows) < limit:
+        return max(bound, cursor)
+    return int(rows["id"][-1]) if len(rows) else cursor
+
+
+def _deployments(session: Session) -> dict[tuple[str, str | None], _Deployment]:
+    """The newest deployment per (system, environment), and per system under None."""
+    newest = (
+        select(func.max(Deployment.id))
+        .group_by(Deployment.system_id, Deployment.environment)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            System.name,
+            Deployment.environment,
+            Deployment.id,
+            Deployment.activated_at,
+            Release.name,
+        )
+        .join(System, System.id == Deployment.system_id)
+        .join(Release, Release.id == Deployment.release_id)
+        .where(Deployment.id.in_(newest))
+    ).tuples()
+    found: dict[tuple[str, str | None], _Deployment] = {}
+    for system, environment, deployment_id, at, release in rows:
+        found[system, environment] = _Deployment(deployment_id, at, release)
+        overall = found.get((system, None))
+        if overall is None or overall.id < deployment_id:
+            found[system, None] = _Deployment(deployment_id, at, release)
+    return found
+
+
+class EngineThread:
+    """Runs ticks in a background thread every ``interval_s`` (at once while behind)."""
+
+    def __init__(
+        self, factory: sessionmaker[Session], interval_s: float, engine: Engine | None = None
+    ) -> None:
+        self.factory = factory
+        self.interval_s = interval_s
+        self.engine = engine or Engine()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="blastwall-engine", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the loop to stop after the tick in progress, and wait for it."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        delay = self.interval_s
+        while not self._stop.wait(delay):
+            try:
+                report = self.engine.run_once(self.factory)
+            except Exception:
+                # A tick that fails is logged and retried; the engine has already dropped
+                # its memory, so the next tick starts from what was committed.
+                log.exception("detection engine tick failed; retrying")
+                delay = max(self.interval_s, 5.0)
+                continue
+            delay = 0.0 if report.more else self.interval_s

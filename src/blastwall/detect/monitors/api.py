@@ -1,0 +1,77 @@
+"""Routes: monitors per system, alarms, and an incident's rollback verification."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from blastwall.detect import verification
+from blastwall.detect.monitors import service
+from blastwall.detect.monitors.schemas import (
+    AlarmRead,
+    IncidentVerificationRead,
+    MonitorCreate,
+    MonitorRead,
+    MonitorUpdate,
+)
+from blastwall.server.deps import Commander, DbSession, Viewer
+
+router = APIRouter(tags=["detection"])
+
+
+@router.get("/systems/{name}/monitors", response_model=list[MonitorRead])
+def list_monitors(name: str, session: DbSession, _: Viewer) -> list[MonitorRead]:
+    return [MonitorRead.of(m) for m in service.list_(session, name)]
+
+
+@router.post("/systems/{name}/monitors", response_model=MonitorRead, status_code=201)
+def create_monitor(
+    name: str, body: MonitorCreate, session: DbSession, actor: Commander
+) -> MonitorRead:
+    return MonitorRead.of(service.create(session, name, body, actor))
+
+
+@router.get("/systems/{name}/monitors/{monitor}", response_model=MonitorRead)
+def get_monitor(name: str, monitor: str, session: DbSession, _: Viewer) -> MonitorRead:
+    return MonitorRead.of(service.get_by_name(session, name, monitor))
+
+
+@router.patch("/systems/{name}/monitors/{monitor}", response_model=MonitorRead)
+def update_monitor(
+    name: str, monitor: str, body: MonitorUpdate, session: DbSession, actor: Commander
+) -> MonitorRead:
+    return MonitorRead.of(service.update(session, name, monitor, body, actor))
+
+
+@router.delete("/systems/{name}/monitors/{monitor}", status_code=204)
+def delete_monitor(name: str, monitor: str, session: DbSession, actor: Commander) -> Response:
+    service.delete(session, name, monitor, actor)
+    return Response(status_code=204)
+
+
+@router.get("/alarms", response_model=list[AlarmRead])
+def list_alarms(
+    session: DbSession,
+    _: Viewer,
+    system: str | None = None,
+    monitor: str | None = None,
+    incident_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_ALARMS)] = 100,
+) -> list[AlarmRead]:
+    alarms = service.list_alarms(
+        session, system=system, monitor=monitor, incident_id=incident_id, limit=limit
+    )
+    return [AlarmRead.of(a) for a in alarms]
+
+
+@router.get("/alarms/{alarm_id}", response_model=AlarmRead)
+def get_alarm(alarm_id: int, session: DbSession, _: Viewer) -> AlarmRead:
+    return AlarmRead.of(service.get_alarm(session, alarm_id))
+
+
+@router.get("/incidents/{incident_id}/verification", response_model=IncidentVerificationRead)
+def incident_verification(
+    incident_id: int, session: DbSession, _: Viewer
+) -> IncidentVerificationRead:
+    return verification.overview(session, incident_id)
