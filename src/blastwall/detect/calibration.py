@@ -42,10 +42,12 @@ import numpy.typing as npt
 
 from blastwall.detect._bank import NullRun, cusum_paths, to_units
 
-# Simulated rate must be at most this share of the target: the realised rate scatters around
-# the estimate (the bench counts ~160 alarms at the target rate), so aim a little below it.
-SAFETY = 0.85
-VERSION = 4  # bump when the detectors' tables or this procedure change: invalidates caches
+# Simulated rate must be at most this share of the target.  Measured on no-change streams of
+# ten laws (ties, heavy tails, rare categories), the realised rate per monitored observation
+# came out 0.8-1.2x the simulated one (the first-passage estimate slightly favours references
+# that alarm rarely), so aim a quarter below the target.
+SAFETY = 0.75
+VERSION = 7  # bump when the detectors' tables or this procedure change: invalidates caches
 _STEP = 0.02
 _GRID = np.arange(0.0, 40.0, _STEP)
 _MIN_ALARMS = 25  # fewer first passages than this at the target: extrapolate instead
