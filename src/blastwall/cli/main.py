@@ -23,6 +23,7 @@ from blastwall.cli import (
     handoffs,
     incidents,
     levers,
+    monitors,
     releases,
     serve,
     systems,
@@ -74,6 +75,7 @@ app.add_typer(traces.app)
 app.add_typer(handoffs.app)
 app.add_typer(approvals.app)
 app.add_typer(detect.app)
+app.add_typer(monitors.app)
 
 
 def _version(value: bool) -> None:

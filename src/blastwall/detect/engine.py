@@ -226,8 +226,6 @@ class Engine:
     def _compute(
         self, factory: sessionmaker[Session], snapshot: _Snapshot, report: TickReport
     ) -> tuple[list[_Alarm], list[MonitorRuntime]]:
-        traces = snapshot.rows.get(source.TRACES, Rows({}))
-        feedback = snapshot.rows.get(source.FEEDBACK)
         verifiers: dict[int, list[verification.Verifier]] = defaultdict(list)
         for row, record in snapshot.verifications:
             verifier = self._verifiers.get(row.id)
@@ -242,22 +240,38 @@ class Engine:
         touched: list[MonitorRuntime] = []
         for config in snapshot.configs:
             runtime = self._runtime(config, snapshot.states)
+            runtime.fed_before = runtime.counts["fed"]
             touched.append(runtime)
             if not config.enabled or runtime.phase is Phase.error:
                 continue
-            observations = history.batch(config, traces, feedback)
-            for verifier in verifiers.get(config.id, []):
-                verifier.feed(observations)
-            for fed in self._feed(factory, snapshot, runtime, observations):
-                report.observations += len(fed.observations)
-                if fed.alarms:
-                    evidence = gather(
-                        runtime,
-                        fed,
-                        lookback=partial(self._before, factory, snapshot, runtime),
-                    )
-                    found.append(_Alarm(config, evidence, len(fed.alarms)))
+            try:
+                found += self._watch(factory, snapshot, runtime, verifiers.get(config.id, []))
+            except Exception as error:
+                # One monitor's failure must not blind the others, nor stop the engine.
+                log.exception("monitor %s/%s failed", config.system, config.name)
+                runtime.fail(error)
+            report.observations += runtime.counts["fed"] - runtime.fed_before
         return found, touched
+
+    def _watch(
+        self,
+        factory: sessionmaker[Session],
+        snapshot: _Snapshot,
+        runtime: MonitorRuntime,
+        verifiers: list[verification.Verifier],
+    ) -> list[_Alarm]:
+        config = runtime.config
+        traces = snapshot.rows.get(source.TRACES, Rows({}))
+        observations = history.batch(config, traces, snapshot.rows.get(source.FEEDBACK))
+        for verifier in verifiers:
+            verifier.feed(observations)
+        found = []
+        for fed in self._feed(factory, snapshot, runtime, observations):
+            if fed.alarms:
+                lookback = partial(self._before, factory, snapshot, runtime)
+                evidence = gather(runtime, fed, lookback=lookback)
+                found.append(_Alarm(config, evidence, len(fed.alarms)))
+        return found
 
     def _feed(
         self,

@@ -104,6 +104,7 @@ class MonitorRuntime:
         self.config = config
         self.revision = 0
         self.deployment_id: int | None = None
+        self.fed_before = 0  # counts["fed"] at the start of the tick, for the report
         self._start()
 
     def _start(self) -> None:
@@ -134,6 +135,15 @@ class MonitorRuntime:
         """Forget the baseline (a new release, a new setting); the next observations re-learn."""
         self._start()
         self.message = message
+
+    def fail(self, error: Exception) -> None:
+        """Stop this monitor (others go on); its message says what failed and how to retry."""
+        self._start()
+        self.phase = Phase.error
+        self.message = (
+            f"the detector failed ({type(error).__name__}: {error}); the monitor is stopped "
+            "and keeps no baseline: change one of its settings to start it again"
+        )
 
     @property
     def fitted(self) -> bool:
@@ -337,7 +347,8 @@ class MonitorRuntime:
         row.vocabulary = list(self.vocabulary)
         row.pending = list(self.pending)
         row.deployment_id = self.deployment_id
-        row.counts = {**self.counts, "bad": dict(self.bad)}
+        row.counts = {key: self.counts[key] for key in ("observations", "fed", "missing")}
+        row.counts["bad"] = dict(self.bad)
         row.summary = self.summary()
         row.last_observation_at = self.last_observation_at
         row.revision = (row.revision or 0) + 1

@@ -56,19 +56,15 @@ def horizon(factory: sessionmaker[Session], tables: Sequence[str]) -> dict[str, 
 
     Returns None when PostgreSQL did not grant the lock in time: skip this tick.
     """
-    with factory() as session, session.begin():
-        if session.get_bind().dialect.name != "postgresql":
-            return dict.fromkeys(tables)
-        try:
+    if factory.kw["bind"].dialect.name != "postgresql":
+        return dict.fromkeys(tables)
+    try:
+        with factory() as session, session.begin():
             session.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT_MS}ms'"))
             session.execute(text(f"LOCK TABLE {', '.join(tables)} IN SHARE MODE"))
-        except OperationalError:
-            session.rollback()
-            return None
-        return {
-            table: int(session.scalar(select(func.coalesce(func.max(MODELS[table].id), 0))) or 0)
-            for table in tables
-        }
+            return {table: max_id(session, table) for table in tables}
+    except OperationalError:
+        return None
 
 
 def max_id(session: Session, table: str) -> int:
