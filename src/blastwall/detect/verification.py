@@ -298,7 +298,7 @@ def overview(session: Session, incident_id: int) -> IncidentVerificationRead:
     names = dict(
         session.execute(
             select(Alarm.id, Alarm.monitor).where(Alarm.incident_id == incident_id)
-        ).tuples()
+        ).tuples().all()
     )
     reads = [VerificationRead.of(row, names.get(row.alarm_id, "monitor")) for row in rows]
     if not reads:
