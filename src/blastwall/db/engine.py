@@ -8,6 +8,13 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+READ_ONLY = "blastwall_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """The same engine, for transactions that only read (SQLite then skips the write lock)."""
+    return engine.execution_options(**{READ_ONLY: True})
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine with the settings each dialect needs to be safe under concurrency."""
@@ -21,6 +28,9 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    # Many API threads read at once in WAL mode; a small pool would queue them behind writers.
+    kwargs.setdefault("pool_size", 20)
+    kwargs.setdefault("max_overflow", 60)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30}, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -39,9 +49,14 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.close()
 
     @event.listens_for(engine, "begin")
-    def _begin_immediate(connection: Any) -> None:
-        # Take the write lock at BEGIN: read-then-write transactions (revision counters,
-        # the audit chain head) then serialize instead of deadlocking on lock upgrade.
+    def _begin(connection: Any) -> None:
+        if connection.get_execution_options().get(READ_ONLY):
+            # Readers never take the write lock: in WAL mode they see a consistent snapshot
+            # while one writer works, so lever polls and token checks never queue behind it.
+            connection.exec_driver_sql("BEGIN")
+            return
+        # Writers take the write lock at BEGIN: read-then-write transactions (revision
+        # counters, the audit chain head) then serialize instead of failing on lock upgrade.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine

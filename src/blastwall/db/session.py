@@ -8,9 +8,13 @@ from contextlib import contextmanager
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.db import engine as engines
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(bind=engine, expire_on_commit=False)
+
+def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones never take SQLite's write lock."""
+    bind = engines.read_only(engine) if read_only else engine
+    return sessionmaker(bind=bind, expire_on_commit=False)
 
 
 @contextmanager

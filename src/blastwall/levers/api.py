@@ -72,7 +72,7 @@ def _start(factory: sessionmaker[Session], since: int, system: str | None) -> in
 def _broadcaster(request: Request) -> stream.Broadcaster:
     state = request.app.state
     if getattr(state, "lever_broadcaster", None) is None:
-        factory = state.session_factory
+        factory = state.read_session_factory
         state.lever_broadcaster = stream.Broadcaster(
             fetch=partial(_events_after, factory), latest=partial(_latest, factory)
         )
@@ -101,7 +101,7 @@ async def lever_stream(
     last_event_id: Annotated[str | None, Header()] = None,
 ) -> StreamingResponse:
     """Server-sent events: states newer than ``since``, then each new revision as it commits."""
-    factory: sessionmaker[Session] = request.app.state.session_factory
+    factory: sessionmaker[Session] = request.app.state.read_session_factory
     # Fail now with a 404 rather than stream nothing forever for a misspelt system name.
     start = await asyncio.to_thread(_start, factory, _resume_from(since, last_event_id), system)
     body = stream.events(

@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
+    app.state.read_session_factory = make_session_factory(engine, read_only=True)
     errors.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")

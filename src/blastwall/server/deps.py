@@ -12,16 +12,20 @@ from blastwall.access import service as access
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 
+READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
-def _factory(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.session_factory
+
+def _factory(request: Request, *, read_only: bool = False) -> sessionmaker[Session]:
+    name = "read_session_factory" if read_only else "session_factory"
+    factory: sessionmaker[Session] = getattr(request.app.state, name)
     return factory
 
 
 def _session(request: Request) -> Iterator[Session]:
+    # GET routes only read, so their transaction never waits for SQLite's write lock.
     # scope="function" below: the commit happens before the response is sent, so a client
     # never sees success for a change that failed to commit.
-    with _factory(request)() as session, session.begin():
+    with _factory(request, read_only=request.method in READS)() as session, session.begin():
         yield session
 
 
@@ -36,7 +40,7 @@ def _bearer(request: Request) -> str | None:
 
 def _actor(request: Request) -> Actor:
     # Authenticate in a short read of its own so the request's unit of work stays clean.
-    with _factory(request)() as session:
+    with _factory(request, read_only=True)() as session:
         return access.authenticate(session, _bearer(request))
 
 

@@ -1,0 +1,121 @@
+"""How fast a kill reaches every running SDK: 50 client processes against a real server.
+
+Each client is a separate process with its own Guard following the lever stream (or,
+in the second run, polling every second with the stream off). Once all are in sync the
+bench kills the system through the API and records, per client, when its next guarded
+call was refused. Export is parked (flush once an hour) so the figure is lever
+propagation, not event ingest. The polling run is the same-run baseline for the ratio.
+
+Run: .venv/bin/python bench/lever_propagation.py [--clients 50]
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _server import Server, running
+
+from blastwall.sdk import Guard
+
+SYSTEM = {
+    "name": "bench-agent",
+    "owner": "bench",
+    "risk_tier": "high",
+    "environments": ["prod"],
+    "surfaces": [{"name": "model", "kind": "model"}],
+}
+CALL_EVERY_S = 0.002
+TARGET_P99_MS = 250.0
+
+
+def client(server: Server, use_stream: bool, ready: Any, seen: Any) -> None:
+    guard = Guard(
+        "bench-agent",
+        "prod",
+        server.url,
+        server.token,
+        state_file=False,
+        otel_spans=False,
+        use_stream=use_stream,
+        poll_interval_s=1.0,
+        flush_interval_s=3600,
+        max_queue=1000,
+    )
+    while not (
+        guard.stats()["stream_connected"]
+        if use_stream
+        else guard.stats()["lever_age_s"] is not None
+    ):
+        time.sleep(0.01)
+    ready.put(1)
+    while True:
+        with guard.call(input="ping") as call:
+            pass
+        if call.decision.value == "killed":
+            seen.put(time.time())
+            break
+        time.sleep(CALL_EVERY_S)
+    guard.close(timeout=0.1)
+
+
+def measure(server: Server, clients: int, use_stream: bool) -> list[float]:
+    """Milliseconds from the kill request to each client's first refused call."""
+    ctx = mp.get_context("spawn")
+    ready, seen = ctx.Queue(), ctx.Queue()
+    procs = [
+        ctx.Process(target=client, args=(server, use_stream, ready, seen)) for _ in range(clients)
+    ]
+    for proc in procs:
+        proc.start()
+    for n in range(1, clients + 1):
+        ready.get(timeout=180)
+        if n % 10 == 0:
+            print(f"  {n}/{clients} clients in sync", file=sys.stderr, flush=True)
+    time.sleep(1.5)  # let every poller's clock run freely: the kill lands at a random phase
+    with server.client() as api:
+        started = time.time()
+        api.post("/api/v1/systems/bench-agent/kill", json={"reason": "bench"}).raise_for_status()
+        delays = [(seen.get(timeout=30) - started) * 1000 for _ in procs]
+        api.post("/api/v1/systems/bench-agent/restore", json={"reason": "bench"}).raise_for_status()
+    for proc in procs:
+        proc.join(timeout=10)
+    return sorted(delays)
+
+
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))]
+
+
+def report(name: str, delays: list[float]) -> None:
+    print(
+        f"{name:<22} p50 {statistics.median(delays):7.1f} ms   p99 {pct(delays, 0.99):7.1f} ms"
+        f"   max {delays[-1]:7.1f} ms   ({len(delays)} clients)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=50)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), [SYSTEM]) as server:
+        stream = measure(server, args.clients, use_stream=True)
+        polling = measure(server, args.clients, use_stream=False)
+    report("stream (SSE)", stream)
+    report("polling alone, 1 s", polling)
+    p99 = pct(stream, 0.99)
+    verdict = "OK" if p99 <= TARGET_P99_MS else "MISSED"
+    print(f"stream p99 / target {TARGET_P99_MS:.0f} ms = {p99 / TARGET_P99_MS:.2f}  {verdict}")
+    print(f"stream p99 / polling p99 = {p99 / pct(polling, 0.99):.3f}")
+
+
+if __name__ == "__main__":
+    main()
