@@ -39,6 +39,12 @@ FIRST_PLAN = [
     ("create", "surface", "support-agent/help-centre"),
     ("create", "surface", "support-agent/generation"),
     ("create", "release", "support-agent@initial"),
+    ("create", "monitor", "support-agent/fraud-share"),
+    ("create", "monitor", "support-agent/refusals"),
+    ("create", "monitor", "support-agent/reply-length"),
+    ("create", "monitor", "support-agent/latency"),
+    ("create", "monitor", "support-agent/refunds-issued"),
+    ("create", "monitor", "support-agent/customer-flags"),
     ("create", "authority_rule", "person:dana.okafor disable_tools on support-agent"),
     ("create", "authority_rule", "person:dana.okafor human_fallback on support-agent"),
     ("create", "authority_rule", "person:dana.okafor narrow_retrieval on support-agent"),
@@ -79,7 +85,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "18 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "24 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -106,7 +112,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "18 to create, 1 to update, 0 to delete, 0 unchanged",
+            "24 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 
@@ -225,7 +231,7 @@ def test_a_refusal_deep_inside_rolls_back_everything_even_if_the_caller_commits(
         apply(session, example(), actor=ADMIN)
         # A careless caller commits anyway: the savepoint already undid every write.
     assert str(caught.value) == (
-        "examples/blastwall.yaml:95: severity_matrix.cells.moderate.irreversible.severity: "
+        "examples/blastwall.yaml:136: severity_matrix.cells.moderate.irreversible.severity: "
         "is refused"
     )
     assert rows(session_factory) == before
@@ -259,7 +265,7 @@ def test_authority_naming_an_unknown_system_is_refused(session_factory: Factory)
             ),
         )
     assert str(caught.value) == (
-        "examples/blastwall.yaml:76: authority.rules[0].systems[0]: 'suport-agent' is neither "
+        "examples/blastwall.yaml:117: authority.rules[0].systems[0]: 'suport-agent' is neither "
         "declared under systems nor known to Blastwall: fix the name, declare the system, "
         "or use '*'"
     )

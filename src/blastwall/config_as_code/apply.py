@@ -11,10 +11,13 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
+from blastwall.config_as_code.enums import PlanAction
 from blastwall.config_as_code.errors import ConfigError, Loc, Source
 from blastwall.config_as_code.loader import parse
-from blastwall.config_as_code.plan import Plan, compute_plan
+from blastwall.config_as_code.plan import MonitorWrite, Plan, compute_plan
 from blastwall.config_as_code.schema import Document
+from blastwall.detect.monitors import service as monitors
+from blastwall.detect.monitors.schemas import MonitorUpdate
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import matrix
 from blastwall.levers import audit, authority
@@ -75,6 +78,9 @@ def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> No
                     actor=actor,
                     notes=f"first versions from {source.file or DEFAULT_TARGET}",
                 )
+    for write in plan.writes.monitors:
+        with _located(source, write.loc):
+            _monitor(session, write, actor)
     if plan.writes.rules is not None:
         with _located(source, ("authority",)):
             authority.replace_rules(session, plan.writes.rules, actor)
@@ -89,6 +95,19 @@ def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> No
         reason=plan.summary(),
         after={"steps": [i.as_dict() for i in plan.items if i.action.changes_something]},
     )
+
+
+def _monitor(session: Session, write: MonitorWrite, actor: Actor) -> None:
+    """One planned monitor change, through the monitors service (audited there)."""
+    if write.action is PlanAction.delete:
+        monitors.delete(session, write.system, write.name, actor)
+        return
+    assert write.spec is not None
+    if write.action is PlanAction.create:
+        monitors.create(session, write.system, write.spec, actor)
+        return
+    patch = MonitorUpdate.model_validate(write.spec.model_dump(exclude={"name"}))
+    monitors.update(session, write.system, write.name, patch, actor)
 
 
 def apply_data(session: Session, data: Any, *, actor: Actor, dry_run: bool = False) -> Plan:

@@ -30,3 +30,4 @@ class PlanKind(StrEnum):
     authority = "authority"
     authority_rule = "authority_rule"
     severity_matrix = "severity_matrix"
+    monitor = "monitor"

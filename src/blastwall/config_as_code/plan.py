@@ -11,6 +11,8 @@ severity matrix: create, update, delete or unchanged. Choices, also in docs/conf
 - A surface's ``content`` seeds its first version: when a surface is in no release yet,
   apply creates a release ("initial", later "config-N") holding it. After that, versions
   come from releases, and editing ``content`` changes nothing.
+- A system's ``monitors``, when given, are the whole truth for that system (monitors it no
+  longer lists are deleted); left out, the system's monitors are ``unmanaged``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ from sqlalchemy.orm import Session
 from blastwall.config_as_code.enums import PlanAction, PlanKind
 from blastwall.config_as_code.errors import ConfigError, ConfigIssue, Loc
 from blastwall.config_as_code.schema import Document, SystemSpec
+from blastwall.detect.monitors import service as monitors
+from blastwall.detect.monitors.models import Monitor
+from blastwall.detect.monitors.schemas import MonitorCreate
 from blastwall.exceptions import Conflict
 from blastwall.incidents import matrix
 from blastwall.levers import authority
@@ -75,12 +80,24 @@ class SystemWrite:
 
 
 @dataclass(frozen=True)
+class MonitorWrite:
+    """Create, update (to ``spec``) or delete one monitor of a system."""
+
+    loc: Loc
+    system: str
+    name: str
+    action: PlanAction
+    spec: MonitorCreate | None
+
+
+@dataclass(frozen=True)
 class Writes:
     """Exactly the service calls that carry the plan out; apply makes these and nothing else."""
 
     systems: tuple[SystemWrite, ...] = ()
     rules: tuple[dict[str, str], ...] | None = None
     matrix: Mapping[str, Any] | None = None
+    monitors: tuple[MonitorWrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -155,6 +172,7 @@ class _Planner:
         self.systems: list[SystemWrite] = []
         self.rules: tuple[dict[str, str], ...] | None = None
         self.matrix: Mapping[str, Any] | None = None
+        self.monitor_writes: list[MonitorWrite] = []
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -170,7 +188,7 @@ class _Planner:
         self.severity_matrix()
         if self.issues:
             raise ConfigError(self.issues)
-        writes = Writes(tuple(self.systems), self.rules, self.matrix)
+        writes = Writes(tuple(self.systems), self.rules, self.matrix, tuple(self.monitor_writes))
         return Plan(tuple(self.items), writes)
 
     def system(self, index: int, spec: SystemSpec) -> None:
@@ -194,6 +212,73 @@ class _Planner:
         if action is not ChangeAction.unchanged or release is not None:
             upsert = action is not ChangeAction.unchanged
             self.systems.append(SystemWrite(index, wanted, upsert, release))
+        self.monitors(at, spec)
+
+    def monitors(self, at: Loc, spec: SystemSpec) -> None:
+        """One step per monitor; the file's list is the whole truth when it is given."""
+        row = registry.get_by_name(self.session, spec.name) if self._exists(spec.name) else None
+        stored: dict[str, Monitor] = {}
+        if row is not None:
+            found = self.session.scalars(select(Monitor).where(Monitor.system_id == row.id))
+            stored = {m.name: m for m in sorted(found, key=lambda m: m.name)}
+        if spec.monitors is None:
+            if stored:
+                self.items.append(
+                    PlanItem(PlanAction.unmanaged, PlanKind.monitor, f"{spec.name}/*")
+                )
+            return
+        seen: dict[str, int] = {}
+        for position, declared in enumerate(spec.monitors):
+            loc: Loc = (*at, "monitors", position)
+            if declared.name in seen:
+                earlier = seen[declared.name]
+                self.problem(
+                    (*loc, "name"),
+                    f"monitor {declared.name!r} is declared twice (also monitors[{earlier}]): "
+                    "rename or remove one",
+                )
+                continue
+            seen[declared.name] = position
+            if declared.environment and declared.environment not in spec.environments:
+                self.problem(
+                    (*loc, "environment"),
+                    f"{declared.environment!r} is not one of this system's environments "
+                    f"({', '.join(spec.environments)}): use one of them, or leave it out",
+                )
+                continue
+            self.monitor_step(loc, spec.name, declared.to_create(), stored.get(declared.name))
+        for name, old in stored.items():
+            if name not in seen:
+                before = monitors.fields_of(old)
+                fields = {k: (v, None) for k, v in before.items()}
+                self.items.append(
+                    PlanItem(PlanAction.delete, PlanKind.monitor, f"{spec.name}/{name}", fields)
+                )
+                self.monitor_writes.append(
+                    MonitorWrite((*at, "monitors"), spec.name, name, PlanAction.delete, None)
+                )
+
+    def monitor_step(
+        self, loc: Loc, system: str, wanted: MonitorCreate, old: Monitor | None
+    ) -> None:
+        after = wanted.stored()
+        name = f"{system}/{wanted.name}"
+        if old is None:
+            fields = {k: (None, v) for k, v in after.items()}
+            self.items.append(PlanItem(PlanAction.create, PlanKind.monitor, name, fields))
+            self.monitor_writes.append(
+                MonitorWrite(loc, system, wanted.name, PlanAction.create, wanted)
+            )
+            return
+        before = monitors.fields_of(old)
+        fields = {k: (before[k], v) for k, v in after.items() if before[k] != v}
+        if not fields:
+            self.items.append(PlanItem(PlanAction.unchanged, PlanKind.monitor, name))
+            return
+        self.items.append(PlanItem(PlanAction.update, PlanKind.monitor, name, fields))
+        self.monitor_writes.append(
+            MonitorWrite(loc, system, wanted.name, PlanAction.update, wanted)
+        )
 
     def seed_release(self, at: Loc, spec: SystemSpec) -> SeedRelease | None:
         row = registry.get_by_name(self.session, spec.name) if self._exists(spec.name) else None

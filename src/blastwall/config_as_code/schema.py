@@ -18,9 +18,20 @@ from pydantic import (
     StrictInt,
     StrictStr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
 )
 
 from blastwall.config_as_code.errors import Source
+from blastwall.detect.monitors.enums import Signal
+from blastwall.detect.monitors.schemas import (
+    DEFAULT_VERIFY,
+    MAX_REFERENCE,
+    MonitorCreate,
+    ReferenceSpec,
+)
+from blastwall.detect.signals import parse_params
+from blastwall.incidents.enums import Harm, IncidentClass
 from blastwall.levers.enums import ANY
 from blastwall.levers.schemas import AuthorityRuleSpec as LeverRuleSpec
 from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
@@ -118,6 +129,57 @@ class SurfaceSpec(Section):
     )
 
 
+class MonitorSpec(Section):
+    """A calibrated monitor on one signal of the system (D1-D8; docs/detection.md)."""
+
+    name: Name = Field(description="Slug naming the monitor, e.g. fraud-share.")
+    description: StrictStr = Field("", description="What it watches and why.")
+    signal: Signal = Field(description="What each event becomes: output_category, latency, ...")
+    params: dict[str, Any] = Field(
+        default_factory=dict,
+        validate_default=True,
+        description="The signal's parameters, e.g. {action: issue_refund}.",
+    )
+    environment: Environment | None = Field(
+        None, description="Only events of this environment; left out: every environment."
+    )
+    reference: ReferenceSpec = Field(
+        default_factory=ReferenceSpec,
+        description="Baseline: {observations: N} after each release activation (default "
+        "10000), or {kind: pinned, start: ..., end: ...}.",
+    )
+    false_alarm_rate: float = Field(
+        1e-5, gt=0, lt=0.1, description="False alarms per observation with no change."
+    )
+    verify_observations: StrictInt = Field(
+        DEFAULT_VERIFY,
+        ge=10,
+        le=MAX_REFERENCE,
+        description="Observations after a rollback or lever change before verification decides.",
+    )
+    classes: list[IncidentClass] = Field(
+        default_factory=list, description="Incident classes an alarm implies."
+    )
+    harm: Harm | None = Field(None, description="Harm an alarm implies (sets the severity).")
+    enabled: StrictBool = Field(True, description="false: keep the baseline, skip events.")
+
+    @field_validator("params")
+    @classmethod
+    def _params(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        signal = info.data.get("signal")
+        if signal is None:
+            return value
+        try:
+            return parse_params(signal, value)
+        except ValueError as exc:
+            # The key path already ends in 'params'; keep only what is inside it.
+            raise ValueError(str(exc).replace("params.", "")) from None
+
+    def to_create(self) -> MonitorCreate:
+        """The monitors domain's own declaration of this monitor."""
+        return MonitorCreate.model_validate(self.model_dump())
+
+
 class SystemSpec(Section):
     """One AI system in production (P1 inventory)."""
 
@@ -138,10 +200,15 @@ class SystemSpec(Section):
     )
     actions: list[ActionSpec] = Field(default_factory=list, description="Downstream actions.")
     surfaces: list[SurfaceSpec] = Field(default_factory=list, description="Versioned surfaces.")
+    monitors: list[MonitorSpec] | None = Field(
+        None,
+        description="Its monitors; the file is then the whole truth (others are deleted). "
+        "Left out: monitors are not managed by the file.",
+    )
 
     def to_registry(self) -> RegistrySystemSpec:
         """The registry's own spec of this system (surface contents go into a release)."""
-        data = self.model_dump(exclude={"surfaces": {"__all__": {"content"}}})
+        data = self.model_dump(exclude={"surfaces": {"__all__": {"content"}}, "monitors": True})
         return RegistrySystemSpec.model_validate(data)
 
 
