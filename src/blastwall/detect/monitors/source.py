@@ -94,7 +94,8 @@ def fetch(
     if system is not None:
         statement = statement.where(model.system == system)
     order = model.id.desc() if newest_first else model.id
-    rows = list(session.execute(statement.order_by(order).limit(limit)).all())
+    # Core, not the ORM: columns only, and ORM row loading would cost more than the query.
+    rows = list(session.connection().execute(statement.order_by(order).limit(limit)).all())
     if newest_first:
         rows.reverse()
     return Rows.of(names, rows)
@@ -118,7 +119,8 @@ def fetch_window(
     )
     if until is not None:
         statement = statement.where(model.at < until)
-    return Rows.of(names, session.execute(statement.order_by(model.id).limit(limit)).all())
+    rows = session.connection().execute(statement.order_by(model.id).limit(limit)).all()
+    return Rows.of(names, rows)
 
 
 def fetch_feedback(session: Session, **kwargs: Any) -> Rows:
