@@ -25,7 +25,7 @@ FLAGS = (
     "        description: Feedback flagged wrong or harmful, per call.\n"
     "        signal: feedback_rate\n"
     "        environment: prod\n"
-    "        reference: {observations: 1000}\n"
+    "        reference: {observations: 10000}\n"
 )
 
 
