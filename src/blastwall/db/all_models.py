@@ -7,8 +7,10 @@ from blastwall.handoffs import models as handoff_models
 from blastwall.incidents import models as incident_models
 from blastwall.levers import models as lever_models
 from blastwall.registry import models as registry_models
+from blastwall.review import models as review_models
 from blastwall.traces import models as trace_models
 
 __all__ = ["access_models", "incident_models", "lever_models", "registry_models"]
 __all__ += ["approval_models", "handoff_models", "trace_models"]
 __all__ += ["monitor_models"]
+__all__ += ["review_models"]

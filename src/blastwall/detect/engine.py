@@ -54,6 +54,7 @@ from blastwall.detect.monitors.models import (
 from blastwall.detect.monitors.runtime import Config, Fed, MonitorRuntime
 from blastwall.detect.signals import Observations, Rows, trace_columns
 from blastwall.registry.models import Deployment, Release, System
+from blastwall.review import sampling
 
 log = logging.getLogger(__name__)
 
@@ -171,8 +172,9 @@ class Engine:
             verifications = [(v, r) for v, r in pending]
             enabled = [c.spec for c in configs if c.enabled]
             wanted = {source.TRACES: trace_columns(enabled)}
-            if any(spec.definition.feedback for spec in enabled):
-                wanted[source.FEEDBACK] = source.FEEDBACK_NAMES
+            for table in {source.side(spec) for spec in enabled} - {None}:
+                assert table is not None
+                wanted[table] = source.SIDE_COLUMNS[table]
             rows: dict[str, Rows] = {}
             upto: dict[str, int] = {}
             for table, horizon in bounds.items():
@@ -262,7 +264,8 @@ class Engine:
     ) -> list[_Alarm]:
         config = runtime.config
         traces = snapshot.rows.get(source.TRACES, Rows({}))
-        observations = history.batch(config, traces, snapshot.rows.get(source.FEEDBACK))
+        side = source.side(config.spec)
+        observations = history.batch(config, traces, snapshot.rows.get(side) if side else None)
         for verifier in verifiers:
             verifier.feed(observations)
         found = []
@@ -456,4 +459,12 @@ class EngineThread:
                 log.exception("detection engine tick failed; retrying")
                 delay = max(self.interval_s, 5.0)
                 continue
-            delay = 0.0 if report.more else self.interval_s
+            delay = 0.0 if report.more or self._sample() else self.interval_s
+
+    def _sample(self) -> bool:
+        """Queue sampled outputs for review (D4); True when more are waiting."""
+        try:
+            return sampling.sample_new(self.factory).more
+        except Exception:
+            log.exception("review sampling failed; retrying next tick")
+            return False

@@ -166,6 +166,7 @@ class SignalDef:
     params: type[_Params]
     columns: tuple[str, ...] = ()  # trace columns read besides the base ones
     feedback: bool = False  # also reads the feedback table
+    reviews: bool = False  # reads review verdicts (D4), not calls
     negative: bool = False  # negative values are valid observations
 
 
@@ -187,6 +188,7 @@ SIGNALS: dict[Signal, SignalDef] = {
     ),
     Signal.action_rate: SignalDef(Kind.binary, Calls.answered, ActionParams, ("actions",)),
     Signal.feedback_rate: SignalDef(Kind.binary, Calls.answered, FeedbackParams, feedback=True),
+    Signal.review_accuracy: SignalDef(Kind.binary, Calls.every, NoParams, reviews=True),
 }
 
 
@@ -212,6 +214,7 @@ def parse_params(signal: Signal, params: dict[str, Any]) -> dict[str, Any]:
 # -------------------------------------------------------------------------------- batches
 TRACE_BASE = ("id", "system", "environment", "at", "received_at", "trace_id", "decision", "outcome")
 FEEDBACK_COLUMNS = ("id", "system", "environment", "at", "received_at", "trace_id", "rating")
+REVIEW_COLUMNS = ("id", "system", "environment", "at", "received_at", "trace_id", "verdict")
 
 
 @dataclass
@@ -329,7 +332,10 @@ def observe(
     feedback: Rows | None = None,
     feedback_positions: npt.NDArray[np.int64] | None = None,
 ) -> Observations:
-    """The monitor's observations from the rows at ``positions`` (one system's rows)."""
+    """The monitor's observations from the rows at ``positions`` (one system's rows);
+    ``feedback`` holds the rows of the signal's other table (feedback, or review verdicts)."""
+    if spec.definition.reviews:
+        return _verdicts(spec, feedback, feedback_positions)
     calls = select_calls(spec, traces, positions)
     if spec.signal is Signal.feedback_rate:
         return _feedback(spec, traces, calls, feedback, feedback_positions)
@@ -527,6 +533,23 @@ def _feedback(
     trace_ids = np.concatenate([traces["trace_id"][calls], _column(feedback, "trace_id", flags)])
     at = np.concatenate([traces["at"][calls], _column(feedback, "at", flags)])
     return Observations(values[order], trace_ids[order], at[order], received[order])
+
+
+def _verdicts(
+    spec: Spec, verdicts: Rows | None, positions: npt.NDArray[np.int64] | None
+) -> Observations:
+    """Review verdicts in the order they were marked: 1 incorrect, 0 correct (D4)."""
+    if verdicts is None or positions is None or not positions.shape[0]:
+        return Observations.empty(Kind.binary)
+    if spec.environment is not None:
+        positions = positions[verdicts["environment"][positions] == spec.environment]
+    values = (verdicts["verdict"][positions] == "incorrect").astype(np.int64)
+    return Observations(
+        values,
+        verdicts["trace_id"][positions],
+        verdicts["at"][positions],
+        verdicts.received[positions],
+    )
 
 
 def _received(rows: Rows | None, positions: npt.NDArray[np.int64]) -> npt.NDArray[np.float64]:

@@ -10,9 +10,11 @@ from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
 from blastwall.registry.api import router as registry_router
+from blastwall.review.api import router as review_router
 from blastwall.traces.api import router as traces_router
 
 ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
 ALL += [traces_router, handoffs_router, approvals_router]
 ALL += [config_router]
 ALL += [monitors_router]
+ALL += [review_router]

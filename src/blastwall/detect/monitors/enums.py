@@ -19,6 +19,7 @@ class Signal(StrEnum):
     input_category = "input_category"
     action_rate = "action_rate"
     feedback_rate = "feedback_rate"
+    review_accuracy = "review_accuracy"
 
 
 class ReferenceKind(StrEnum):

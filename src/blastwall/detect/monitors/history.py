@@ -2,7 +2,8 @@
 
 Both recompute observations with the same signal code the engine fed, so they are the
 observations the detector saw (exactly, for one-table signals; for the feedback rate the
-two tables are merged by arrival time, as in a tick).
+two tables are merged by arrival time, as in a tick).  "Feedback" below stands for the other
+table a signal reads (``source.side``): feedback, or review verdicts.
 """
 
 from __future__ import annotations
@@ -52,22 +53,25 @@ def before(
     parts: list[Observations] = []
     found = scanned = 0
     trace_below = below[source.TRACES]
-    feedback_below = below.get(source.FEEDBACK, 0)
+    side = source.side(config.spec)
+    feedback_below = below.get(side, 0) if side else 0
     while found < count and scanned < scan_limit:
         traces = source.fetch(
             session,
             source.TRACES,
             names,
             after=0,
-            before=trace_below,
+            before=0 if config.spec.definition.reviews else trace_below,
             limit=CHUNK,
             system=config.system,
             newest_first=True,
         )
         feedback = None
-        if config.spec.definition.feedback:
-            feedback = source.fetch_feedback(
+        if side is not None:
+            feedback = source.fetch(
                 session,
+                side,
+                source.SIDE_COLUMNS[side],
                 after=0,
                 before=feedback_below,
                 limit=CHUNK,
@@ -112,13 +116,14 @@ def window(
         limit=WINDOW_LIMIT,
     )
     feedback = None
-    if config.spec.definition.feedback and source.FEEDBACK in upto:
+    side = source.side(config.spec)
+    if side is not None and side in upto:
         feedback = source.fetch_window(
             session,
-            source.FEEDBACK,
-            source.FEEDBACK_NAMES,
+            side,
+            source.SIDE_COLUMNS[side],
             system=config.system,
-            upto=upto[source.FEEDBACK],
+            upto=upto[side],
             since=since,
             until=until,
             limit=WINDOW_LIMIT,

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, joinedload
 
 from blastwall.access.schemas import Actor
 from blastwall.detect.monitors import source
+from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.models import Alarm, EngineCursor, Monitor
 from blastwall.detect.monitors.schemas import MonitorCreate, MonitorFields, MonitorUpdate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
@@ -70,7 +71,11 @@ def ensure_cursors(session: Session) -> None:
     """Start the engine's cursors at the newest rows, once: monitors watch what arrives next."""
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    for table in (source.TRACES, source.FEEDBACK):
+    tables = [source.TRACES, source.FEEDBACK]
+    reviewed = select(Monitor.id).where(Monitor.signal == Signal.review_accuracy.value).limit(1)
+    if session.scalar(reviewed) is not None:
+        tables.append(source.REVIEWS)  # started with the first review accuracy monitor
+    for table in tables:
         if session.get(EngineCursor, table) is None:
             session.execute(
                 insert(EngineCursor)
@@ -132,6 +137,7 @@ def update(
     if any(key in DETECTION_FIELDS for key in changes):
         monitor.config_version += 1
     session.flush()
+    ensure_cursors(session)
     audit.append(
         session,
         actor=actor,

@@ -31,13 +31,30 @@ from sqlalchemy import ColumnElement, func, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from blastwall.detect.signals import FEEDBACK_COLUMNS, Rows
+from blastwall.detect.signals import FEEDBACK_COLUMNS, REVIEW_COLUMNS, Rows, Spec
+from blastwall.review.models import ReviewVerdict
 from blastwall.traces.models import Trace, TraceFeedback
 
 TRACES = "traces"
 FEEDBACK = "trace_feedback"
+REVIEWS = "review_verdicts"
 FEEDBACK_NAMES = FEEDBACK_COLUMNS
-MODELS: dict[str, type[Trace] | type[TraceFeedback]] = {TRACES: Trace, FEEDBACK: TraceFeedback}
+MODELS: dict[str, type[Trace] | type[TraceFeedback] | type[ReviewVerdict]] = {
+    TRACES: Trace,
+    FEEDBACK: TraceFeedback,
+    REVIEWS: ReviewVerdict,
+}
+# The columns read from each table a signal reads besides (or instead of) the traces.
+SIDE_COLUMNS = {FEEDBACK: FEEDBACK_COLUMNS, REVIEWS: REVIEW_COLUMNS}
+
+
+def side(spec: Spec) -> str | None:
+    """The other table a monitor's signal reads: feedback, review verdicts, or none."""
+    if spec.definition.feedback:
+        return FEEDBACK
+    return REVIEWS if spec.definition.reviews else None
+
+
 LOCK_TIMEOUT_MS = 1000
 
 # Payload keys read without loading the whole payload (the database extracts them).

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:08:48.312303
+Create Date: 2026-11-24 08:34:11.318740
 """
 
 from collections.abc import Sequence
@@ -161,6 +161,53 @@ def upgrade() -> None:
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.create_index("ix_handoffs_status_system", ["status", "system", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_handoffs_trace_id"), ["trace_id"], unique=False)
+
+    op.create_table(
+        "review_cursors",
+        sa.Column("name", sa.String(length=50), nullable=False),
+        sa.Column("last_id", sa.BigInteger(), nullable=False),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_review_cursors")),
+    )
+    op.create_table(
+        "review_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("trace_row_id", sa.BigInteger(), nullable=False),
+        sa.Column("event_id", sa.String(length=32), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sampled_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("reviewer", sa.String(length=100), nullable=True),
+        sa.Column("claimed_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("verdict", sa.String(length=10), nullable=True),
+        sa.Column("note", sa.Text(), nullable=False),
+        sa.Column("marked_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_items")),
+        sa.UniqueConstraint("trace_row_id", name=op.f("uq_review_items_trace_row_id")),
+    )
+    with op.batch_alter_table("review_items", schema=None) as batch_op:
+        batch_op.create_index("ix_review_items_status_id", ["status", "id"], unique=False)
+        batch_op.create_index("ix_review_items_system_id", ["system", "id"], unique=False)
+
+    op.create_table(
+        "review_verdicts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("item_id", sa.BigInteger(), nullable=False),
+        sa.Column("trace_id", sa.String(length=128), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("verdict", sa.String(length=10), nullable=False),
+        sa.Column("reviewer", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_review_verdicts")),
+        sa.UniqueConstraint("item_id", name=op.f("uq_review_verdicts_item_id")),
+    )
+    with op.batch_alter_table("review_verdicts", schema=None) as batch_op:
+        batch_op.create_index("ix_review_verdicts_system_id", ["system", "id"], unique=False)
 
     op.create_table(
         "sdk_status_reports",
@@ -420,6 +467,21 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_releases")),
         sa.UniqueConstraint("system_id", "name", name=op.f("uq_releases_system_id_name")),
+    )
+    op.create_table(
+        "review_configs",
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("sample_rate", sa.Double(), nullable=False),
+        sa.Column("baseline", sa.Integer(), nullable=False),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["systems.id"],
+            name=op.f("fk_review_configs_system_id_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("system_id", name=op.f("pk_review_configs")),
     )
     op.create_table(
         "surfaces",
@@ -746,6 +808,7 @@ def downgrade() -> None:
 
     op.drop_table("alarms")
     op.drop_table("surfaces")
+    op.drop_table("review_configs")
     op.drop_table("releases")
     op.drop_table("monitors")
     with op.batch_alter_table("lever_states", schema=None) as batch_op:
@@ -774,6 +837,16 @@ def downgrade() -> None:
         batch_op.drop_index("ix_sdk_status_reports_system_at")
 
     op.drop_table("sdk_status_reports")
+    with op.batch_alter_table("review_verdicts", schema=None) as batch_op:
+        batch_op.drop_index("ix_review_verdicts_system_id")
+
+    op.drop_table("review_verdicts")
+    with op.batch_alter_table("review_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_review_items_system_id")
+        batch_op.drop_index("ix_review_items_status_id")
+
+    op.drop_table("review_items")
+    op.drop_table("review_cursors")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handoffs_trace_id"))
         batch_op.drop_index("ix_handoffs_status_system")

@@ -1,0 +1,1 @@
+"""Ground-truth review (D4): sampled outputs, human verdicts, measured accuracy."""
