@@ -77,7 +77,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, default=7300)
     parser.add_argument("--config", type=Path, default=Path("examples/blastwall.yaml"))
-    parser.add_argument("--rate", type=float, default=10.0, help="demo tickets per second")
+    parser.add_argument("--rate", type=float, default=20.0, help="demo tickets per second")
     parser.add_argument(
         "--drift-after", type=float, default=60.0, help="seconds before the fraud share rises"
     )
