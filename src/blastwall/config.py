@@ -41,6 +41,11 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds between detection engine ticks (sooner while it is catching up).",
     )
+    canary_scheduler_enabled: bool = Field(
+        default=True,
+        description="Run due canary sets in the server process (off: tests, or another "
+        "process, call blastwall.canaries.scheduler.run_due).",
+    )
 
     @field_validator("database_url")
     @classmethod

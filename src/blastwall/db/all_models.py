@@ -2,6 +2,7 @@
 
 from blastwall.access import models as access_models
 from blastwall.approvals import models as approval_models
+from blastwall.canaries import models as canary_models
 from blastwall.detect.monitors import models as monitor_models
 from blastwall.handoffs import models as handoff_models
 from blastwall.incidents import models as incident_models
@@ -14,3 +15,4 @@ __all__ = ["access_models", "incident_models", "lever_models", "registry_models"
 __all__ += ["approval_models", "handoff_models", "trace_models"]
 __all__ += ["monitor_models"]
 __all__ += ["review_models"]
+__all__ += ["canary_models"]

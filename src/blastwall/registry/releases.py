@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from blastwall.access.schemas import Actor
+from blastwall.canaries import gate as canary_gate
 from blastwall.db.base import utcnow
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import timeline
@@ -295,6 +296,7 @@ def activate(
     incident_id: int | None = None,
 ) -> Deployment:
     """Make the release the one in force in ``environment``; audited, and on the incident."""
+    canary_gate.require_passed(session, system_name, release_name)
     system = service.get_by_name(session, system_name, lock=True)
     service.require_environment(system, environment)
     release = find_release(session, system, release_name)

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from blastwall import __version__
+from blastwall.canaries.scheduler import SchedulerThread
 from blastwall.config import Settings, get_settings
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
@@ -31,9 +32,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         worker = EngineThread(factory, settings.engine_interval_s)
         if settings.engine_enabled:
             worker.start()
+        canaries = SchedulerThread(factory)
+        if settings.canary_scheduler_enabled:
+            canaries.start()
         try:
             yield
         finally:
+            canaries.stop()
             worker.stop()
 
     app = FastAPI(

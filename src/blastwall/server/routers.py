@@ -4,6 +4,7 @@ from fastapi import APIRouter
 
 from blastwall.access.api import router as access_router
 from blastwall.approvals.api import router as approvals_router
+from blastwall.canaries.api import router as canaries_router
 from blastwall.config_as_code.api import router as config_router
 from blastwall.detect.monitors.api import router as monitors_router
 from blastwall.handoffs.api import router as handoffs_router
@@ -17,4 +18,5 @@ ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents
 ALL += [traces_router, handoffs_router, approvals_router]
 ALL += [config_router]
 ALL += [monitors_router]
+ALL += [canaries_router]
 ALL += [review_router]

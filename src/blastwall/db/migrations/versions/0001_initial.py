@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:34:11.318740
+Create Date: 2026-11-24 08:37:53.322169
 """
 
 from collections.abc import Sequence
@@ -316,6 +316,60 @@ def upgrade() -> None:
         batch_op.create_index("ix_traces_user_id_at", ["user_id", "at"], unique=False)
 
     op.create_table(
+        "canary_sets",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("content_hash", sa.String(length=64), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("interval_s", sa.Integer(), nullable=True),
+        sa.Column(
+            "cases",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["systems.id"],
+            name=op.f("fk_canary_sets_system_id_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canary_sets")),
+        sa.UniqueConstraint(
+            "system_id", "name", "version", name=op.f("uq_canary_sets_system_id_name_version")
+        ),
+    )
+    op.create_table(
+        "canary_targets",
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("callable", sa.String(length=300), nullable=True),
+        sa.Column("url", sa.String(length=2000), nullable=True),
+        sa.Column("method", sa.String(length=10), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("output_field", sa.String(length=100), nullable=False),
+        sa.Column("label_field", sa.String(length=100), nullable=False),
+        sa.Column("timeout_s", sa.Double(), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=True),
+        sa.Column("release_gate", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["systems.id"],
+            name=op.f("fk_canary_targets_system_id_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("system_id", name=op.f("pk_canary_targets")),
+    )
+    op.create_table(
         "downstream_actions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system_id", sa.Integer(), nullable=False),
@@ -554,6 +608,40 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_alarms_incident_id"), ["incident_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_alarms_monitor_id"), ["monitor_id"], unique=False)
         batch_op.create_index("ix_alarms_system_id", ["system", "id"], unique=False)
+
+    op.create_table(
+        "canary_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("set_id", sa.Integer(), nullable=True),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("set_name", sa.String(length=100), nullable=False),
+        sa.Column("set_version", sa.Integer(), nullable=False),
+        sa.Column("release", sa.String(length=100), nullable=True),
+        sa.Column("environment", sa.String(length=50), nullable=True),
+        sa.Column("trigger", sa.String(length=20), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("started_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("passed", sa.Integer(), nullable=False),
+        sa.Column("failed", sa.Integer(), nullable=False),
+        sa.Column("emitted", sa.Boolean(), nullable=False),
+        sa.Column(
+            "results",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("started_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["set_id"],
+            ["canary_sets.id"],
+            name=op.f("fk_canary_runs_set_id_canary_sets"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_canary_runs")),
+    )
+    with op.batch_alter_table("canary_runs", schema=None) as batch_op:
+        batch_op.create_index("ix_canary_runs_set_id_release", ["set_id", "release"], unique=False)
+        batch_op.create_index("ix_canary_runs_system_id", ["system", "id"], unique=False)
 
     op.create_table(
         "deployments",
@@ -801,6 +889,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_deployments_system_env")
 
     op.drop_table("deployments")
+    with op.batch_alter_table("canary_runs", schema=None) as batch_op:
+        batch_op.drop_index("ix_canary_runs_system_id")
+        batch_op.drop_index("ix_canary_runs_set_id_release")
+
+    op.drop_table("canary_runs")
     with op.batch_alter_table("alarms", schema=None) as batch_op:
         batch_op.drop_index("ix_alarms_system_id")
         batch_op.drop_index(batch_op.f("ix_alarms_monitor_id"))
@@ -820,6 +913,8 @@ def downgrade() -> None:
 
     op.drop_table("incidents")
     op.drop_table("downstream_actions")
+    op.drop_table("canary_targets")
+    op.drop_table("canary_sets")
     with op.batch_alter_table("traces", schema=None) as batch_op:
         batch_op.drop_index("ix_traces_user_id_at")
         batch_op.drop_index("ix_traces_trace_id")

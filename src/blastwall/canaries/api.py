@@ -1,0 +1,110 @@
+"""Routes: canary sets (versioned), each system's canary target, runs (D3, R4)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.canaries import runs, service
+from blastwall.canaries.schemas import (
+    CanaryRunRead,
+    CanarySetBody,
+    CanarySetPutRead,
+    CanarySetRead,
+    TargetRead,
+    TargetSpec,
+)
+from blastwall.server.deps import Commander, DbSession, Responder, Viewer
+
+router = APIRouter(tags=["canaries"])
+
+
+@router.get("/systems/{name}/canaries", response_model=list[CanarySetRead])
+def list_sets(name: str, session: DbSession, _: Viewer) -> list[CanarySetRead]:
+    return [service.set_read(s) for s in service.list_sets(session, name)]
+
+
+@router.put("/systems/{name}/canaries/{canary_set}", response_model=CanarySetPutRead)
+def put_set(
+    name: str, canary_set: str, body: CanarySetBody, session: DbSession, actor: Commander
+) -> CanarySetPutRead:
+    stored, created = service.put_set(session, name, canary_set, body, actor)
+    return CanarySetPutRead(**service.set_read(stored).model_dump(), created=created)
+
+
+@router.get("/systems/{name}/canaries/{canary_set}", response_model=CanarySetRead)
+def get_set(
+    name: str,
+    canary_set: str,
+    session: DbSession,
+    _: Viewer,
+    version: Annotated[int | None, Query(ge=1)] = None,
+) -> CanarySetRead:
+    return service.set_read(service.get_set(session, name, canary_set, version))
+
+
+@router.get("/systems/{name}/canaries/{canary_set}/versions", response_model=list[CanarySetRead])
+def list_versions(name: str, canary_set: str, session: DbSession, _: Viewer) -> list[CanarySetRead]:
+    return [service.set_read(s) for s in service.list_versions(session, name, canary_set)]
+
+
+@router.get("/systems/{name}/canary-target", response_model=TargetRead)
+def get_target(name: str, session: DbSession, _: Viewer) -> TargetRead:
+    return service.target_read(service.get_target(session, name))
+
+
+@router.put("/systems/{name}/canary-target", response_model=TargetRead)
+def put_target(name: str, body: TargetSpec, session: DbSession, actor: Commander) -> TargetRead:
+    return service.target_read(service.put_target(session, name, body, actor))
+
+
+def _factory(request: Request) -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = request.app.state.session_factory
+    return factory
+
+
+# Not on DbSession: a run must hold no transaction while the target answers (runs.py).
+@router.post("/systems/{name}/canaries/{canary_set}/run", response_model=list[CanaryRunRead])
+def run_set(
+    name: str, canary_set: str, request: Request, actor: Responder, release: str | None = None
+) -> list[CanaryRunRead]:
+    return _read(
+        request,
+        runs.run_now(_factory(request), name, set_name=canary_set, release=release, actor=actor),
+    )
+
+
+@router.post("/systems/{name}/canaries/run", response_model=list[CanaryRunRead])
+def run_all(
+    name: str, request: Request, actor: Responder, release: str | None = None
+) -> list[CanaryRunRead]:
+    return _read(
+        request, runs.run_now(_factory(request), name, set_name=None, release=release, actor=actor)
+    )
+
+
+def _read(request: Request, ids: list[int]) -> list[CanaryRunRead]:
+    with _factory(request)() as session:
+        return [CanaryRunRead.model_validate(service.get_run(session, i)) for i in ids]
+
+
+@router.get("/canary-runs", response_model=list[CanaryRunRead])
+def list_runs(
+    session: DbSession,
+    _: Viewer,
+    system: str | None = None,
+    canary_set: Annotated[str | None, Query(alias="set")] = None,
+    release: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_RUNS)] = 50,
+) -> list[CanaryRunRead]:
+    found = service.list_runs(
+        session, system=system, canary_set=canary_set, release=release, limit=limit
+    )
+    return [CanaryRunRead.model_validate(r) for r in found]
+
+
+@router.get("/canary-runs/{run_id}", response_model=CanaryRunRead)
+def get_run(run_id: int, session: DbSession, _: Viewer) -> CanaryRunRead:
+    return CanaryRunRead.model_validate(service.get_run(session, run_id))
