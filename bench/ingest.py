@@ -23,6 +23,7 @@ import json
 import multiprocessing as mp
 import os
 import random
+import resource
 import signal
 import socket
 import subprocess
@@ -196,6 +197,7 @@ def producer(
     acknowledged: list[str] = []
     retries = 0
     random.seed(seed)
+    cpu_start = resource.getrusage(resource.RUSAGE_SELF)
     started = time.time()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -217,8 +219,17 @@ def producer(
             raise SystemExit(f"the server refused events: {exporter.rejected} rejected")
         if exporter.sent - before[0] == len(ids):
             acknowledged.extend(ids)
+    ended = time.time()
+    cpu_end = resource.getrusage(resource.RUSAGE_SELF)
     client.close()
-    result = {"ids": acknowledged, "retries": retries, "started": started, "ended": time.time()}
+    cpu = (cpu_end.ru_utime + cpu_end.ru_stime) - (cpu_start.ru_utime + cpu_start.ru_stime)
+    result = {
+        "ids": acknowledged,
+        "retries": retries,
+        "started": started,
+        "ended": ended,
+        "cpu_s": cpu,
+    }
     Path(out).write_text(json.dumps(result))
 
 
@@ -229,7 +240,8 @@ class Phase:
     lost: int
     stored: int
     retries: int
-    server_cpu_s: float
+    server_cpu: Cpu
+    producer_cpu_s: float
 
     @property
     def rate(self) -> float:
@@ -269,11 +281,11 @@ def run_phase(
     cpu_before = cpu_seconds(server.pid)
     for proc in procs:
         proc.start()
-    server_cpu = 0.0
+    server_cpu = Cpu(0.0, 0.0)
     if crash_at is not None:
         time.sleep(crash_at)
         server_cpu += cpu_seconds(server.pid) - cpu_before
-        cpu_before = 0.0
+        cpu_before = Cpu(0.0, 0.0)
         kill(server)
         server = start_server(data_dir, port, workers)  # same port: the SDKs keep their URL
     for proc in procs:
@@ -285,24 +297,54 @@ def run_phase(
         raise SystemExit("a producer failed; see its error above")
     acknowledged: set[str] = set()
     retries = 0
+    producer_cpu = 0.0
     window = [float("inf"), 0.0]
     for out in outs:
         result = json.loads(out.read_text())
         acknowledged.update(result["ids"])
         retries += result["retries"]
+        producer_cpu += result["cpu_s"]
         window = [min(window[0], result["started"]), max(window[1], result["ended"])]
     stored_ids = stored(data_dir)
     lost = len(acknowledged - stored_ids)
     elapsed = window[1] - window[0]
-    return Phase(len(acknowledged), elapsed, lost, len(stored_ids) - before, retries, server_cpu)
+    return Phase(
+        len(acknowledged),
+        elapsed,
+        lost,
+        len(stored_ids) - before,
+        retries,
+        server_cpu,
+        producer_cpu,
+    )
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time so far of a process and its children (Linux /proc)."""
+@dataclass(frozen=True)
+class Cpu:
+    """CPU seconds spent in user space and in the kernel (fsync, page cache, sockets)."""
+
+    user: float
+    system: float
+
+    @property
+    def total(self) -> float:
+        return self.user + self.system
+
+    def __add__(self, other: Cpu) -> Cpu:
+        return Cpu(self.user + other.user, self.system + other.system)
+
+    def __sub__(self, other: Cpu) -> Cpu:
+        return Cpu(self.user - other.user, self.system - other.system)
+
+
+def cpu_seconds(pid: int) -> Cpu:
+    """CPU time so far of a process and its children, e.g. uvicorn's workers (Linux /proc)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    total = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return total + sum(cpu_seconds(int(child)) for child in children)
+    tick = os.sysconf("SC_CLK_TCK")
+    total = Cpu(int(fields[11]) / tick, int(fields[12]) / tick)
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        total += cpu_seconds(int(child))
+    return total
 
 
 def kill(server: subprocess.Popen[bytes]) -> None:
@@ -342,10 +384,17 @@ def main() -> None:
             f"sustained: {rate.events} events acknowledged in {rate.seconds:.1f} s = "
             f"{rate.rate:,.0f} events/s (target >= 20,000); lost after SIGKILL: {rate.lost}"
         )
-        per_core = rate.events / rate.server_cpu_s if rate.server_cpu_s else 0.0
+        cpu = rate.server_cpu
+        per_core = rate.events / cpu.total if cpu.total else 0.0
         print(
-            f"server CPU: {rate.server_cpu_s:.1f} s = {1e6 * rate.server_cpu_s / rate.events:.1f} "
-            f"ms per 1,000 events, i.e. {per_core:,.0f} events per CPU-second"
+            f"server CPU: {cpu.total:.1f} s (user {cpu.user:.1f}, kernel {cpu.system:.1f}) = "
+            f"{1e6 * cpu.total / rate.events:.1f} ms per 1,000 events, i.e. {per_core:,.0f} "
+            "events per server CPU-second"
+        )
+        print(
+            f"producers' CPU: {rate.producer_cpu_s:.1f} s = "
+            f"{1e6 * rate.producer_cpu_s / rate.events:.1f} ms per 1,000 events; "
+            f"load average now {os.getloadavg()[0]:.1f} (the machine may be shared)"
         )
         if args.crash_seconds > 0:
             crash = run_phase(
