@@ -25,6 +25,7 @@ from blastwall.cli import (
     levers,
     monitors,
     releases,
+    review,
     serve,
     systems,
     tokens,
@@ -76,6 +77,7 @@ app.add_typer(handoffs.app)
 app.add_typer(approvals.app)
 app.add_typer(detect.app)
 app.add_typer(monitors.app)
+app.add_typer(review.app)
 
 
 def _version(value: bool) -> None:
