@@ -13,6 +13,9 @@ from blastwall.canaries import runs, scheduler, service
 from blastwall.canaries.schemas import CanarySetBody
 from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
+from blastwall.detect.engine import Engine
+from blastwall.detect.monitors import service as monitor_service
+from blastwall.detect.monitors.schemas import MonitorCreate, MonitorRead
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.registry import releases
 from blastwall.traces.models import Trace
@@ -191,3 +194,30 @@ def test_the_scheduler_skips_a_system_without_a_target(
         make_system(session)
         put_set(session, interval_s=60)
     assert scheduler.run_due(session_factory, utcnow()) == []
+
+
+def test_emitted_cases_are_observations_of_a_canary_failure_monitor(
+    session_factory: sessionmaker[Session],
+) -> None:
+    gated_system(session_factory, gate=False)
+    body = {
+        "name": "canary-failures",
+        "signal": "action_rate",
+        "params": {"action": runs.CANARY_ACTION},
+        "environment": "prod",
+        "reference": {"observations": 10},
+    }
+    with unit_of_work(session_factory) as session:
+        monitor_service.create(session, SYSTEM, MonitorCreate.model_validate(body), COMMANDER)
+    Engine().run_once(session_factory)  # the monitor watches events from here on
+    for _ in range(3):
+        _run(session_factory)
+    with unit_of_work(session_factory) as session:
+        put_target(session, callable="tests.canaries.targets:boom")
+    _run(session_factory)
+    Engine().run_once(session_factory)
+    with session_factory() as session:
+        state = MonitorRead.of(
+            monitor_service.get_by_name(session, SYSTEM, "canary-failures")
+        ).state
+    assert (state.phase, state.learned, state.observations) == ("learning", 8, 8)
