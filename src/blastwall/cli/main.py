@@ -19,6 +19,7 @@ from blastwall.cli import (
     apply,
     approvals,
     audit,
+    canaries,
     detect,
     handoffs,
     incidents,
@@ -78,6 +79,7 @@ app.add_typer(approvals.app)
 app.add_typer(detect.app)
 app.add_typer(monitors.app)
 app.add_typer(review.app)
+app.add_typer(canaries.app)
 
 
 def _version(value: bool) -> None:
