@@ -23,6 +23,7 @@ from blastwall.incidents import matrix
 from blastwall.levers import audit, authority
 from blastwall.registry import releases
 from blastwall.registry import service as registry
+from blastwall.review import service as review
 
 DEFAULT_TARGET = "blastwall.yaml"
 
@@ -81,6 +82,9 @@ def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> No
     for write in plan.writes.monitors:
         with _located(source, write.loc):
             _monitor(session, write, actor)
+    for sampling in plan.writes.reviews:
+        with _located(source, sampling.loc):
+            review.configure(session, sampling.system, sampling.spec, actor)
     if plan.writes.rules is not None:
         with _located(source, ("authority",)):
             authority.replace_rules(session, plan.writes.rules, actor)

@@ -31,3 +31,4 @@ class PlanKind(StrEnum):
     authority_rule = "authority_rule"
     severity_matrix = "severity_matrix"
     monitor = "monitor"
+    review = "review"

@@ -40,6 +40,8 @@ from blastwall.registry.enums import ChangeAction
 from blastwall.registry.models import Release, System
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
 from blastwall.registry.surfaces import canonical_hash
+from blastwall.review import service as review
+from blastwall.review.schemas import ReviewConfigUpdate
 
 Changes = Mapping[str, tuple[Any, Any]]
 FIRST_RELEASE = "initial"
@@ -91,6 +93,15 @@ class MonitorWrite:
 
 
 @dataclass(frozen=True)
+class ReviewWrite:
+    """Set one system's review sampling."""
+
+    loc: Loc
+    system: str
+    spec: ReviewConfigUpdate
+
+
+@dataclass(frozen=True)
 class Writes:
     """Exactly the service calls that carry the plan out; apply makes these and nothing else."""
 
@@ -98,6 +109,7 @@ class Writes:
     rules: tuple[dict[str, str], ...] | None = None
     matrix: Mapping[str, Any] | None = None
     monitors: tuple[MonitorWrite, ...] = ()
+    reviews: tuple[ReviewWrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,7 @@ class _Planner:
         self.rules: tuple[dict[str, str], ...] | None = None
         self.matrix: Mapping[str, Any] | None = None
         self.monitor_writes: list[MonitorWrite] = []
+        self.review_writes: list[ReviewWrite] = []
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -188,7 +201,13 @@ class _Planner:
         self.severity_matrix()
         if self.issues:
             raise ConfigError(self.issues)
-        writes = Writes(tuple(self.systems), self.rules, self.matrix, tuple(self.monitor_writes))
+        writes = Writes(
+            tuple(self.systems),
+            self.rules,
+            self.matrix,
+            tuple(self.monitor_writes),
+            tuple(self.review_writes),
+        )
         return Plan(tuple(self.items), writes)
 
     def system(self, index: int, spec: SystemSpec) -> None:
@@ -213,6 +232,7 @@ class _Planner:
             upsert = action is not ChangeAction.unchanged
             self.systems.append(SystemWrite(index, wanted, upsert, release))
         self.monitors(at, spec)
+        self.review(at, spec)
 
     def monitors(self, at: Loc, spec: SystemSpec) -> None:
         """One step per monitor; the file's list is the whole truth when it is given."""
@@ -257,6 +277,28 @@ class _Planner:
                 self.monitor_writes.append(
                     MonitorWrite((*at, "monitors"), spec.name, name, PlanAction.delete, None)
                 )
+
+    def review(self, at: Loc, spec: SystemSpec) -> None:
+        """The system's review sampling, when the file gives it (left out: unmanaged)."""
+        if spec.review is None:
+            return
+        wanted = spec.review.to_update()
+        after = wanted.model_dump()
+        before: dict[str, Any] | None = None
+        if self._exists(spec.name):
+            current = review.get_config(self.session, spec.name)
+            if current.updated_at is not None:
+                before = {"sample_rate": current.sample_rate, "baseline": current.baseline}
+        fields: Changes
+        if before is None:
+            fields = {k: (None, v) for k, v in after.items()}
+            action = PlanAction.create
+        else:
+            fields = {k: (before[k], v) for k, v in after.items() if before[k] != v}
+            action = PlanAction.update if fields else PlanAction.unchanged
+        self.items.append(PlanItem(action, PlanKind.review, spec.name, fields))
+        if action is not PlanAction.unchanged:
+            self.review_writes.append(ReviewWrite((*at, "review"), spec.name, wanted))
 
     def monitor_step(
         self, loc: Loc, system: str, wanted: MonitorCreate, old: Monitor | None

@@ -37,6 +37,8 @@ from blastwall.levers.schemas import AuthorityRuleSpec as LeverRuleSpec
 from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
+from blastwall.review.models import DEFAULT_BASELINE
+from blastwall.review.schemas import MAX_BASELINE, ReviewConfigUpdate
 
 SUPPORTED_VERSION = 1
 
@@ -180,6 +182,20 @@ class MonitorSpec(Section):
         return MonitorCreate.model_validate(self.model_dump())
 
 
+class ReviewSpec(Section):
+    """Ground-truth review of a system's outputs (D4)."""
+
+    sample_rate: Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)] = Field(
+        description="Share of the calls the model answered that go to the review queue, 0..1."
+    )
+    baseline: StrictInt = Field(
+        DEFAULT_BASELINE, ge=10, le=MAX_BASELINE, description="First verdicts forming the baseline."
+    )
+
+    def to_update(self) -> ReviewConfigUpdate:
+        return ReviewConfigUpdate(sample_rate=self.sample_rate, baseline=self.baseline)
+
+
 class SystemSpec(Section):
     """One AI system in production (P1 inventory)."""
 
@@ -205,10 +221,15 @@ class SystemSpec(Section):
         description="Its monitors; the file is then the whole truth (others are deleted). "
         "Left out: monitors are not managed by the file.",
     )
+    review: ReviewSpec | None = Field(
+        None, description="Sampling for human review; left out: not managed by the file."
+    )
 
     def to_registry(self) -> RegistrySystemSpec:
         """The registry's own spec of this system (surface contents go into a release)."""
-        data = self.model_dump(exclude={"surfaces": {"__all__": {"content"}}, "monitors": True})
+        data = self.model_dump(
+            exclude={"surfaces": {"__all__": {"content"}}, "monitors": True, "review": True}
+        )
         return RegistrySystemSpec.model_validate(data)
 
 
