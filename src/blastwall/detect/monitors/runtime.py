@@ -248,9 +248,10 @@ class MonitorRuntime:
         if detector.fitted and not was_fitted:
             self.baseline_dirty = True
         self.counts["fed"] += len(observations)
-        if len(alarms) > 1:
-            # The detector now describes the last alarm; a twin replayed up to the first
-            # one describes that.
+        if alarms and alarms[0] != len(observations) - 1:
+            # The detector now describes the end of the batch (its leading alternative) and
+            # the last alarm (its change index); a twin replayed from the state before the
+            # batch up to the first alarm describes that alarm.
             detector = type(detector).from_state(prior)
             detector.update_many(observations.values[: alarms[0] + 1])
         if not alarms:
