@@ -177,3 +177,9 @@ def test_state_of_another_detector_is_refused(case: Case) -> None:
     other = next(c for c in DETECTORS if c.name != case.name)
     with pytest.raises(ValueError, match=f"state is for '{other.name}', not {case.name}"):
         type(case.make()).from_state(other.make().to_state())
+
+
+def test_uncalibratable_reference_is_a_clear_error_not_a_crash() -> None:
+    detector = detectors.LevelSpreadShift(reference=100, false_alarm_rate=1e-5)
+    with pytest.raises(ValueError, match="cannot calibrate: even the highest threshold tried"):
+        detector.update_many([-3.5 + i % 7 for i in range(100)])

@@ -168,8 +168,17 @@ def _pick(
     if tail.size < 5:
         tail = np.flatnonzero((alarms >= 3) & (alarms <= 0.8 * runs))
     if tail.size < 2:
-        # Never crossed in simulation: as high as the simulation ever went.
-        return float(_GRID[np.flatnonzero(alarms > 0)[-1] + 1]) if alarms.any() else 0.0
+        # Too few crossings to fit: just above the highest threshold that was crossed.
+        if not alarms.any():
+            return 0.0
+        last = int(np.flatnonzero(alarms > 0)[-1])
+        if last + 1 >= _GRID.shape[0]:
+            raise ValueError(
+                "cannot calibrate: even the highest threshold tried alarms on the simulated "
+                "no-change stream, so the reference window is too small or too repetitive for "
+                f"a false-alarm rate of {target:g}; use a longer reference window"
+            )
+        return float(_GRID[last + 1])
     slope, intercept = np.polyfit(_GRID[tail], np.log(rate[tail]), 1)
     if slope >= 0:
         return float(_GRID[tail[-1]])
