@@ -45,6 +45,11 @@ FIRST_PLAN = [
     ("create", "monitor", "support-agent/latency"),
     ("create", "monitor", "support-agent/refunds-issued"),
     ("create", "monitor", "support-agent/customer-flags"),
+    ("create", "monitor", "support-agent/review-accuracy"),
+    ("create", "monitor", "support-agent/canary-failures"),
+    ("create", "review", "support-agent"),
+    ("create", "canary_target", "support-agent"),
+    ("create", "canary_set", "support-agent/routing"),
     ("create", "authority_rule", "person:dana.okafor disable_tools on support-agent"),
     ("create", "authority_rule", "person:dana.okafor human_fallback on support-agent"),
     ("create", "authority_rule", "person:dana.okafor narrow_retrieval on support-agent"),
@@ -85,7 +90,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "24 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "29 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -112,7 +117,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "24 to create, 1 to update, 0 to delete, 0 unchanged",
+            "29 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 
@@ -231,7 +236,7 @@ def test_a_refusal_deep_inside_rolls_back_everything_even_if_the_caller_commits(
         apply(session, example(), actor=ADMIN)
         # A careless caller commits anyway: the savepoint already undid every write.
     assert str(caught.value) == (
-        "examples/blastwall.yaml:136: severity_matrix.cells.moderate.irreversible.severity: "
+        "examples/blastwall.yaml:186: severity_matrix.cells.moderate.irreversible.severity: "
         "is refused"
     )
     assert rows(session_factory) == before
@@ -265,7 +270,7 @@ def test_authority_naming_an_unknown_system_is_refused(session_factory: Factory)
             ),
         )
     assert str(caught.value) == (
-        "examples/blastwall.yaml:117: authority.rules[0].systems[0]: 'suport-agent' is neither "
+        "examples/blastwall.yaml:167: authority.rules[0].systems[0]: 'suport-agent' is neither "
         "declared under systems nor known to Blastwall: fix the name, declare the system, "
         "or use '*'"
     )

@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from blastwall.canaries.schemas import (
+    CanaryCase,
+    ContainsCheck,
+    ExactCheck,
+    JsonSchemaCheck,
+    LabelCheck,
+    RegexCheck,
+    TargetSpec,
+)
 from blastwall.config_as_code.schema import (
     ActionSpec,
     AuthorityRuleSpec,
     AuthoritySpec,
+    CanarySetSpec,
     Document,
+    MonitorSpec,
+    ReviewSpec,
     SurfaceSpec,
     SystemSpec,
 )
@@ -26,11 +38,21 @@ def test_every_key_of_the_schema_is_in_the_reference() -> None:
         SurfaceSpec,
         AuthoritySpec,
         AuthorityRuleSpec,
+        MonitorSpec,
+        ReviewSpec,
+        TargetSpec,
+        CanarySetSpec,
+        CanaryCase,
+        ContainsCheck,
+        RegexCheck,
+        LabelCheck,
+        ExactCheck,
+        JsonSchemaCheck,
     ]
     undocumented = [
         f"{model.__name__}.{key}"
         for model in models
-        for key in model.model_fields
+        for key in (field.alias or name for name, field in model.model_fields.items())
         if f"`{key}`" not in text and f"`rules[].{key}`" not in text
     ]
     assert undocumented == []

@@ -72,7 +72,8 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         "is required: add 'owner:' here (docs/configuration.md lists every key)",
         "examples/blastwall.yaml:13: systems[0].ownr: is not a known key (did you mean 'owner'?): "
         "remove it or use one of name, description, owner, risk_tier, environments, fallback, "
-        "stale_policy, stale_after_s, actions, surfaces, monitors, review",
+        "stale_policy, stale_after_s, actions, surfaces, monitors, review, canary_target, "
+        "canaries",
         "examples/blastwall.yaml:21: systems[0].stale_after_s: 0 is too small: use 1 or more",
         "examples/blastwall.yaml:33: systems[0].actions[3].reversible: "
         "expected true or false, got the text 'no'",
@@ -127,14 +128,14 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         ),
         pytest.param(
             ("levers: [kill, restore]", "levers: [kill, unplug]"),
-            "examples/blastwall.yaml:116: authority.rules[0].levers[1]: 'unplug' is not a lever: "
+            "examples/blastwall.yaml:166: authority.rules[0].levers[1]: 'unplug' is not a lever: "
             "use one of kill, human_fallback, safe_mode, reroute, filters, disable_tools, "
             "narrow_retrieval, restore, or '*'",
             id="lever",
         ),
         pytest.param(
             ("subject: role:commander", "subject: role:viewer"),
-            "examples/blastwall.yaml:123: authority.rules[2].subject: "
+            "examples/blastwall.yaml:173: authority.rules[2].subject: "
             "viewers cannot change levers; name role:responder or higher, or a person",
             id="viewer-subject",
         ),
@@ -143,7 +144,7 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
                 "severe: {reversible: 1, irreversible: 1}",
                 "severe: {reversible: 1, irreversible: 4}",
             ),
-            "examples/blastwall.yaml:141: severity_matrix.cells.severe.irreversible.severity: "
+            "examples/blastwall.yaml:191: severity_matrix.cells.severe.irreversible.severity: "
             "is 4; use 1 (most severe), 2 or 3",
             id="matrix-cell",
         ),

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
+from blastwall.canaries import service as canaries
 from blastwall.config_as_code.enums import PlanAction
 from blastwall.config_as_code.errors import ConfigError, Loc, Source
 from blastwall.config_as_code.loader import parse
@@ -85,6 +86,12 @@ def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> No
     for sampling in plan.writes.reviews:
         with _located(source, sampling.loc):
             review.configure(session, sampling.system, sampling.spec, actor)
+    for target in plan.writes.canary_targets:
+        with _located(source, target.loc):
+            canaries.put_target(session, target.system, target.spec, actor)
+    for canary_set in plan.writes.canary_sets:
+        with _located(source, canary_set.loc):
+            canaries.put_set(session, canary_set.system, canary_set.name, canary_set.body, actor)
     if plan.writes.rules is not None:
         with _located(source, ("authority",)):
             authority.replace_rules(session, plan.writes.rules, actor)

@@ -61,6 +61,7 @@ def _system_problems(system: SystemSpec, at: Loc) -> list[Problem]:
         )
     for index, surface in enumerate(system.surfaces):
         problems += _not_json(surface.content, (*at, "surfaces", index, "content"))
+    problems += _canary_problems(system, at)
     if problems:
         return problems
     # The registry owns the rules of a system; anything it refuses is reported here too.
@@ -70,6 +71,23 @@ def _system_problems(system: SystemSpec, at: Loc) -> list[Problem]:
         problems += [
             ((*at, *err["loc"]), err["msg"].removeprefix("Value error, ")) for err in exc.errors()
         ]
+    return problems
+
+
+def _canary_problems(system: SystemSpec, at: Loc) -> list[Problem]:
+    problems = _unique(
+        (s.name for s in system.canaries or []), (*at, "canaries"), "canary set", "name"
+    )
+    target = system.canary_target
+    if target is not None and target.environment not in (None, *system.environments):
+        # The canaries service refuses this too, but only at apply; a dry run should say so.
+        problems.append(
+            (
+                (*at, "canary_target", "environment"),
+                f"{target.environment!r} is not one of this system's environments "
+                f"({', '.join(system.environments)}): use one of them, or leave it out",
+            )
+        )
     return problems
 
 

@@ -32,3 +32,5 @@ class PlanKind(StrEnum):
     severity_matrix = "severity_matrix"
     monitor = "monitor"
     review = "review"
+    canary_target = "canary_target"
+    canary_set = "canary_set"

@@ -17,7 +17,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from blastwall.config_as_code.checks import check
 from blastwall.config_as_code.errors import ROOT, ConfigError, ConfigIssue, Loc, Source, format_path
-from blastwall.config_as_code.messages import message_for
+from blastwall.config_as_code.messages import location, message_for
 from blastwall.config_as_code.schema import Document
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
@@ -73,7 +73,7 @@ def parse(data: Any, source: Source | None = None) -> Document:
         document = Document.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(
-            source.issue(tuple(err["loc"]), message_for(err)) for err in exc.errors()
+            source.issue(location(err), message_for(err)) for err in exc.errors()
         ) from None
     problems = check(document)
     if problems:

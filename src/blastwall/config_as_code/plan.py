@@ -13,6 +13,8 @@ severity matrix: create, update, delete or unchanged. Choices, also in docs/conf
   come from releases, and editing ``content`` changes nothing.
 - A system's ``monitors``, when given, are the whole truth for that system (monitors it no
   longer lists are deleted); left out, the system's monitors are ``unmanaged``.
+- A system's ``review``, ``canary_target`` and ``canaries``: see canary_plan.py; left out,
+  each is ``unmanaged``.
 """
 
 from __future__ import annotations
@@ -24,9 +26,16 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.config_as_code.canary_plan import (
+    CanarySetWrite,
+    CanaryTargetWrite,
+    plan_sets,
+    plan_target,
+)
 from blastwall.config_as_code.enums import PlanAction, PlanKind
 from blastwall.config_as_code.errors import ConfigError, ConfigIssue, Loc
 from blastwall.config_as_code.schema import Document, SystemSpec
+from blastwall.config_as_code.steps import Changes, PlanItem
 from blastwall.detect.monitors import service as monitors
 from blastwall.detect.monitors.models import Monitor
 from blastwall.detect.monitors.schemas import MonitorCreate
@@ -43,26 +52,7 @@ from blastwall.registry.surfaces import canonical_hash
 from blastwall.review import service as review
 from blastwall.review.schemas import ReviewConfigUpdate
 
-Changes = Mapping[str, tuple[Any, Any]]
 FIRST_RELEASE = "initial"
-
-
-@dataclass(frozen=True)
-class PlanItem:
-    """One step: ``changes`` maps each field that changes to (before, after)."""
-
-    action: PlanAction
-    kind: PlanKind
-    name: str
-    changes: Changes = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "action": self.action.value,
-            "kind": self.kind.value,
-            "name": self.name,
-            "changes": {key: [before, after] for key, (before, after) in self.changes.items()},
-        }
 
 
 @dataclass(frozen=True)
@@ -110,6 +100,8 @@ class Writes:
     matrix: Mapping[str, Any] | None = None
     monitors: tuple[MonitorWrite, ...] = ()
     reviews: tuple[ReviewWrite, ...] = ()
+    canary_targets: tuple[CanaryTargetWrite, ...] = ()
+    canary_sets: tuple[CanarySetWrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,6 +178,8 @@ class _Planner:
         self.matrix: Mapping[str, Any] | None = None
         self.monitor_writes: list[MonitorWrite] = []
         self.review_writes: list[ReviewWrite] = []
+        self.target_writes: list[CanaryTargetWrite] = []
+        self.set_writes: list[CanarySetWrite] = []
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -207,6 +201,8 @@ class _Planner:
             self.matrix,
             tuple(self.monitor_writes),
             tuple(self.review_writes),
+            tuple(self.target_writes),
+            tuple(self.set_writes),
         )
         return Plan(tuple(self.items), writes)
 
@@ -233,6 +229,18 @@ class _Planner:
             self.systems.append(SystemWrite(index, wanted, upsert, release))
         self.monitors(at, spec)
         self.review(at, spec)
+        self.canaries(at, spec)
+
+    def canaries(self, at: Loc, spec: SystemSpec) -> None:
+        """The system's canary target and sets (canary_plan.py)."""
+        row = registry.get_by_name(self.session, spec.name) if self._exists(spec.name) else None
+        items, target = plan_target(self.session, at, spec, row)
+        self.items += items
+        if target is not None:
+            self.target_writes.append(target)
+        items, sets = plan_sets(self.session, at, spec, row)
+        self.items += items
+        self.set_writes += sets
 
     def monitors(self, at: Loc, spec: SystemSpec) -> None:
         """One step per monitor; the file's list is the whole truth when it is given."""

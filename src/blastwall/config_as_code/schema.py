@@ -6,6 +6,7 @@ Scalars are strict: ``reversible: "yes"`` (quoted) is text, not a boolean, and i
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from pydantic import (
@@ -19,9 +20,12 @@ from pydantic import (
     StrictStr,
     ValidationError,
     ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
 )
 
+from blastwall.canaries.schemas import CanarySetBody, TargetSpec
 from blastwall.config_as_code.errors import Source
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.schemas import (
@@ -196,6 +200,41 @@ class ReviewSpec(Section):
         return ReviewConfigUpdate(sample_rate=self.sample_rate, baseline=self.baseline)
 
 
+def _as_api(model: type[BaseModel]) -> WrapValidator:
+    """Validate a section with the owning domain's own API model, as the API reads JSON.
+
+    The domain's checks and messages are reused unchanged; JSON strict mode keeps the file's
+    rule that scalars are strict (``release_gate: "yes"`` is text, not a boolean).
+    """
+
+    def run(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        if isinstance(value, model):
+            return value
+        try:
+            text = json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise ValueError(
+                "holds a value JSON cannot (an unquoted date, or a non-finite number): put it "
+                "in quotes to keep it text"
+            ) from None
+        return model.model_validate_json(text, strict=True)
+
+    return WrapValidator(run)
+
+
+class CanarySetSpec(CanarySetBody):
+    """A named canary set (D3): the body of PUT /systems/{s}/canaries/{name}, plus its name."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    name: Name = Field(description="Slug naming the set, unique in the system, e.g. routing.")
+
+    def body(self) -> CanarySetBody:
+        """The canaries domain's own body of this set; a different body is a new version."""
+        return CanarySetBody(
+            description=self.description, interval_s=self.interval_s, cases=self.cases
+        )
+
+
 class SystemSpec(Section):
     """One AI system in production (P1 inventory)."""
 
@@ -224,11 +263,27 @@ class SystemSpec(Section):
     review: ReviewSpec | None = Field(
         None, description="Sampling for human review; left out: not managed by the file."
     )
+    canary_target: Annotated[TargetSpec, _as_api(TargetSpec)] | None = Field(
+        None,
+        description="Where canaries go and whether releases are gated (R4), as PUT "
+        "/systems/{s}/canary-target takes it; left out: not managed by the file.",
+    )
+    canaries: list[Annotated[CanarySetSpec, _as_api(CanarySetSpec)]] | None = Field(
+        None,
+        description="Canary sets (D3); each changed body stores a new version. Left out: "
+        "not managed by the file.",
+    )
 
     def to_registry(self) -> RegistrySystemSpec:
         """The registry's own spec of this system (surface contents go into a release)."""
         data = self.model_dump(
-            exclude={"surfaces": {"__all__": {"content"}}, "monitors": True, "review": True}
+            exclude={
+                "surfaces": {"__all__": {"content"}},
+                "monitors": True,
+                "review": True,
+                "canary_target": True,
+                "canaries": True,
+            }
         )
         return RegistrySystemSpec.model_validate(data)
 
@@ -250,8 +305,8 @@ class AuthoritySpec(Section):
 class Document(Section):
     """The whole ``blastwall.yaml``. A section left out is not managed by the file.
 
-    Later sections (monitors, canaries, on-call) are added here as optional keys, so
-    version 1 files stay valid.
+    Later sections (on-call, ...) are added here as optional keys, so version 1 files stay
+    valid.
     """
 
     version: Annotated[StrictInt, AfterValidator(_version)] = Field(
