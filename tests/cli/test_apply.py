@@ -71,7 +71,7 @@ def test_file_problems_are_listed_with_their_lines_before_anything_is_sent(
         "bad.yaml:5: systems[0].risk_tier: 'extreme' is not one of low, medium, high, critical",
         "bad.yaml:7: systems[0].colour: is not a known key: remove it or use one of name, "
         "description, owner, risk_tier, environments, fallback, stale_policy, stale_after_s, "
-        "actions, surfaces, monitors",
+        "actions, surfaces, monitors, review, canary_target, canaries",
     ]
 
 

@@ -1,6 +1,7 @@
 """The demo's canary target: routes a ticket like the support agent, deterministically.
 
-Declared in examples/blastwall.yaml as ``python: blastwall.demo.canary_target:answer``.  It
+Declared in examples/blastwall.yaml as ``canary_target: {kind: python, callable:
+blastwall.demo.canary_target:answer}``.  It
 sorts a prompt into one of the agent's categories by keyword, so the example canaries pass
 on every ordinary release; a release whose name contains ``broken`` routes everything to
 ``general``, which lets the demo show the release gate refusing it.
