@@ -152,9 +152,7 @@ class Engine:
             ).all()
             configs = [Config.of(m) for m in monitors]
             saved = dict(
-                session.execute(select(MonitorState.monitor_id, MonitorState.revision))
-                .tuples()
-                .all()
+                session.execute(select(MonitorState.monitor_id, MonitorState.revision)).all()
             )
             stale = [c.id for c in configs if self._stale(c.id, saved.get(c.id))]
             states = {
@@ -168,7 +166,7 @@ class Engine:
                 .join(Alarm, Alarm.id == Verification.alarm_id)
                 .where(Verification.status == VerificationStatus.pending.value)
                 .order_by(Verification.id)
-            ).tuples()
+            )
             verifications = [(v, r) for v, r in pending]
             enabled = [c.spec for c in configs if c.enabled]
             wanted = {source.TRACES: trace_columns(enabled)}
@@ -417,7 +415,7 @@ def _deployments(session: Session) -> dict[tuple[str, str | None], _Deployment]:
         .join(System, System.id == Deployment.system_id)
         .join(Release, Release.id == Deployment.release_id)
         .where(Deployment.id.in_(newest))
-    ).tuples()
+    )
     found: dict[tuple[str, str | None], _Deployment] = {}
     for system, environment, deployment_id, at, release in rows:
         found[system, environment] = _Deployment(deployment_id, at, release)

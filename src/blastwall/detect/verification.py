@@ -296,9 +296,9 @@ def overview(session: Session, incident_id: int) -> IncidentVerificationRead:
         .order_by(Verification.change_entry_id.desc(), Verification.id)
     ).all()
     names = dict(
-        session.execute(select(Alarm.id, Alarm.monitor).where(Alarm.incident_id == incident_id))
-        .tuples()
-        .all()
+        session.execute(
+            select(Alarm.id, Alarm.monitor).where(Alarm.incident_id == incident_id)
+        ).all()
     )
     reads = [VerificationRead.of(row, names.get(row.alarm_id, "monitor")) for row in rows]
     if not reads:

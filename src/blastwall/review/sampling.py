@@ -87,9 +87,7 @@ def sample_new(factory: sessionmaker[Session], *, limit: int = BATCH_LIMIT) -> S
                 select(System.name, ReviewConfig.sample_rate)
                 .join(System, System.id == ReviewConfig.system_id)
                 .where(ReviewConfig.sample_rate > 0)
-            )
-            .tuples()
-            .all()
+            ).all()
         )
     bounds = source.horizon(factory, [source.TRACES])
     if bounds is None:
@@ -112,7 +110,7 @@ def sample_new(factory: sessionmaker[Session], *, limit: int = BATCH_LIMIT) -> S
                     )
                     .order_by(Trace.id)
                     .limit(limit)
-                ).tuples()
+                )
             )
     more = len(rows) >= limit
     upto = rows[-1][0] if more else max(bound, cursor)

@@ -251,7 +251,7 @@ def accuracy(session: Session, system_name: str, *, window: int | None = None) -
         select(ReviewItem.status, func.count())
         .where(ReviewItem.system == settings.system)
         .group_by(ReviewItem.status)
-    ).tuples()
+    )
     queue.update({status: int(n) for status, n in counts})
     return Accuracy(
         settings.system,
