@@ -79,4 +79,6 @@ def test_readme_walkthrough(cli: Invoke) -> None:
     incident = json.loads(ok(cli, "incident", "show", "1", "--json"))
     kinds = [(e["kind"], e["actor"]) for e in incident["timeline"]]
     assert kinds == [("opened", "root"), ("rollback", "root"), ("lever", "root"), ("lever", "root")]
+    # opened by hand, no monitor alarmed: there is nothing for R3 to verify
+    assert incident["verification"]["status"] == "none"
     assert ok(cli, "audit", "verify").strip().startswith("audit chain intact:")

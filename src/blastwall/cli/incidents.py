@@ -114,8 +114,11 @@ def list_(
 def show(
     *, incident_id: IncidentNumber, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
-    """Show one incident with its timeline."""
-    out.show(connect(server).get(path("incidents", incident_id)), as_json, _render)
+    """Show one incident with its timeline and whether its fix is verified (R3)."""
+    client = connect(server)
+    item = client.get(path("incidents", incident_id))
+    item["verification"] = client.get(path("incidents", incident_id, "verification"))
+    out.show(item, as_json, _render)
 
 
 @incident.command("update")
@@ -289,6 +292,13 @@ _CLOCKS = (
 )
 
 
+def _verification(found: dict[str, Any] | None) -> str | None:
+    """One line: verified or not after the last rollback or lever change, and why."""
+    if not found or found.get("status") in (None, "none"):
+        return None
+    return f"{str(found['status']).replace('_', ' ')}: {found.get('message', '')}"
+
+
 def _render(item: dict[str, Any]) -> None:
     out.line(f"Incident #{item['id']}: {item['title']}", "bold")
     cell = item.get("cell") or {}
@@ -309,6 +319,7 @@ def _render(item: dict[str, Any]) -> None:
             ("communication", cell.get("communication")),
             *((name.replace("_", " "), out.when(item.get(f"{name}_at"))) for name in _MILESTONES),
             *((label, out.duration(metrics.get(key))) for label, key in _CLOCKS),
+            ("verification", _verification(item.get("verification"))),
         ]
     )
     out.table(
