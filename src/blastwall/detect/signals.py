@@ -7,14 +7,7 @@ how many had a value that cannot be an observation (``bad``, by reason: NaN, inf
 negative, out of range, not a number, not a category).  Missing and bad values are counted,
 never fed to a detector: they can neither crash the engine nor raise an alarm.
 
-Which calls a signal watches (``Calls``):
-
-* ``model``: the model answered (decision ``proceed`` or ``reroute``, outcome ``ok``).  A
-  lever that takes the model out of the loop (kill, human fallback, safe mode) also takes
-  its calls out of these monitors, so containing an incident does not raise new alarms.
-* ``answered``: decision ``proceed`` or ``reroute``, any outcome (filters and actions act
-  on calls that were blocked or failed too).
-* ``all``: every call; inputs arrive whatever the levers do.
+Which calls each signal watches and which parameters it takes: ``detect.signal_params``.
 """
 
 from __future__ import annotations
@@ -24,280 +17,54 @@ import math
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
 
 from blastwall.detect.monitors.enums import Signal
+from blastwall.detect.observations import (
+    FEEDBACK_COLUMNS,
+    REVIEW_COLUMNS,
+    TRACE_BASE,
+    Observations,
+    Rows,
+    as_datetime,
+)
 from blastwall.detect.replay import Kind
+from blastwall.detect.signal_params import (
+    DEFAULT_REFUSAL_PATTERNS,
+    MODEL_DECISIONS,
+    SIGNALS,
+    Calls,
+    SignalDef,
+    parse_params,
+)
+
+# The signal pipeline as other modules import it; parameters and batches live beside it.
+__all__ = [
+    "FEEDBACK_COLUMNS",
+    "MODEL_DECISIONS",
+    "REFUSAL_SCAN_CHARS",
+    "REVIEW_COLUMNS",
+    "SIGNALS",
+    "Calls",
+    "Observations",
+    "Rows",
+    "SignalDef",
+    "Spec",
+    "as_datetime",
+    "observe",
+    "parse_params",
+    "select_calls",
+    "trace_columns",
+]
 
 # Refusals are recognised in the first characters of an answer, where models put them.
 REFUSAL_SCAN_CHARS = 300
-REFUSAL_LABEL = "refusal"
-_APOSTROPHE = "['\u2019]"
-DEFAULT_REFUSAL_PATTERNS: tuple[str, ...] = (
-    rf"\bI(?: am|{_APOSTROPHE}m) (?:sorry|afraid),? (?:but )?I (?:can(?:{_APOSTROPHE}|no)t|"
-    rf"am unable|{_APOSTROPHE}m unable|won{_APOSTROPHE}t)",
-    rf"\bI (?:can(?:{_APOSTROPHE}|no)t|won{_APOSTROPHE}t|am unable to|am not able to) "
-    r"(?:help|assist|provide|answer|comply|do that|share|discuss)",
-    rf"\bI(?: am|{_APOSTROPHE}m) not (?:able|allowed|permitted) to\b",
-    r"\bas an AI\b",
-)
-MODEL_DECISIONS = ("proceed", "reroute")
-ActionStatus = Literal["fired", "approved", "refused", "denied"]
-FeedbackRating = Literal["wrong", "harmful", "correct", "other"]
-DEFAULT_ACTION_STATUSES: tuple[ActionStatus, ...] = ("fired", "approved")
-DEFAULT_FEEDBACK_RATINGS: tuple[FeedbackRating, ...] = ("wrong", "harmful")
 
 
-class Calls(StrEnum):
-    """Which calls a signal observes (see the module docstring)."""
-
-    model = "model"
-    answered = "answered"
-    every = "all"
-
-
-# ------------------------------------------------------------------------------ parameters
-class _Params(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
-    return value
-
-
-def _labels(value: list[str]) -> list[str]:
-    if len(value) < 2:
-        raise ValueError("declare at least two categories, or leave it out to learn them")
-    if len(set(value)) != len(value):
-        raise ValueError("each category may be listed once")
-    return value
-
-
-def _patterns(value: list[str]) -> list[str]:
-    if not value:
-        raise ValueError("give at least one pattern, or leave patterns out for the defaults")
-    return [_regex(v) for v in value]
-
-
-Regex = Annotated[str, AfterValidator(_regex)]
-Labels = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=200)]], AfterValidator(_labels)
-]
-Patterns = Annotated[list[str], AfterValidator(_patterns)]
-
-
-class NoParams(_Params):
-    """The signal takes no parameters."""
-
-
-class CategoryParams(_Params):
-    categories: Labels | None = Field(
-        default=None,
-        description="Every label the output may take. Left out: the labels seen in the "
-        "reference window. A label outside the list is counted as unknown, not fed.",
-    )
-
-
-class RefusalParams(_Params):
-    patterns: Patterns | None = Field(
-        default=None,
-        description="Regular expressions (case-insensitive) that mark an answer as a "
-        "refusal in its first 300 characters; left out: built-in English phrases.",
-    )
-    label: str | None = Field(
-        default=REFUSAL_LABEL, description="A label that means refusal; null: none does."
-    )
-
-
-class FilterHitParams(_Params):
-    filter: str | None = Field(default=None, description="Only this filter, e.g. pii.")
-    stage: Literal["input", "output"] | None = Field(default=None, description="Only this stage.")
-
-
-class PatternParams(_Params):
-    pattern: Regex = Field(description="Regular expression searched in the output.")
-    ignore_case: bool = Field(default=True, description="Match without regard to case.")
-
-
-class AttributeParams(_Params):
-    attribute: str = Field(
-        min_length=1, max_length=200, description="Key in the call's attributes."
-    )
-
-
-class AttributeCategoryParams(AttributeParams, CategoryParams):
-    pass
-
-
-class ActionParams(_Params):
-    action: str = Field(min_length=1, max_length=100, description="Downstream action name.")
-    statuses: list[ActionStatus] = Field(
-        default=list(DEFAULT_ACTION_STATUSES),
-        min_length=1,
-        description="Statuses that count as the action happening.",
-    )
-
-
-class FeedbackParams(_Params):
-    ratings: list[FeedbackRating] = Field(
-        default=list(DEFAULT_FEEDBACK_RATINGS),
-        min_length=1,
-        description="Feedback ratings that count as a flag.",
-    )
-
-
-@dataclass(frozen=True)
-class SignalDef:
-    """What one signal needs and what it yields."""
-
-    kind: Kind
-    calls: Calls
-    params: type[_Params]
-    columns: tuple[str, ...] = ()  # trace columns read besides the base ones
-    feedback: bool = False  # also reads the feedback table
-    reviews: bool = False  # reads review verdicts (D4), not calls
-    negative: bool = False  # negative values are valid observations
-
-
-SIGNALS: dict[Signal, SignalDef] = {
-    Signal.output_category: SignalDef(Kind.categorical, Calls.model, CategoryParams, ("label",)),
-    Signal.refusal_rate: SignalDef(
-        Kind.binary, Calls.model, RefusalParams, ("label", "output_text")
-    ),
-    Signal.response_length: SignalDef(Kind.continuous, Calls.model, NoParams, ("output_text",)),
-    Signal.latency: SignalDef(Kind.continuous, Calls.model, NoParams, ("latency_ms",)),
-    Signal.confidence: SignalDef(Kind.continuous, Calls.model, NoParams, ("confidence",)),
-    Signal.filter_hit_rate: SignalDef(Kind.binary, Calls.answered, FilterHitParams, ("filters",)),
-    Signal.output_pattern: SignalDef(Kind.binary, Calls.model, PatternParams, ("output_text",)),
-    Signal.input_numeric: SignalDef(
-        Kind.continuous, Calls.every, AttributeParams, ("attributes",), negative=True
-    ),
-    Signal.input_category: SignalDef(
-        Kind.categorical, Calls.every, AttributeCategoryParams, ("attributes",)
-    ),
-    Signal.action_rate: SignalDef(Kind.binary, Calls.answered, ActionParams, ("actions",)),
-    Signal.feedback_rate: SignalDef(Kind.binary, Calls.answered, FeedbackParams, feedback=True),
-    Signal.review_accuracy: SignalDef(Kind.binary, Calls.every, NoParams, reviews=True),
-}
-
-
-def parse_params(signal: Signal, params: dict[str, Any]) -> dict[str, Any]:
-    """The signal's parameters checked and with defaults filled in; ValueError names the key."""
-    try:
-        parsed = SIGNALS[signal].params.model_validate(params)
-    except ValidationError as exc:
-        problems = []
-        for error in exc.errors():
-            where = ".".join(str(p) for p in error["loc"])
-            message = error["msg"].removeprefix("Value error, ")
-            if error["type"] == "extra_forbidden":
-                known = ", ".join(SIGNALS[signal].params.model_fields) or "none"
-                message = f"is not a parameter of {signal.value} (its parameters: {known})"
-            elif error["type"] == "missing":
-                message = f"is required by {signal.value}"
-            problems.append(f"params.{where}: {message}")
-        raise ValueError("; ".join(problems)) from None
-    return parsed.model_dump(mode="json")
-
-
-# -------------------------------------------------------------------------------- batches
-TRACE_BASE = ("id", "system", "environment", "at", "received_at", "trace_id", "decision", "outcome")
-FEEDBACK_COLUMNS = ("id", "system", "environment", "at", "received_at", "trace_id", "rating")
-REVIEW_COLUMNS = ("id", "system", "environment", "at", "received_at", "trace_id", "verdict")
-
-
-@dataclass
-class Rows:
-    """One query's rows as columns: numpy object arrays (ids as int64)."""
-
-    columns: dict[str, npt.NDArray[Any]]
-
-    @classmethod
-    def of(cls, names: Sequence[str], rows: Sequence[Sequence[Any]]) -> Rows:
-        if not rows:
-            return cls({name: np.empty(0, dtype=object) for name in names})
-        transposed = list(zip(*rows, strict=True))
-        columns: dict[str, npt.NDArray[Any]] = {}
-        for name, values in zip(names, transposed, strict=True):
-            array = np.empty(len(values), dtype=object)
-            array[:] = values
-            columns[name] = array
-        return cls(columns)
-
-    def __len__(self) -> int:
-        return int(next(iter(self.columns.values())).shape[0]) if self.columns else 0
-
-    def __getitem__(self, name: str) -> npt.NDArray[Any]:
-        return self.columns[name]
-
-    @functools.cached_property
-    def received(self) -> npt.NDArray[np.float64]:
-        """received_at as POSIX seconds, for comparisons with lever and release times."""
-        return np.fromiter((d.timestamp() for d in self["received_at"]), np.float64, len(self))
-
-    @functools.cached_property
-    def by_system(self) -> dict[str, npt.NDArray[np.int64]]:
-        """Row positions of each system, in row order."""
-        groups: dict[str, list[int]] = {}
-        for position, name in enumerate(self["system"]):
-            groups.setdefault(name, []).append(position)
-        return {name: np.asarray(p, dtype=np.int64) for name, p in groups.items()}
-
-
-@dataclass
-class Observations:
-    """One monitor's observations from a batch, in the order they are fed."""
-
-    values: npt.NDArray[Any]
-    trace_ids: npt.NDArray[Any]
-    at: npt.NDArray[Any]
-    received: npt.NDArray[np.float64]
-    missing: int = 0
-    bad: Counter[str] = field(default_factory=Counter)
-
-    def __len__(self) -> int:
-        return int(self.values.shape[0])
-
-    def take(self, keep: npt.NDArray[Any]) -> Observations:
-        """The observations at positions (or under a mask) ``keep``; counters stay."""
-        return Observations(
-            self.values[keep],
-            self.trace_ids[keep],
-            self.at[keep],
-            self.received[keep],
-            self.missing,
-            self.bad,
-        )
-
-    @classmethod
-    def concat(cls, parts: Sequence[Observations]) -> Observations:
-        """The parts one after the other (counters are not carried)."""
-        return cls(
-            np.concatenate([p.values for p in parts]),
-            np.concatenate([p.trace_ids for p in parts]),
-            np.concatenate([p.at for p in parts]),
-            np.concatenate([p.received for p in parts]),
-        )
-
-    @classmethod
-    def empty(cls, kind: Kind) -> Observations:
-        dtype = {Kind.categorical: object, Kind.binary: np.int64, Kind.continuous: np.float64}
-        nothing = np.empty(0, dtype=object)
-        return cls(np.empty(0, dtype=dtype[kind]), nothing, nothing, np.empty(0))
-
-
-# ---------------------------------------------------------------------------- extraction
 @dataclass(frozen=True)
 class Spec:
     """The part of a monitor that decides its observations."""
@@ -564,9 +331,3 @@ def trace_columns(specs: Sequence[Spec]) -> tuple[str, ...]:
     """The trace columns a set of monitors needs: the base ones plus each signal's own."""
     extra = {column for spec in specs for column in spec.definition.columns}
     return TRACE_BASE + tuple(sorted(extra))
-
-
-def as_datetime(value: Any) -> datetime:
-    """An element of an ``at`` column, typed."""
-    assert isinstance(value, datetime)
-    return value

@@ -1,0 +1,195 @@
+"""What each monitor signal watches and takes as parameters (D1, D2, D5, D6, D7).
+
+Which calls a signal watches (``Calls``):
+
+* ``model``: the model answered (decision ``proceed`` or ``reroute``, outcome ``ok``).  A
+  lever that takes the model out of the loop (kill, human fallback, safe mode) also takes
+  its calls out of these monitors, so containing an incident does not raise new alarms.
+* ``answered``: decision ``proceed`` or ``reroute``, any outcome (filters and actions act
+  on calls that were blocked or failed too).
+* ``all``: every call; inputs arrive whatever the levers do.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+
+from blastwall.detect.monitors.enums import Signal
+from blastwall.detect.replay import Kind
+
+REFUSAL_LABEL = "refusal"
+_APOSTROPHE = "['\u2019]"
+DEFAULT_REFUSAL_PATTERNS: tuple[str, ...] = (
+    rf"\bI(?: am|{_APOSTROPHE}m) (?:sorry|afraid),? (?:but )?I (?:can(?:{_APOSTROPHE}|no)t|"
+    rf"am unable|{_APOSTROPHE}m unable|won{_APOSTROPHE}t)",
+    rf"\bI (?:can(?:{_APOSTROPHE}|no)t|won{_APOSTROPHE}t|am unable to|am not able to) "
+    r"(?:help|assist|provide|answer|comply|do that|share|discuss)",
+    rf"\bI(?: am|{_APOSTROPHE}m) not (?:able|allowed|permitted) to\b",
+    r"\bas an AI\b",
+)
+MODEL_DECISIONS = ("proceed", "reroute")
+ActionStatus = Literal["fired", "approved", "refused", "denied"]
+FeedbackRating = Literal["wrong", "harmful", "correct", "other"]
+DEFAULT_ACTION_STATUSES: tuple[ActionStatus, ...] = ("fired", "approved")
+DEFAULT_FEEDBACK_RATINGS: tuple[FeedbackRating, ...] = ("wrong", "harmful")
+
+
+class Calls(StrEnum):
+    """Which calls a signal observes (see the module docstring)."""
+
+    model = "model"
+    answered = "answered"
+    every = "all"
+
+
+# ------------------------------------------------------------------------------ parameters
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"{value!r} is not a valid regular expression ({exc})") from None
+    return value
+
+
+def _labels(value: list[str]) -> list[str]:
+    if len(value) < 2:
+        raise ValueError("declare at least two categories, or leave it out to learn them")
+    if len(set(value)) != len(value):
+        raise ValueError("each category may be listed once")
+    return value
+
+
+def _patterns(value: list[str]) -> list[str]:
+    if not value:
+        raise ValueError("give at least one pattern, or leave patterns out for the defaults")
+    return [_regex(v) for v in value]
+
+
+Regex = Annotated[str, AfterValidator(_regex)]
+Labels = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]], AfterValidator(_labels)
+]
+Patterns = Annotated[list[str], AfterValidator(_patterns)]
+
+
+class NoParams(_Params):
+    """The signal takes no parameters."""
+
+
+class CategoryParams(_Params):
+    categories: Labels | None = Field(
+        default=None,
+        description="Every label the output may take. Left out: the labels seen in the "
+        "reference window. A label outside the list is counted as unknown, not fed.",
+    )
+
+
+class RefusalParams(_Params):
+    patterns: Patterns | None = Field(
+        default=None,
+        description="Regular expressions (case-insensitive) that mark an answer as a "
+        "refusal in its first 300 characters; left out: built-in English phrases.",
+    )
+    label: str | None = Field(
+        default=REFUSAL_LABEL, description="A label that means refusal; null: none does."
+    )
+
+
+class FilterHitParams(_Params):
+    filter: str | None = Field(default=None, description="Only this filter, e.g. pii.")
+    stage: Literal["input", "output"] | None = Field(default=None, description="Only this stage.")
+
+
+class PatternParams(_Params):
+    pattern: Regex = Field(description="Regular expression searched in the output.")
+    ignore_case: bool = Field(default=True, description="Match without regard to case.")
+
+
+class AttributeParams(_Params):
+    attribute: str = Field(
+        min_length=1, max_length=200, description="Key in the call's attributes."
+    )
+
+
+class AttributeCategoryParams(AttributeParams, CategoryParams):
+    pass
+
+
+class ActionParams(_Params):
+    action: str = Field(min_length=1, max_length=100, description="Downstream action name.")
+    statuses: list[ActionStatus] = Field(
+        default=list(DEFAULT_ACTION_STATUSES),
+        min_length=1,
+        description="Statuses that count as the action happening.",
+    )
+
+
+class FeedbackParams(_Params):
+    ratings: list[FeedbackRating] = Field(
+        default=list(DEFAULT_FEEDBACK_RATINGS),
+        min_length=1,
+        description="Feedback ratings that count as a flag.",
+    )
+
+
+@dataclass(frozen=True)
+class SignalDef:
+    """What one signal needs and what it yields."""
+
+    kind: Kind
+    calls: Calls
+    params: type[_Params]
+    columns: tuple[str, ...] = ()  # trace columns read besides the base ones
+    feedback: bool = False  # also reads the feedback table
+    reviews: bool = False  # reads review verdicts (D4), not calls
+    negative: bool = False  # negative values are valid observations
+
+
+SIGNALS: dict[Signal, SignalDef] = {
+    Signal.output_category: SignalDef(Kind.categorical, Calls.model, CategoryParams, ("label",)),
+    Signal.refusal_rate: SignalDef(
+        Kind.binary, Calls.model, RefusalParams, ("label", "output_text")
+    ),
+    Signal.response_length: SignalDef(Kind.continuous, Calls.model, NoParams, ("output_text",)),
+    Signal.latency: SignalDef(Kind.continuous, Calls.model, NoParams, ("latency_ms",)),
+    Signal.confidence: SignalDef(Kind.continuous, Calls.model, NoParams, ("confidence",)),
+    Signal.filter_hit_rate: SignalDef(Kind.binary, Calls.answered, FilterHitParams, ("filters",)),
+    Signal.output_pattern: SignalDef(Kind.binary, Calls.model, PatternParams, ("output_text",)),
+    Signal.input_numeric: SignalDef(
+        Kind.continuous, Calls.every, AttributeParams, ("attributes",), negative=True
+    ),
+    Signal.input_category: SignalDef(
+        Kind.categorical, Calls.every, AttributeCategoryParams, ("attributes",)
+    ),
+    Signal.action_rate: SignalDef(Kind.binary, Calls.answered, ActionParams, ("actions",)),
+    Signal.feedback_rate: SignalDef(Kind.binary, Calls.answered, FeedbackParams, feedback=True),
+    Signal.review_accuracy: SignalDef(Kind.binary, Calls.every, NoParams, reviews=True),
+}
+
+
+def parse_params(signal: Signal, params: dict[str, Any]) -> dict[str, Any]:
+    """The signal's parameters checked and with defaults filled in; ValueError names the key."""
+    try:
+        parsed = SIGNALS[signal].params.model_validate(params)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            where = ".".join(str(p) for p in error["loc"])
+            message = error["msg"].removeprefix("Value error, ")
+            if error["type"] == "extra_forbidden":
+                known = ", ".join(SIGNALS[signal].params.model_fields) or "none"
+                message = f"is not a parameter of {signal.value} (its parameters: {known})"
+            elif error["type"] == "missing":
+                message = f"is required by {signal.value}"
+            problems.append(f"params.{where}: {message}")
+        raise ValueError("; ".join(problems)) from None
+    return parsed.model_dump(mode="json")
