@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,6 +19,7 @@ from blastwall.traces.schemas import (
     TraceRead,
     TraceSummary,
 )
+from blastwall.traces.writer import Writer
 
 router = APIRouter(tags=["traces"])
 
@@ -53,15 +56,33 @@ def _too_large(size: int) -> ingest.PayloadTooLarge:
     )
 
 
+_writer_lock = threading.Lock()
+
+
+def _writer(request: Request) -> Writer:
+    # One per app (and so per server process), made on the first batch.
+    state = request.app.state
+    with _writer_lock:
+        writer: Writer | None = getattr(state, "trace_writer", None)
+        if writer is None:
+            writer = Writer(state.engine, state.session_factory)
+            state.trace_writer = writer
+            weakref.finalize(request.app, writer.close)
+    return writer
+
+
 @router.post("/events", response_model=IngestResultRead, openapi_extra=_BATCH_BODY)
 def post_events(
     _: Viewer,
     raw: Annotated[bytes, Depends(_raw_body)],
+    writer: Annotated[Writer, Depends(_writer)],
     request: Request,
-    session: DbSession,
 ) -> IngestResultRead:
-    """Store a batch of SDK events; bad ones are rejected by index, good ones kept."""
-    result = ingest.ingest(session, raw, content_encoding=request.headers.get("content-encoding"))
+    """Store a batch of SDK events; bad ones are rejected by index, good ones kept.
+
+    The writer commits before this returns, so an acknowledged event is on disk.
+    """
+    result = writer.ingest(raw, content_encoding=request.headers.get("content-encoding"))
     return IngestResultRead.model_validate(result)
 
 

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import Table, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.db.base import utcnow
@@ -60,6 +60,10 @@ class IngestResult:
 
     accepted: int = 0
     rejected: list[Rejection] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, accepted: int, rejected: Iterable[Rejection]) -> IngestResult:
+        return cls(accepted=accepted, rejected=sorted(rejected, key=lambda r: r.index))
 
 
 def decode_body(raw: bytes, content_encoding: str | None) -> bytes:
@@ -181,35 +185,66 @@ def ingest(
     """Decode, validate and store a posted batch; the caller's unit of work commits it."""
     good, rejected = parse_batch(decode_body(raw, content_encoding))
     stored, unknown = store(session, good, received_at=now or utcnow())
-    rejected.extend(unknown)
-    rejected.sort(key=lambda r: r.index)
-    return IngestResult(accepted=stored, rejected=rejected)
+    return IngestResult.of(stored, rejected + unknown)
 
 
 def store(
     session: Session, events: Sequence[tuple[int, Event]], *, received_at: datetime
 ) -> tuple[int, list[Rejection]]:
     """Insert validated events in bulk; events of unregistered systems are rejected."""
-    # Rows are built before the first statement: on SQLite that statement takes the write
-    # lock, which is then held only for the lookup, the inserts and the commit.
-    built = [(index, event.system, *rows.row(event, received_at)) for index, event in events]
-    known = _registered(session, {system for _, system, _, _ in built})
+    return insert(session, build(events, received_at=received_at))
+
+
+@dataclass
+class Built:
+    """A batch's rows per table, with each row's index in the batch, and the systems named."""
+
+    by_shape: dict[rows.Shape, list[tuple[Any, ...]]] = field(default_factory=dict)
+    indexes: dict[rows.Shape, list[int]] = field(default_factory=dict)
+    systems: set[str] = field(default_factory=set)
+
+
+def build(events: Sequence[tuple[int, Event]], *, received_at: datetime) -> Built:
+    """Turn validated events into rows; no database needed, so it runs before any lock."""
+    built = Built(systems={event.system for _, event in events})
+    row = rows.row
+    for index, event in events:
+        shape, values = row(event, received_at)
+        shape_rows = built.by_shape.get(shape)
+        if shape_rows is None:
+            shape_rows = built.by_shape[shape] = []
+            built.indexes[shape] = []
+        shape_rows.append(values)
+        built.indexes[shape].append(index)
+    return built
+
+
+def insert(session: Session, built: Built) -> tuple[int, list[Rejection]]:
+    """Insert built rows; rows of unregistered systems are rejected instead."""
+    known = _registered(session, built.systems)
     rejected: list[Rejection] = []
-    by_table: dict[Table, list[dict[str, Any]]] = {}
-    for index, system, table, values in built:
-        if system in known:
-            by_table.setdefault(table, []).append(values)
-        else:
-            rejected.append(
-                Rejection(
-                    index,
-                    f"system: {system!r} is not registered; register it (blastwall.yaml or "
-                    "POST /api/v1/systems) or fix the system name the SDK is configured with",
-                )
-            )
-    for table, table_rows in by_table.items():
-        insert_ignoring_duplicates(session, table, table_rows)
-    return sum(len(r) for r in by_table.values()), rejected
+    stored = 0
+    for shape, built_rows in built.by_shape.items():
+        kept = built_rows
+        if len(known) < len(built.systems):
+            at = shape.columns.index("system")
+            kept = []
+            for index, values in zip(built.indexes[shape], built_rows, strict=True):
+                if values[at] in known:
+                    kept.append(values)
+                else:
+                    rejected.append(_unregistered(index, values[at]))
+        insert_ignoring_duplicates(session, shape.table, shape.columns, kept)
+        stored += len(kept)
+    return stored, rejected
+
+
+def _unregistered(index: int, system: str) -> Rejection:
+    return Rejection(
+        index,
+        f"system: {system!r} is not registered; register it (blastwall.yaml or "
+        "POST /api/v1/systems) or fix the system name the SDK is configured with",
+    )
 
 
 def _registered(session: Session, names: Iterable[str]) -> set[str]:

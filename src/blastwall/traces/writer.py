@@ -1,0 +1,89 @@
+"""The ingest writer: each server process stores event batches through one connection of its own.
+
+On SQLite a connection empties its page cache whenever another connection wrote since its
+last transaction, so batches written through the shared pool (a different connection each
+time) re-read the index pages they update, every batch. One connection that only ingest
+writes through keeps them cached, and batches of one process queue on a lock here instead
+of polling SQLite's busy handler, which sleeps up to 100 ms between tries. Decoding,
+validating and building rows happen before the lock, so the lock is held only for the
+inserts and the commit. PostgreSQL writes through the shared pool.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.db.base import utcnow
+from blastwall.db.engine import make_engine
+from blastwall.db.session import make_session_factory
+from blastwall.traces.events import Event
+from blastwall.traces.ingest import (
+    Built,
+    IngestResult,
+    Rejection,
+    build,
+    decode_body,
+    insert,
+    parse_batch,
+)
+
+CACHE_KIB = 16 * 1024
+"""Page cache of the ingest connection (SQLite's default is 2 MiB): the event tables' hot
+index pages. Measured: 16 MiB cut the kernel time of ingest by a third; 64 MiB cost more
+CPU than it saved."""
+
+
+class Writer:
+    """Stores validated batches and commits them, one batch at a time per process on SQLite."""
+
+    def __init__(self, engine: Engine, factory: sessionmaker[Session]) -> None:
+        self._own: Engine | None = None
+        self._lock: threading.Lock | None = None
+        self._factory = factory
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            self._own = make_engine(
+                engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
+            )
+            event.listen(self._own, "connect", _ingest_pragmas)
+            self._factory = make_session_factory(self._own)
+            self._lock = threading.Lock()
+
+    def ingest(self, raw: bytes, *, content_encoding: str | None = None) -> IngestResult:
+        """Decode and validate a posted batch, then store and commit its good events.
+
+        Committed when this returns, so the caller may acknowledge the batch.
+        """
+        good, rejected = parse_batch(decode_body(raw, content_encoding))
+        stored, unknown = self.write(good, received_at=utcnow())
+        return IngestResult.of(stored, rejected + unknown)
+
+    def write(
+        self, events: Sequence[tuple[int, Event]], *, received_at: datetime
+    ) -> tuple[int, list[Rejection]]:
+        """Store ``events`` and commit; returns what ``ingest.store`` returns."""
+        built = build(events, received_at=received_at)
+        if self._lock is None:
+            return self._commit(built)
+        with self._lock:
+            return self._commit(built)
+
+    def _commit(self, built: Built) -> tuple[int, list[Rejection]]:
+        with self._factory() as session, session.begin():
+            return insert(session, built)
+
+    def close(self) -> None:
+        """Close the writer's own connection (SQLite)."""
+        if self._own is not None:
+            self._own.dispose()
+
+
+def _ingest_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
+    cursor.close()
