@@ -4,28 +4,25 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import functools
-import inspect
-import logging
 import os
-import re
 import time
 import weakref
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
-from blastwall.sdk import otel
+from blastwall.sdk import arguments, connection, handoff, otel
 from blastwall.sdk.call import Call
 from blastwall.sdk.context import accept_trace_id, current_call, request_trace_id
+from blastwall.sdk.declarations import Declarations
+from blastwall.sdk.decorator import guarded
 from blastwall.sdk.enums import Decision, Rating, Stage, StalePolicy
-from blastwall.sdk.errors import GuardConfigError
-from blastwall.sdk.events import Feedback, clean_text, json_safe
+from blastwall.sdk.events import Feedback
 from blastwall.sdk.export import Exporter
 from blastwall.sdk.fallbacks import Fallbacks, Handler
-from blastwall.sdk.filters import PII, Filter, Secrets, builtin_filters, run_filters, to_text
+from blastwall.sdk.filters import PII, Filter, Secrets, builtin_filters, run_filters
 from blastwall.sdk.filters.base import DEFAULT_MAX_CHARS
 from blastwall.sdk.gate import (
     ActionGate,
@@ -36,20 +33,13 @@ from blastwall.sdk.gate import (
     ToolScope,
     Validator,
 )
-from blastwall.sdk.levers import store
 from blastwall.sdk.levers.cache import LeverCache
 from blastwall.sdk.levers.follower import LeverFollower
 from blastwall.sdk.levers.state import Levers
 from blastwall.sdk.pipeline import Pipeline
+from blastwall.sdk.state_file import restore_levers, save_levers, state_file_path
 from blastwall.sdk.steps import SINKS, Export, Fallback, InputFilters, LeverCheck, OutputFilters
-from blastwall.sdk.transport import make_client
 
-log = logging.getLogger("blastwall.sdk")
-
-SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
-ENVIRONMENT = re.compile(r"[a-z0-9][a-z0-9._-]{0,49}")
-ACTION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
-HANDOFF_INPUT_MAX = 32_768
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -102,8 +92,8 @@ class Guard:
         approval_timeout_s: float = 60.0,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        _check_names(system, environment)
-        _check_positive(
+        arguments.check_names(system, environment)
+        arguments.check_positive(
             filter_max_chars=filter_max_chars,
             max_queue=max_queue,
             batch_size=batch_size,
@@ -112,8 +102,8 @@ class Guard:
             approval_timeout_s=approval_timeout_s,
             stale_after_s=1 if stale_after_s is None else stale_after_s,
         )
-        policy = _stale_policy(stale_policy)
-        server = _server_url(server)
+        policy = arguments.stale_policy(stale_policy)
+        server = arguments.server_url(server)
         token = os.environ.get("BLASTWALL_TOKEN") if token is None else token
 
         self.system = system
@@ -124,38 +114,26 @@ class Guard:
         self.surfaces = dict(surfaces) if surfaces else None
         self.fallbacks = fallbacks or Fallbacks()
         self.stale_after_s = stale_after_s
-        self._declarations: dict[str, Declaration] = {}
+        self._declarations = Declarations()
         self._closed = False
 
         # Lever state: the file first, so a restart honours a kill before the network.
         self.levers_cache = LeverCache(system, environment)
-        self.state_path = self._state_path(state_file)
+        self.state_path = state_file_path(state_file, system, environment, self.server)
         if self.state_path is not None:
-            saved = store.load(self.state_path)
-            if saved is not None:
-                self.levers_cache.apply(saved.states, confirm=False)
-                if saved.confirmed_wall is not None:
-                    self.levers_cache.confirm(wall=saved.confirmed_wall)
+            restore_levers(self.levers_cache, self.state_path)
             self.levers_cache.saver = self._save_state
 
         self._client: httpx.Client | None = None
         self.follower: LeverFollower | None = None
         if self.server:
-            self._client = make_client(
-                self.server, token, timeout=httpx.Timeout(5.0, connect=2.0), transport=transport
-            )
-            stream_client = make_client(
+            self._client, self.follower = connection.connect(
                 self.server,
                 token,
-                # Keep-alives come every few seconds; three missed means the stream is dead.
-                timeout=httpx.Timeout(5.0, connect=2.0, read=15.0),
-                transport=transport,
-            )
-            self.follower = LeverFollower(
                 self.levers_cache,
-                stream_client,
                 poll_interval_s=poll_interval_s,
                 use_stream=use_stream,
+                transport=transport,
             )
 
         redactor = _export_redactor() if redact_export else None
@@ -190,7 +168,7 @@ class Guard:
 
         if self.follower is not None:
             if startup_sync_s > 0:
-                self._startup_sync(startup_sync_s)
+                connection.startup_sync(self.follower, startup_sync_s)
             self.follower.start()
         self.exporter.start()
         atexit.register(_close_at_exit, weakref.ref(self))
@@ -218,15 +196,7 @@ class Guard:
             trace_id = parent.trace_id if parent is not None else request_trace_id.get()
         else:
             trace_id = accept_trace_id(trace_id)
-        return Call(
-            self,
-            user_id,
-            input,
-            trace_id,
-            model,
-            release,
-            surfaces,
-        )
+        return Call(self, user_id, input, trace_id, model, release, surfaces)
 
     def guarded(self, fn: F | None = None, *, model: str | None = None) -> Any:
         """Decorator: ``fn(call, *args, **kw)`` runs only when the levers allow it.
@@ -237,45 +207,7 @@ class Guard:
         """
 
         def decorate(func: F) -> F:
-            if inspect.iscoroutinefunction(func):
-
-                @functools.wraps(func)
-                async def run_async(
-                    input: Any,
-                    *args: Any,
-                    user_id: str | None = None,
-                    trace_id: str | None = None,
-                    **kwargs: Any,
-                ) -> Any:
-                    async with self.call(
-                        user_id=user_id, input=input, trace_id=trace_id, model=model
-                    ) as call:
-                        if call.should_run:
-                            result = await func(call, *args, **kwargs)
-                            if not call.output_set:
-                                call.set_output(result)
-                    return call.output
-
-                return run_async  # type: ignore[return-value]
-
-            @functools.wraps(func)
-            def run(
-                input: Any,
-                *args: Any,
-                user_id: str | None = None,
-                trace_id: str | None = None,
-                **kwargs: Any,
-            ) -> Any:
-                with self.call(
-                    user_id=user_id, input=input, trace_id=trace_id, model=model
-                ) as call:
-                    if call.should_run:
-                        result = func(call, *args, **kwargs)
-                        if not call.output_set:
-                            call.set_output(result)
-                return call.output
-
-            return run  # type: ignore[return-value]
+            return guarded(self, func, model=model)
 
         return decorate(fn) if fn is not None else decorate
 
@@ -291,7 +223,7 @@ class Guard:
         description: str = "",
     ) -> Declaration:
         """Declare a tool; irreversible ones need ``validator`` to pass or a human approval."""
-        return self._declare(name, reversible, validator, approval, description)
+        return self._declarations.declare(name, reversible, validator, approval, description)
 
     def declare_action(
         self,
@@ -303,36 +235,13 @@ class Guard:
         description: str = "",
     ) -> Declaration:
         """Declare a downstream action (refund, account hold, e-mail) and how it is gated."""
-        return self._declare(name, reversible, validator, approval, description)
-
-    def _declare(
-        self,
-        name: str,
-        reversible: bool,
-        validator: Validator | None,
-        approval: bool,
-        description: str,
-    ) -> Declaration:
-        if not isinstance(name, str) or not ACTION_NAME.fullmatch(name):
-            raise GuardConfigError(
-                f"name={name!r}: name the tool or action with letters, digits, '.', '_', ':' "
-                "or '-' (at most 100, starting with a letter or digit), e.g. 'issue_refund'"
-            )
-        if validator is not None and not callable(validator):
-            raise GuardConfigError(
-                f"validator for {name!r} must be a function arguments -> True | False | reason"
-            )
-        declaration = Declaration(name, reversible, validator, approval, description)
-        self._declarations[name] = declaration
-        return declaration
+        return self._declarations.declare(name, reversible, validator, approval, description)
 
     def is_reversible(self, name: str) -> bool:
-        declared = self._declarations.get(name)
-        return True if declared is None else declared.reversible
+        return self._declarations.is_reversible(name)
 
     def needs_approval(self, name: str) -> bool:
-        declared = self._declarations.get(name)
-        return declared is not None and declared.needs_approval
+        return self._declarations.needs_approval(name)
 
     def fallback(self, decision: Decision | str) -> Callable[[F], F]:
         """Decorator registering the answer for a decision: ``@guard.fallback("safe_mode")``."""
@@ -464,92 +373,12 @@ class Guard:
             built_in.append(self._otel)
         return Pipeline.build([*built_in, *steps, Export(self.exporter.submit)])
 
-    def _state_path(self, state_file: Path | str | bool | None) -> Path | None:
-        if state_file is False:
-            return None
-        if isinstance(state_file, str | Path):
-            return Path(state_file)
-        if state_file is None and not self.server:
-            return None  # offline and not asked to: nothing to persist
-        return store.default_dir() / store.file_name(self.system, self.environment, self.server)
-
     def _save_state(self, cache: LeverCache) -> None:
-        path = self.state_path
-        if path is None:
-            return
-        try:
-            store.save(path, cache.states(), cache.confirmed_wall)
-        except OSError as exc:
-            log.warning("blastwall: cannot write lever state file %s (%s)", path, exc)
-
-    def _startup_sync(self, timeout_s: float) -> None:
-        follower = self.follower
-        if follower is None:
-            return
-        with _timeout(follower.client, timeout_s):
-            follower.poll()
+        if self.state_path is not None:
+            save_levers(self.state_path, cache)
 
     def _handoff(self, call: Call) -> None:
-        self.exporter.submit_handoff(
-            {
-                "system": self.system,
-                "environment": self.environment,
-                "trace_id": call.trace_id,
-                "user_id": None if call.user_id is None else clean_text(str(call.user_id), 200),
-                "input": clean_text(to_text(call.input), HANDOFF_INPUT_MAX - 40),
-                "reason": "human_fallback",
-                "context": {
-                    "release": call.release,
-                    "model": call.requested_model,
-                    "attributes": json_safe(call.attributes or {}),
-                },
-            }
-        )
-
-
-def _check_names(system: object, environment: object) -> None:
-    if not isinstance(system, str) or not SLUG.fullmatch(system):
-        raise GuardConfigError(
-            f"system={system!r} is not a system name: use the registry's lower-case "
-            "name, e.g. 'refund-classifier' (letters, digits, '.', '_', '-')"
-        )
-    if not isinstance(environment, str) or not ENVIRONMENT.fullmatch(environment):
-        raise GuardConfigError(
-            f"environment={environment!r}: name the one environment this process runs "
-            "in as a lower-case slug of at most 50 characters, e.g. 'production'"
-        )
-
-
-def _check_positive(**values: float) -> None:
-    for label, value in values.items():
-        if not value > 0:
-            raise GuardConfigError(f"{label}={value!r} must be greater than 0")
-
-
-def _stale_policy(value: StalePolicy | str | None) -> StalePolicy | None:
-    try:
-        return None if value is None else StalePolicy(value)
-    except ValueError:
-        raise GuardConfigError(f"stale_policy={value!r}: use 'keep_last' or 'safe_mode'") from None
-
-
-def _server_url(server: str | None) -> str:
-    server = os.environ.get("BLASTWALL_SERVER", "") if server is None else server
-    if server and not server.startswith(("http://", "https://")):
-        raise GuardConfigError(
-            f"server={server!r} must be the server's URL, e.g. 'http://blastwall:7300'"
-        )
-    return server
-
-
-@contextlib.contextmanager
-def _timeout(client: httpx.Client, seconds: float) -> Iterator[None]:
-    previous = client.timeout
-    client.timeout = httpx.Timeout(seconds)
-    try:
-        yield
-    finally:
-        client.timeout = previous
+        self.exporter.submit_handoff(handoff.payload(self.system, self.environment, call))
 
 
 def _export_redactor() -> Callable[[str], str]:
