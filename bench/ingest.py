@@ -1,19 +1,22 @@
 """Ingest benchmark: sustained events/s into a real server on SQLite, and acknowledged loss.
 
-Starts ``uvicorn`` with the Blastwall app on a fresh SQLite database in a subprocess, runs
-N producer processes that post gzip batches of SDK ``call`` events exactly as the SDK
-exporter does (docs/sdk.md: a JSON list, at most 500 events, retried on connection errors
-and 5xx with the same event ids), and reports:
+Starts ``blastwall serve`` (``--workers N`` when asked) on a fresh SQLite database in a
+subprocess, runs N producer processes that feed the SDK's own ``Exporter`` (docs/sdk.md:
+gzip batches of at most 500 events, retried on connection errors and 5xx with the same
+event ids), and reports:
 
 * events/s: events acknowledged by the server (HTTP 200, counted in ``accepted``) divided
   by the wall time of the sending phase;
+* CPU: the server's (user and kernel) and the producers' per 1,000 events, and the load
+  average, because the machine may be shared: events per CPU-second compare across runs
+  when events/s do not;
 * lost: acknowledged event ids missing from the database, counted after the server was
   killed with SIGKILL (no graceful shutdown), so only what was committed counts.
 
 A second phase kills the server mid-stream, restarts it, and lets producers retry their
 in-flight batches: acknowledged events must survive and retried ones must be stored once.
 
-Run: .venv/bin/python bench/ingest.py [--producers 2] [--seconds 20] [--batch 500]
+Run: .venv/bin/python bench/ingest.py [--producers 2] [--seconds 20] [--workers 1]
 """
 
 from __future__ import annotations
@@ -73,25 +76,22 @@ def prepare(data_dir: Path) -> str:
 
 
 def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "BLASTWALL_DATA_DIR": str(data_dir)}
+    """``blastwall serve`` as an operator runs it (with ``--workers`` when asked)."""
     command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "blastwall.server.app:create_app",
-        "--factory",
-        "--host",
-        "127.0.0.1",
+        str(Path(sys.executable).parent / "blastwall"),
+        "serve",
+        "--db",
+        f"sqlite:///{data_dir / 'blastwall.db'}",
         "--port",
         str(port),
-        "--log-level",
-        "warning",
-        "--no-access-log",
         "--workers",
         str(workers),
     ]
-    # Own process group: SIGKILL must take the workers down with the master.
-    server = subprocess.Popen(command, env=env, start_new_session=True)
+    # Own process group: SIGKILL must take the workers down with the master. The access
+    # log stays on, as in production; the server's output goes to a file.
+    log = data_dir / "server.log"
+    with log.open("ab") as out:
+        server = subprocess.Popen(command, stdout=out, stderr=out, start_new_session=True)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -100,7 +100,7 @@ def start_server(data_dir: Path, port: int, workers: int = 1) -> subprocess.Pope
         except httpx.HTTPError:
             time.sleep(0.1)
     kill(server)
-    raise SystemExit("the server did not start within 30 s")
+    raise SystemExit(f"the server did not start within 30 s:\n{log.read_text()[-2000:]}")
 
 
 def call_event(rng_seed: int, at: str) -> dict[str, Any]:
@@ -366,7 +366,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--producers", type=int, default=2, help="producer processes")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the rate phase")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="server processes (blastwall serve --workers)"
+    )
     parser.add_argument("--batch", type=int, default=500, help="events per request (SDK: 500)")
     parser.add_argument("--crash-seconds", type=float, default=8.0, help="0 skips the crash phase")
     args = parser.parse_args()
@@ -374,9 +376,9 @@ def main() -> None:
         data_dir = Path(tmp)
         token = prepare(data_dir)
         print(
-            f"ingest bench: {os.cpu_count()} CPUs, SQLite (WAL, synchronous=FULL), "
-            f"{args.workers} server process(es), {args.producers} producers using the SDK "
-            f"Exporter, {args.batch} events/batch, gzip"
+            f"ingest bench: {os.cpu_count()} CPUs, `blastwall serve --workers {args.workers}` "
+            f"on SQLite (WAL, synchronous=FULL), {args.producers} producer processes using "
+            f"the SDK Exporter, {args.batch} events/batch, gzip"
         )
         load = {"producers": args.producers, "batch": args.batch, "workers": args.workers}
         rate = run_phase(data_dir, token, phase=1, seconds=args.seconds, crash_at=None, **load)

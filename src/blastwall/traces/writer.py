@@ -11,6 +11,7 @@ inserts and the commit. PostgreSQL writes through the shared pool.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Sequence
 from datetime import datetime
@@ -46,13 +47,16 @@ class Writer:
         self._own: Engine | None = None
         self._lock: threading.Lock | None = None
         self._factory = factory
-        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        self._across: _FileLock | None = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
             self._own = make_engine(
                 engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
             )
             event.listen(self._own, "connect", _ingest_pragmas)
             self._factory = make_session_factory(self._own)
             self._lock = threading.Lock()
+            self._across = _FileLock.beside(str(database))
 
     def ingest(self, raw: bytes, *, content_encoding: str | None = None) -> IngestResult:
         """Decode and validate a posted batch, then store and commit its good events.
@@ -71,16 +75,55 @@ class Writer:
         if self._lock is None:
             return self._commit(built)
         with self._lock:
-            return self._commit(built)
+            if self._across is None:
+                return self._commit(built)
+            with self._across:
+                return self._commit(built)
 
     def _commit(self, built: Built) -> tuple[int, list[Rejection]]:
         with self._factory() as session, session.begin():
             return insert(session, built)
 
     def close(self) -> None:
-        """Close the writer's own connection (SQLite)."""
+        """Close the writer's own connection and lock file (SQLite)."""
         if self._own is not None:
             self._own.dispose()
+        if self._across is not None:
+            self._across.close()
+
+
+class _FileLock:
+    """An exclusive lock shared by the server processes (``serve --workers``) on one file.
+
+    SQLite serializes their writers too, but one that finds the database locked sleeps
+    in its busy handler (1, 2, 5, ... up to 100 ms) before trying again; a blocked
+    ``flock`` wakes as soon as the other process lets go.
+    """
+
+    def __init__(self, descriptor: int) -> None:
+        self._descriptor = descriptor
+
+    @classmethod
+    def beside(cls, database: str) -> _FileLock | None:
+        """The lock for ``database`` (a file next to it); None where flock is missing."""
+        try:
+            import fcntl  # noqa: F401, PLC0415  (POSIX only)
+        except ImportError:
+            return None
+        return cls(os.open(f"{database}-ingest.lock", os.O_RDWR | os.O_CREAT, 0o600))
+
+    def __enter__(self) -> None:
+        import fcntl  # noqa: PLC0415
+
+        fcntl.flock(self._descriptor, fcntl.LOCK_EX)
+
+    def __exit__(self, *_: object) -> None:
+        import fcntl  # noqa: PLC0415
+
+        fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        os.close(self._descriptor)
 
 
 def _ingest_pragmas(dbapi_connection: Any, _record: Any) -> None:
