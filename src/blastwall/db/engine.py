@@ -42,6 +42,12 @@ def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
         cursor.execute("PRAGMA journal_mode=WAL")
         # FULL: every commit is fsynced; audit logs and incidents must survive power loss.
         cursor.execute("PRAGMA synchronous=FULL")
+        # Checkpoint every 10,000 pages (~40 MB) of WAL instead of SQLite's 1,000: event
+        # ingest rewrites the same index pages in many commits, and a rarer checkpoint
+        # copies each to the database once instead of many times. bench/ingest.py: server
+        # CPU per event -7%, events/s +6%. Every connection uses the same threshold, so a
+        # rare writer (a lever change) does not run the checkpoint ingest keeps putting off.
+        cursor.execute("PRAGMA wal_autocheckpoint=10000")
         # Enforce the foreign keys the schema declares (off by default in SQLite).
         cursor.execute("PRAGMA foreign_keys=ON")
         # Wait for a competing writer instead of failing at once with 'database is locked'.
