@@ -29,7 +29,8 @@ class Traffic(threading.Thread):
     ) -> None:
         super().__init__(name="blastwall-demo-traffic", daemon=True)
         self.server = server
-        self.agent = SupportAgent(make_guard(server, token))
+        self.token = token
+        self.agent: SupportAgent | None = None  # made once the server answers
         self.console = console
         self.rate = rate
         self.drift_after_s = drift_after_s
@@ -48,6 +49,7 @@ class Traffic(threading.Thread):
 
     def run(self) -> None:
         self.wait_for_server()
+        self.agent = agent = SupportAgent(make_guard(self.server, self.token))
         started = time.monotonic()
         window: Counter[str] = Counter()
         last_report = started
@@ -61,12 +63,12 @@ class Traffic(threading.Thread):
                 and now - started >= self.drift_after_s
             ):
                 drifted = True
-                self.agent.set_fraud_share(DRIFTED_FRAUD_SHARE)
+                agent.set_fraud_share(DRIFTED_FRAUD_SHARE)
                 self.console.print(
                     "[yellow]demo: drift injected[/] - the classifier now routes "
                     f"{DRIFTED_FRAUD_SHARE:.0%} of tickets to fraud (was 2%)"
                 )
-            reply = self.agent.handle(self.agent.next_ticket())
+            reply = agent.handle(agent.next_ticket())
             window[reply.decision] += 1
             if reply.decision != last_decision:
                 self.console.print(
@@ -76,7 +78,7 @@ class Traffic(threading.Thread):
                 last_decision = reply.decision
             if now - last_report >= self.report_every_s:
                 mix = ", ".join(f"{d} {n}" for d, n in window.most_common())
-                stats = self.agent.guard.stats()
+                stats = agent.guard.stats()
                 self.console.print(
                     f"demo: {sum(window.values())} tickets in {now - last_report:.0f}s ({mix}); "
                     f"traces sent {stats.get('sent', 0)}, dropped {stats.get('dropped', 0)}"
@@ -87,4 +89,5 @@ class Traffic(threading.Thread):
     def stop(self) -> None:
         self.stopped.set()
         self.join(timeout=5)
-        self.agent.guard.close()
+        if self.agent is not None:
+            self.agent.guard.close()
