@@ -49,7 +49,7 @@ def built(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[Sett
         return FastAPI()
 
     monkeypatch.setattr("blastwall.server.app.create_app", create_app)
-    monkeypatch.setattr(serve, "_freeze_startup_objects", lambda: None)
+    monkeypatch.setattr(serve, "_tune_garbage_collector", lambda: None)
     monkeypatch.setenv(serve.PRIMARY_LOCK, str(tmp_path / "primary.lock"))
     monkeypatch.setenv("BLASTWALL_DATABASE_URL", f"sqlite:///{tmp_path}/w.db")
     yield made

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import weakref
 from typing import Annotated
 
@@ -56,18 +55,15 @@ def _too_large(size: int) -> ingest.PayloadTooLarge:
     )
 
 
-_writer_lock = threading.Lock()
-
-
-def _writer(request: Request) -> Writer:
-    # One per app (and so per server process), made on the first batch.
+async def _writer(request: Request) -> Writer:
+    # One per app (and so per server process), made on the first batch. Async, so on the
+    # event loop (no two at once) and without a hop to the thread pool per request.
     state = request.app.state
-    with _writer_lock:
-        writer: Writer | None = getattr(state, "trace_writer", None)
-        if writer is None:
-            writer = Writer(state.engine, state.session_factory)
-            state.trace_writer = writer
-            weakref.finalize(request.app, writer.close)
+    writer: Writer | None = getattr(state, "trace_writer", None)
+    if writer is None:
+        writer = Writer(state.engine, state.session_factory)
+        state.trace_writer = writer
+        weakref.finalize(request.app, writer.close)
     return writer
 
 
