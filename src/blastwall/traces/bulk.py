@@ -1,11 +1,13 @@
-"""Bulk ``INSERT ... ON CONFLICT (at, event_id) DO NOTHING``: one executemany per table per batch.
+"""Bulk ``INSERT ... ON CONFLICT (at, event_id) DO NOTHING`` of a batch's rows.
 
-On SQLite the statement is compiled once per table and column set and run through the
-driver's ``executemany``; each value is stored exactly as SQLAlchemy's bind processor for
-its column would store it (tests/traces/test_bulk.py pins this), without SQLAlchemy's
-per-row bookkeeping, which cost as much as validating the batch. A JSON column may be
-given as ``RawJSON`` text already serialized by pydantic. PostgreSQL goes through
-SQLAlchemy's multi-row VALUES path.
+On SQLite the statement is compiled once per table and column set, repeated once per row
+as a multi-row INSERT (up to ``ROWS_PER_STATEMENT`` rows each), and run through the
+driver's cursor; each value is stored exactly as SQLAlchemy's bind processor for its
+column would store it (tests/traces/test_bulk.py pins this), without SQLAlchemy's per-row
+bookkeeping, which cost as much as validating the batch. The statements can be prepared
+before the transaction (``sqlite_statements``), so the write lock is held only to run
+them. A JSON column may be given as ``RawJSON`` text already serialized by pydantic.
+PostgreSQL goes through SQLAlchemy's multi-row VALUES path.
 """
 
 from __future__ import annotations
@@ -15,13 +17,14 @@ import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, Boolean, Float, Table
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
@@ -54,7 +57,16 @@ class _Plan:
         return f"{self.head} {', '.join([self.row] * count)} {self.tail}"
 
 
-_plans: dict[tuple[str, str, tuple[str, ...]], _Plan] = {}
+@dataclass(frozen=True)
+class Statement:
+    """One multi-row INSERT and its values, ready for the SQLite driver."""
+
+    sql: str
+    params: list[Any]
+
+
+_SQLITE = sqlite.dialect()
+_plans: dict[tuple[str, tuple[str, ...]], _Plan] = {}
 
 
 def insert_ignoring_duplicates(
@@ -64,13 +76,25 @@ def insert_ignoring_duplicates(
     if not rows:
         return
     connection = session.connection()
-    dialect = connection.dialect
-    if dialect.name != "sqlite":
-        values = [{k: _parsed(v) for k, v in zip(columns, row, strict=True)} for row in rows]
-        statement = pg_insert(table).on_conflict_do_nothing(index_elements=KEY)
-        connection.execute(statement, values)
+    if connection.dialect.name == "sqlite":
+        run(connection.connection, sqlite_statements(table, columns, rows))
         return
-    plan = _plan(table, dialect, columns)
+    values = [{k: _parsed(v) for k, v in zip(columns, row, strict=True)} for row in rows]
+    statement = pg_insert(table).on_conflict_do_nothing(index_elements=KEY)
+    connection.execute(statement, values)
+
+
+def sqlite_statements(
+    table: Table, columns: tuple[str, ...], rows: Sequence[Sequence[Any]]
+) -> list[Statement]:
+    """The multi-row INSERTs that store ``rows`` on SQLite; needs no connection.
+
+    Multi-row INSERTs, not executemany: the driver releases the GIL around each
+    statement, and a thread that must take it back once per row waits behind every other
+    request's validation (pydantic holds the GIL for a whole batch), which made the
+    insert of a batch three times slower.
+    """
+    plan = _plan(table, columns)
     converters = [(position, _last_value_cached(convert)) for position, convert in plan.processors]
     params: list[Any] = []
     for row in rows:
@@ -78,24 +102,34 @@ def insert_ignoring_duplicates(
         for position, convert in converters:
             values[position] = convert(values[position])
         params.extend(values)
-    # One multi-row INSERT per chunk through the driver's own cursor, not executemany: the
-    # driver releases the GIL around each statement, and a thread that must take it back
-    # once per row waits behind every other request's validation (pydantic holds the GIL
-    # for a whole batch) -- which made the insert of a batch three times slower.
-    dbapi = connection.connection
     width = plan.width
-    per_statement = min(ROWS_PER_STATEMENT, _variable_limit(dbapi) // width)
-    cursor = dbapi.cursor()
+    per_statement = min(ROWS_PER_STATEMENT, _max_variables() // width)
+    statements = []
+    for start in range(0, len(rows), per_statement):
+        count = min(per_statement, len(rows) - start)
+        chunk = params[start * width : (start + count) * width]
+        statements.append(Statement(plan.sql(count), chunk))
+    return statements
+
+
+def run(dbapi_connection: Any, statements: Sequence[Statement]) -> None:
+    """Execute ``statements`` through the driver's own cursor, in the open transaction."""
+    cursor = dbapi_connection.cursor()
     try:
-        for start in range(0, len(rows), per_statement):
-            count = min(per_statement, len(rows) - start)
-            cursor.execute(plan.sql(count), params[start * width : (start + count) * width])
+        for statement in statements:
+            cursor.execute(statement.sql, statement.params)
     finally:
         cursor.close()
 
 
-def _variable_limit(dbapi: Any) -> int:
-    limit: int = dbapi.driver_connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+@cache
+def _max_variables() -> int:
+    """How many ``?`` one statement may hold in this build of SQLite (32,766 since 3.32)."""
+    probe = sqlite3.connect(":memory:")
+    try:
+        limit: int = probe.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    finally:
+        probe.close()
     return limit
 
 
@@ -134,8 +168,8 @@ def _fast(column_type: TypeEngine[Any], process: Callable[[Any], Any]) -> Conver
     return process
 
 
-def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
-    cache_key = (dialect.name, table.name, columns)
+def _plan(table: Table, columns: tuple[str, ...]) -> _Plan:
+    cache_key = (table.name, columns)
     plan = _plans.get(cache_key)
     if plan is None:
         statement = (
@@ -143,7 +177,7 @@ def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
             .values(dict.fromkeys(columns))
             .on_conflict_do_nothing(index_elements=KEY)
         )
-        compiled = statement.compile(dialect=dialect)
+        compiled = statement.compile(dialect=_SQLITE)
         order = tuple(compiled.positiontup or ())
         if set(order) != set(columns):
             # Column defaults would be compiled in as parameters the rows do not carry.
@@ -152,7 +186,7 @@ def _plan(table: Table, dialect: Dialect, columns: tuple[str, ...]) -> _Plan:
         processors = []
         for position, name in enumerate(order):
             column_type = table.c[name].type
-            process = column_type.dialect_impl(dialect).bind_processor(dialect)
+            process = column_type.dialect_impl(_SQLITE).bind_processor(_SQLITE)
             fast = None if process is None else _fast(column_type, process)
             if fast is not None:
                 processors.append((position, fast))

@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from blastwall.db.base import utcnow
@@ -203,6 +203,28 @@ class Built:
     indexes: dict[rows.Shape, list[int]] = field(default_factory=dict)
     systems: set[str] = field(default_factory=set)
 
+    @property
+    def count(self) -> int:
+        return sum(len(shape_rows) for shape_rows in self.by_shape.values())
+
+    def keep(self, known: set[str]) -> list[Rejection]:
+        """Drop the rows of systems not in ``known``; return their rejections."""
+        if self.systems <= known:
+            return []
+        rejected = []
+        for shape, shape_rows in self.by_shape.items():
+            at = shape.columns.index("system")
+            kept, indexes = [], []
+            for index, values in zip(self.indexes[shape], shape_rows, strict=True):
+                if values[at] in known:
+                    kept.append(values)
+                    indexes.append(index)
+                else:
+                    rejected.append(_unregistered(index, values[at]))
+            self.by_shape[shape], self.indexes[shape] = kept, indexes
+        self.systems &= known
+        return rejected
+
 
 def build(events: Sequence[tuple[int, Event]], *, received_at: datetime) -> Built:
     """Turn validated events into rows; no database needed, so it runs before any lock."""
@@ -221,22 +243,10 @@ def build(events: Sequence[tuple[int, Event]], *, received_at: datetime) -> Buil
 
 def insert(session: Session, built: Built) -> tuple[int, list[Rejection]]:
     """Insert built rows; rows of unregistered systems are rejected instead."""
-    known = _registered(session, built.systems)
-    rejected: list[Rejection] = []
-    stored = 0
-    for shape, built_rows in built.by_shape.items():
-        kept = built_rows
-        if len(known) < len(built.systems):
-            at = shape.columns.index("system")
-            kept = []
-            for index, values in zip(built.indexes[shape], built_rows, strict=True):
-                if values[at] in known:
-                    kept.append(values)
-                else:
-                    rejected.append(_unregistered(index, values[at]))
-        insert_ignoring_duplicates(session, shape.table, shape.columns, kept)
-        stored += len(kept)
-    return stored, rejected
+    rejected = built.keep(registered(session, built.systems))
+    for shape, shape_rows in built.by_shape.items():
+        insert_ignoring_duplicates(session, shape.table, shape.columns, shape_rows)
+    return built.count, rejected
 
 
 def _unregistered(index: int, system: str) -> Rejection:
@@ -247,8 +257,9 @@ def _unregistered(index: int, system: str) -> Rejection:
     )
 
 
-def _registered(session: Session, names: Iterable[str]) -> set[str]:
+def registered(executor: Session | Connection, names: Iterable[str]) -> set[str]:
+    """Which of ``names`` are registered systems."""
     names = list(names)
     if not names:
         return set()
-    return set(session.scalars(select(System.name).where(System.name.in_(names))))
+    return set(executor.scalars(select(System.name).where(System.name.in_(names))))

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import datetime
 from typing import Any
 
@@ -21,17 +22,17 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.db.base import utcnow
-from blastwall.db.engine import make_engine
-from blastwall.db.session import make_session_factory
+from blastwall.db.engine import make_engine, read_only
+from blastwall.traces.bulk import run, sqlite_statements
 from blastwall.traces.events import Event
 from blastwall.traces.ingest import (
-    Built,
     IngestResult,
     Rejection,
     build,
     decode_body,
     insert,
     parse_batch,
+    registered,
 )
 
 CACHE_KIB = 16 * 1024
@@ -44,18 +45,17 @@ class Writer:
     """Stores validated batches and commits them, one batch at a time per process on SQLite."""
 
     def __init__(self, engine: Engine, factory: sessionmaker[Session]) -> None:
-        self._own: Engine | None = None
-        self._lock: threading.Lock | None = None
         self._factory = factory
+        self._own: Engine | None = None
+        self._lock = threading.Lock()
         self._across: _FileLock | None = None
         database = engine.url.database
         if engine.dialect.name == "sqlite" and database not in (None, "", ":memory:"):
+            self._reader = read_only(engine)
             self._own = make_engine(
                 engine.url.render_as_string(hide_password=False), pool_size=1, max_overflow=0
             )
             event.listen(self._own, "connect", _ingest_pragmas)
-            self._factory = make_session_factory(self._own)
-            self._lock = threading.Lock()
             self._across = _FileLock.beside(str(database))
 
     def ingest(self, raw: bytes, *, content_encoding: str | None = None) -> IngestResult:
@@ -72,17 +72,23 @@ class Writer:
     ) -> tuple[int, list[Rejection]]:
         """Store ``events`` and commit; returns what ``ingest.store`` returns."""
         built = build(events, received_at=received_at)
-        if self._lock is None:
-            return self._commit(built)
-        with self._lock:
-            if self._across is None:
-                return self._commit(built)
-            with self._across:
-                return self._commit(built)
-
-    def _commit(self, built: Built) -> tuple[int, list[Rejection]]:
-        with self._factory() as session, session.begin():
-            return insert(session, built)
+        if self._own is None:
+            with self._factory() as session, session.begin():
+                return insert(session, built)
+        # Everything that needs no write lock happens first: the system lookup (a read,
+        # which never waits for the writer) and the statements with their values.
+        with self._reader.connect() as connection:
+            rejected = built.keep(registered(connection, built.systems))
+        statements = [
+            statement
+            for shape, shape_rows in built.by_shape.items()
+            for statement in sqlite_statements(shape.table, shape.columns, shape_rows)
+        ]
+        if statements:
+            across = self._across or nullcontext()
+            with self._lock, across, self._own.begin() as connection:
+                run(connection.connection, statements)
+        return built.count, rejected
 
     def close(self) -> None:
         """Close the writer's own connection and lock file (SQLite)."""
