@@ -48,6 +48,7 @@ from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
 from blastwall.registry.models import System
+from blastwall.sdk.context import new_trace_id
 from blastwall.sdk.export import Exporter
 from blastwall.sdk.transport import make_client
 from blastwall.traces.models import Trace
@@ -204,10 +205,10 @@ def producer(
         at = datetime.now(UTC).isoformat().replace("+00:00", "Z")
         ids = []
         for event in template:
-            # Ids as the SDK makes them: uuid4 event ids, random 128-bit trace ids.
+            # Ids as the SDK makes them: uuid4 event ids, time-prefixed trace ids.
             event_id = uuid.uuid4().hex
             ids.append(event_id)
-            trace_id = f"{random.getrandbits(128):032x}"
+            trace_id = new_trace_id()
             exporter.submit(_Prebuilt({**event, "id": event_id, "trace_id": trace_id, "at": at}))
         before = (exporter.sent, exporter.rejected, exporter.dropped)
         exporter.flush()
