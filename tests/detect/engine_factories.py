@@ -135,3 +135,36 @@ def monitor(factory: Factory, monitor_id: int) -> Monitor:
         row = session.get(Monitor, monitor_id)
         assert row is not None
         return row
+
+
+# Support tickets for the input_embedding signal: two topics, five phrasings x four fillers.
+PASSWORD_TICKETS = (
+    "I forgot my {} password, how do I reset it?",
+    "Can't log in to my {} account, please reset my password",
+    "My {} password stopped working this morning",
+    "How do I change the password on my {} account?",
+    "Locked out of my {} account, I need a new password",
+)
+REFUND_TICKETS = (
+    "I want a refund for my {} order",
+    "Please give me my money back for the {} purchase",
+    "The {} item arrived broken, I want a refund",
+    "How long does a refund take for a {} order?",
+    "Charged twice for my {} order, please refund one",
+)
+TICKET_FILLERS = ("work", "personal", "family", "premium")
+
+
+def tickets(n: int, change: int, seed: int = 7) -> list[str]:
+    """Ticket texts whose refund share moves from 10% to 35% at ``change``."""
+    rng = np.random.default_rng(seed)
+    texts = []
+    for index in range(n):
+        refund = rng.random() < (0.10 if index < change else 0.35)
+        template = (REFUND_TICKETS if refund else PASSWORD_TICKETS)[rng.integers(5)]
+        texts.append(template.format(TICKET_FILLERS[rng.integers(4)]))
+    return texts
+
+
+def ticket_calls(n: int, change: int, seed: int = 7) -> list[dict[str, Any]]:
+    return [call(i, input=text) for i, text in enumerate(tickets(n, change, seed))]

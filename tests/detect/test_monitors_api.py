@@ -117,6 +117,7 @@ def test_every_signal_can_be_declared_with_its_params(
         "urls": ("output_pattern", {"pattern": "https?://"}),
         "amount": ("input_numeric", {"attribute": "amount"}),
         "country": ("input_category", {"attribute": "country"}),
+        "asks": ("input_embedding", {}),
         "refunds": ("action_rate", {"action": "issue_refund"}),
         "flags": ("feedback_rate", {}),
     }
@@ -128,6 +129,7 @@ def test_every_signal_can_be_declared_with_its_params(
     assert params["flags"] == {"ratings": ["wrong", "harmful"]}
     assert params["refusals"] == {"patterns": ["cannot help"], "label": None}
     assert params["urls"] == {"pattern": "https?://", "ignore_case": True}
+    assert params["asks"] == {"bits": 4, "anchors": None, "min_similarity": None}
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""The SDK installs and imports alone: no FastAPI, no SQLAlchemy, OpenTelemetry optional."""
+"""The SDK installs and imports alone: no FastAPI, SQLAlchemy or torch; OpenTelemetry optional."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ guard = Guard(system="probe", environment="dev", server="", state_file=False)
 with guard.call(input="hi") as call:
     call.set_output("ok")
 guard.close()
-heavy = sorted(m for m in ("fastapi", "sqlalchemy", "starlette", "alembic") if m in sys.modules)
+heavy = sorted(
+    m for m in ("fastapi", "sqlalchemy", "starlette", "alembic", "torch") if m in sys.modules
+)
 print(",".join(heavy) or "none", guard._otel is not None)
 """
 

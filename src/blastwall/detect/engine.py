@@ -42,7 +42,7 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 from blastwall.db.base import utcnow
 from blastwall.detect import alarms, verification
 from blastwall.detect.monitors import history, source
-from blastwall.detect.monitors.enums import Phase, VerificationStatus
+from blastwall.detect.monitors.enums import Phase, Signal, VerificationStatus
 from blastwall.detect.monitors.evidence import Evidence, gather
 from blastwall.detect.monitors.models import (
     Alarm,
@@ -97,15 +97,25 @@ class _Snapshot:
     verifications: list[tuple[Verification, dict[str, Any]]]
     rows: dict[str, Rows]
     upto: dict[str, int]
+    limit: int
 
 
 class Engine:
     """Keeps each monitor's runtime in memory between ticks; see the module docstring."""
 
     def __init__(
-        self, *, batch_limit: int = 50_000, settle_s: float = 2.0, lookback_limit: int = 200_000
+        self,
+        *,
+        batch_limit: int = 50_000,
+        embedding_batch_limit: int = 1_000,
+        settle_s: float = 2.0,
+        lookback_limit: int = 200_000,
     ) -> None:
         self.batch_limit = batch_limit
+        # Embedding costs milliseconds per input: with an input_embedding monitor enabled a
+        # tick reads fewer rows, so it stays a few seconds long and the other monitors (and
+        # alarms) keep up tick by tick instead of waiting for a minute-long batch.
+        self.embedding_batch_limit = embedding_batch_limit
         self.settle_s = settle_s
         self.lookback_limit = lookback_limit
         self._runtimes: dict[int, MonitorRuntime] = {}
@@ -134,7 +144,7 @@ class Engine:
             return TickReport(skipped="the horizon lock was not granted in time")
         snapshot = self._read(factory, cursors, bounds)
         report = TickReport(rows={t: len(r) for t, r in snapshot.rows.items()})
-        report.more = any(len(r) >= self.batch_limit for r in snapshot.rows.values())
+        report.more = any(len(r) >= snapshot.limit for r in snapshot.rows.values())
         found, touched = self._compute(factory, snapshot, report)
         self._write(factory, snapshot, found, touched, report)
         return report
@@ -169,6 +179,9 @@ class Engine:
             )
             verifications = [(v, r) for v, r in pending]
             enabled = [c.spec for c in configs if c.enabled]
+            limit = self.batch_limit
+            if any(spec.signal is Signal.input_embedding for spec in enabled):
+                limit = min(limit, self.embedding_batch_limit)
             wanted = {source.TRACES: trace_columns(enabled)}
             for table in {source.side(spec) for spec in enabled} - {None}:
                 assert table is not None
@@ -184,15 +197,15 @@ class Engine:
                         wanted[table],
                         after=cursors[table],
                         upto=bound,
-                        limit=self.batch_limit,
+                        limit=limit,
                     )
                 else:
                     # No monitor reads this table now: skip what arrives meanwhile.
                     rows[table] = Rows({})
                     bound = source.max_id(session, table) if bound is None else bound
-                upto[table] = _advance(cursors[table], bound, rows[table], self.batch_limit)
+                upto[table] = _advance(cursors[table], bound, rows[table], limit)
             deployments = _deployments(session)
-        return _Snapshot(cursors, configs, states, deployments, verifications, rows, upto)
+        return _Snapshot(cursors, configs, states, deployments, verifications, rows, upto, limit)
 
     def _stale(self, monitor_id: int, revision: int | None) -> bool:
         runtime = self._runtimes.get(monitor_id)

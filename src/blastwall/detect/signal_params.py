@@ -17,8 +17,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
+from blastwall.detect import embeddings
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.replay import Kind
 
@@ -141,6 +149,75 @@ class FeedbackParams(_Params):
     )
 
 
+DEFAULT_BITS = 4
+MAX_TOPICS = 50
+MAX_EXAMPLES = 100
+AnchorText = Annotated[str, Field(max_length=embeddings.MAX_CHARS)]
+
+
+def _anchors(value: dict[str, list[str]]) -> dict[str, list[str]]:
+    if not value:
+        raise ValueError("give at least one topic with example texts, or leave anchors out")
+    for topic, texts in value.items():
+        if not topic.strip() or topic == embeddings.OTHER:
+            raise ValueError(f"topic {topic!r}: name topics with text other than 'other'")
+        if not texts or not all(t.strip() for t in texts):
+            raise ValueError(f"topic {topic!r}: give at least one example text, none empty")
+    return value
+
+
+def _bits(value: int) -> int:
+    if not 1 <= value <= embeddings.MAX_BITS:
+        raise ValueError(
+            f"{value} is out of range: use 1 to {embeddings.MAX_BITS} "
+            f"(2 to {1 << embeddings.MAX_BITS} buckets)"
+        )
+    return value
+
+
+Bits = Annotated[int, AfterValidator(_bits)]
+Anchors = Annotated[
+    dict[
+        Annotated[str, Field(max_length=200)],
+        Annotated[list[AnchorText], Field(max_length=MAX_EXAMPLES)],
+    ],
+    Field(max_length=MAX_TOPICS),
+    AfterValidator(_anchors),
+]
+
+
+class EmbeddingParams(_Params):
+    bits: Bits | None = Field(
+        default=None,
+        description=f"Hyperplanes of the hashing: 2^bits buckets (default {DEFAULT_BITS}).",
+    )
+    anchors: Anchors | None = Field(
+        default=None,
+        description="Topic name -> example texts; each input goes to its most similar "
+        "example's topic (cosine), or 'other'.  Replaces the buckets.",
+    )
+    min_similarity: float | None = Field(
+        default=None,
+        ge=-1.0,
+        le=1.0,
+        description="With anchors: below this cosine similarity an input is 'other' "
+        f"(default {embeddings.DEFAULT_MIN_SIMILARITY}).",
+    )
+
+    @model_validator(mode="after")
+    def _one_reduction(self) -> EmbeddingParams:
+        if self.anchors is not None and self.bits is not None:
+            raise ValueError("give bits (hashing) or anchors (topics), not both")
+        if self.anchors is None and self.min_similarity is not None:
+            raise ValueError("min_similarity applies to anchors; give anchors or leave it out")
+        # Defaults filled in here so the stored params say what the monitor does.
+        if self.anchors is None and self.bits is None:
+            object.__setattr__(self, "bits", DEFAULT_BITS)
+        elif self.min_similarity is None:
+            object.__setattr__(self, "min_similarity", embeddings.DEFAULT_MIN_SIMILARITY)
+        return self
+
+
 @dataclass(frozen=True)
 class SignalDef:
     """What one signal needs and what it yields."""
@@ -170,6 +247,9 @@ SIGNALS: dict[Signal, SignalDef] = {
     Signal.input_category: SignalDef(
         Kind.categorical, Calls.every, AttributeCategoryParams, ("attributes",)
     ),
+    Signal.input_embedding: SignalDef(
+        Kind.categorical, Calls.every, EmbeddingParams, ("input_text",)
+    ),
     Signal.action_rate: SignalDef(Kind.binary, Calls.answered, ActionParams, ("actions",)),
     Signal.feedback_rate: SignalDef(Kind.binary, Calls.answered, FeedbackParams, feedback=True),
     Signal.review_accuracy: SignalDef(Kind.binary, Calls.every, NoParams, reviews=True),
@@ -190,6 +270,18 @@ def parse_params(signal: Signal, params: dict[str, Any]) -> dict[str, Any]:
                 message = f"is not a parameter of {signal.value} (its parameters: {known})"
             elif error["type"] == "missing":
                 message = f"is required by {signal.value}"
-            problems.append(f"params.{where}: {message}")
+            problems.append(f"params.{where}: {message}" if where else f"params: {message}")
         raise ValueError("; ".join(problems)) from None
+    if signal is Signal.input_embedding:
+        missing = embeddings.missing_package()
+        if missing is not None:
+            raise ValueError(str(embeddings.EmbeddingsUnavailable(missing)))
     return parsed.model_dump(mode="json")
+
+
+def declared_categories(signal: Signal, params: dict[str, Any]) -> list[str] | None:
+    """The categories a monitor declares: its ``categories``, or those its reduction makes."""
+    if signal is Signal.input_embedding:
+        return embeddings.categories(params)
+    categories: list[str] | None = params.get("categories")
+    return categories

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from blastwall.detect import embeddings
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.observations import (
     FEEDBACK_COLUMNS,
@@ -261,6 +262,24 @@ def _input_category(params: dict[str, Any], rows: Rows, calls: npt.NDArray[np.in
     return raw, ok, bad
 
 
+def _input_embedding(params: dict[str, Any], rows: Rows, calls: npt.NDArray[np.int64]) -> Extracted:
+    """The category of each input text's embedding (its bucket, or its nearest topic)."""
+    raw = rows["input_text"][calls]
+    ok = _present(raw)
+    bad: Counter[str] = Counter()
+    for position in np.flatnonzero(ok):
+        value = raw[position]
+        reason = "not a text" if not isinstance(value, str) else "empty text"
+        if isinstance(value, str) and value.strip():
+            continue
+        bad[reason] += 1
+        ok[position] = False
+    positions = np.flatnonzero(ok)
+    if positions.shape[0]:
+        raw[positions] = embeddings.assign([raw[p] for p in positions], params)
+    return raw, ok, bad
+
+
 _VALUES = {
     Signal.output_category: _categories,
     Signal.refusal_rate: _refusal,
@@ -271,6 +290,7 @@ _VALUES = {
     Signal.output_pattern: _pattern,
     Signal.input_numeric: _input_numeric,
     Signal.input_category: _input_category,
+    Signal.input_embedding: _input_embedding,
     Signal.action_rate: _actions,
 }
 

@@ -17,6 +17,7 @@ class Signal(StrEnum):
     output_pattern = "output_pattern"
     input_numeric = "input_numeric"
     input_category = "input_category"
+    input_embedding = "input_embedding"
     action_rate = "action_rate"
     feedback_rate = "feedback_rate"
     review_accuracy = "review_accuracy"

@@ -20,6 +20,7 @@ from blastwall.detect.detectors._base import ReferenceDetector
 from blastwall.detect.monitors.enums import Phase, ReferenceKind, Signal
 from blastwall.detect.monitors.models import Monitor, MonitorState
 from blastwall.detect.replay import Kind
+from blastwall.detect.signal_params import declared_categories
 from blastwall.detect.signals import Observations, Spec
 
 DETECTORS: dict[str, type[ReferenceDetector]] = {
@@ -73,8 +74,7 @@ class Config:
 
     @property
     def declared(self) -> list[str] | None:
-        categories: list[str] | None = self.spec.params.get("categories")
-        return categories
+        return declared_categories(self.spec.signal, self.spec.params)
 
 
 @dataclass
