@@ -75,8 +75,8 @@ DETECTORS = [
         lambda: LevelSpreadShift(REFERENCE, RATE),
         level_stream,
         float("nan"),
-        "level down 0.24 sd and spread x1.17 (normal scores against the reference)",
-        1450,
+        "level down 0.54 sd (normal scores against the reference)",
+        1517,
     ),
 ]
 

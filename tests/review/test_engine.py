@@ -56,9 +56,9 @@ def test_an_accuracy_drop_alarms_and_opens_an_incident(session_factory: Factory)
     assert (alarm.monitor, alarm.signal, alarm.description) == (
         "accuracy",
         "review_accuracy",
-        "rate 0.02736 -> 0.09859",
+        "rate 0.02736 -> 0.1521",
     )
-    assert (alarm.trace_id, alarm.change_observations) == ("trace-1-420", 117)
+    assert (alarm.trace_id, alarm.change_observations) == ("trace-1-449", 49)
     [incident] = incidents(session_factory)
     assert (incident.id, incident.system.name) == (alarm.incident_id, "refund-bot")
     assert [e.kind for e in incident.timeline] == ["opened", "alarm"]
