@@ -13,6 +13,12 @@ among peers whose false-alarm rate was matched, i.e. not marked with a dagger). 
 in-process throughput of each detector through `update_many`, the path the engine uses,
 next to river's ADWIN in-process when river is importable.
 
+Two reference points for the count scenarios (S1, S2), computed in-process on the same
+seeds (`bench/_detect_floor.py`): the *agnostic oracle*, a CUSUM bank told the no-change law
+and the size of the change but not which category moves nor which way, calibrated like
+Blastwall; and with ``--more-seeds N``, Blastwall's and the harness oracle's medians on N
+further seeds (20 seeds leave a median uncertain by tens of observations).
+
 Streams, results and calibration caches go to bench/.work/detect/ (never into the harness).
 """
 
@@ -30,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import _detect_floor  # bench/_detect_floor.py: the script's folder is on sys.path
 import numpy as np
 
 from blastwall.detect.replay import Kind, make_detector
@@ -279,6 +286,45 @@ def report(
     return failures
 
 
+def _seed_range(spec: str) -> range:
+    low, _, high = spec.partition("-")
+    return range(int(low), int(high or low) + 1)
+
+
+def floors(
+    harness: Path, rows: dict[tuple[str, str, str], dict[str, Any]], seeds: str, more: int
+) -> None:
+    """Print the agnostic oracle on the same seeds and, when asked, medians on more seeds."""
+    os.environ["BLASTWALL_CACHE_DIR"] = str(WORK / "cache")
+    same = _seed_range(seeds)
+    floor = _detect_floor.floor_medians(harness, RATE, same, REFERENCE)
+    print(
+        "\ncount scenarios against the agnostic oracle (told the law and the change's size, "
+        "not the category or direction; same seeds, in-process):"
+    )
+    for sc, f in floor.items():
+        ours = rows.get(("blastwall", "external", sc))
+        if ours is None:
+            continue
+        median = float(ours["median"])
+        print(
+            f"  {sc:22} agnostic oracle ({f['rows']:.0f} CUSUMs) median {f['median']:5.0f}"
+            f"   Blastwall {median:5.0f} = {median / f['median']:.2f} x"
+        )
+    if more <= 0:
+        return
+    extra = range(same.stop, same.stop + more)
+    print(
+        f"\nseeds {extra.start}-{extra.stop - 1} (in-process replay path; oracle as the harness's):"
+    )
+    for sc, m in _detect_floor.many_seeds(harness, RATE, extra, REFERENCE).items():
+        print(
+            f"  {sc:22} Blastwall median {m['median']:5.0f} mean {m['mean']:5.0f}   "
+            f"oracle median {m['oracle_median']:5.0f} mean {m['oracle_mean']:5.0f}   "
+            f"ratio of medians {m['median'] / m['oracle_median']:.2f}"
+        )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--harness", help="the shared detection harness folder")
@@ -286,6 +332,9 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--bench-python", help="interpreter with river installed (ADWIN ratio)")
     ap.add_argument("--skip-run", action="store_true", help="re-score the last results.json")
+    ap.add_argument(
+        "--more-seeds", type=int, default=0, help="also run S1/S2 on this many more seeds"
+    )
     a = ap.parse_args()
 
     harness = find_harness(a.harness)
@@ -300,6 +349,7 @@ def main() -> None:
     md_oracle, best = parse_results_md(harness / "RESULTS.md")
     oracle = {sc: v["mean"] for sc, v in data.get("oracle_worst_case", {}).items()} or md_oracle
     failures = report(rows, data["runs"], oracle, best)
+    floors(harness, rows, a.seeds, a.more_seeds)
 
     speed = throughput()
     adwin = adwin_throughput(a.bench_python)

@@ -20,6 +20,7 @@ from blastwall.detect.engine import Engine
 from blastwall.detect.monitors.enums import Phase, Signal
 from blastwall.detect.signals import Rows, Spec, observe, parse_params, trace_columns
 from tests.detect.engine_factories import (
+    T0,
     Factory,
     add_monitor,
     alarms,
@@ -193,22 +194,39 @@ def test_engine_alarms_after_the_topic_mix_changes_and_not_before(
     assert [r.rows["traces"] for r in reports] == [1000, 1000, 500]  # embedding batches
 
     found = {a.monitor: a for a in alarms(session_factory)}
-    # One alarm each (later crossings are repeats), first crossing within 100 calls after
-    # the change, and the refund tickets' share up by half or more since.  The exact index and
-    # which alternative leads (refunds up, or password resets down: one change) follow the
-    # calibrated threshold, which calibration.py owns; the baselines are pinned exactly.
+    # One alarm each (later crossings are repeats), soon after the change at 1500, with the
+    # bucket and the topic that carry the refund tickets leading.
     buckets, topics_alarm = found["ask-buckets"], found["ask-topics"]
-    assert CHANGE < int(buckets.trace_id.removeprefix("trace-")) <= CHANGE + 100
+    assert (buckets.trace_id, buckets.description) == (
+        "trace-1561",
+        "share of 'bucket 2' 0.07535 -> 0.2512",
+    )
+    assert buckets.change_at == T0 + timedelta(milliseconds=1453)
     assert buckets.baseline == {
         "bucket 0": 0.043413,
         "bucket 1": 0.474551,
         "bucket 2": 0.075349,
         "bucket 3": 0.406687,
     }
-    assert buckets.current["bucket 2"] > 1.5 * buckets.baseline["bucket 2"]
-    assert CHANGE < int(topics_alarm.trace_id.removeprefix("trace-")) <= CHANGE + 100
+    assert buckets.current == {
+        "bucket 0": 0.027523,
+        "bucket 1": 0.40367,
+        "bucket 2": 0.238532,
+        "bucket 3": 0.330275,
+        "observations": 109,
+    }
+    assert (topics_alarm.trace_id, topics_alarm.description) == (
+        "trace-1551",
+        "share of 'refund' 0.1053 -> 0.2231",
+    )
+    assert topics_alarm.change_at == T0 + timedelta(milliseconds=1429)
     assert topics_alarm.baseline == {"password": 0.894159, "refund": 0.105342, "other": 0.000499}
-    assert topics_alarm.current["refund"] > 1.5 * topics_alarm.baseline["refund"]
+    assert topics_alarm.current == {
+        "password": 0.747967,
+        "refund": 0.252033,
+        "other": 0.0,
+        "observations": 123,
+    }
     assert state(session_factory, hashed).phase == Phase.monitoring.value
     assert state(session_factory, topics).phase == Phase.monitoring.value
 
