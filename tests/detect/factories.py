@@ -67,7 +67,7 @@ DETECTORS = [
         lambda: RateShift(REFERENCE, RATE),
         rate_stream,
         2,
-        "rate 0.05888 -> 0.2207",
+        "rate 0.05888 -> 0.1539",
         1510,
     ),
     Case(

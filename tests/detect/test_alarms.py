@@ -209,12 +209,11 @@ def test_two_monitors_alarming_in_one_tick_open_one_incident(session_factory: Fa
     fraud, refusals = alarms(session_factory)
     assert (fraud.monitor, refusals.monitor) == ("fraud-share", "refusals")
     assert fraud.incident_id == refusals.incident_id == incident.id
-    # The fraud share's change is estimated 17 calls before the true change at 3000 and the
-    # refusals' right at it: the incident starts at the earlier estimate, and the refusals'
-    # later one does not move it (the move-back is tested with exact evidence above).
+    # The refusals' change is estimated earlier (at 3000, the fraud share's 43 calls late),
+    # so the incident's start moves back to it.
     assert (fraud.change_at, refusals.change_at) == (
-        T0 + timedelta(milliseconds=2983),
+        T0 + timedelta(milliseconds=3043),
         T0 + timedelta(milliseconds=3000),
     )
-    assert [e.kind for e in incident.timeline] == ["opened", "alarm", "alarm"]
-    assert incident.started_at == fraud.change_at
+    assert [e.kind for e in incident.timeline] == ["opened", "alarm", "update", "alarm"]
+    assert incident.started_at == refusals.change_at

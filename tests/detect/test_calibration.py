@@ -102,3 +102,31 @@ def test_search_finds_the_smallest_threshold_that_holds_the_target() -> None:
 
 def _paths_top(table: np.ndarray, symbols: np.ndarray) -> np.ndarray:
     return np.asarray(cusum_paths(table, symbols).max(axis=0))
+
+
+def test_a_target_too_rare_to_count_is_reached_by_the_slope_of_all_alarms() -> None:
+    run, _ = rate_null_run(1000, 10)
+    rng = np.random.default_rng(4)
+    kept = [run(rng, 5_000) for _ in range(8)]
+    shift = np.zeros(kept[0][0].shape[0], dtype=np.int64)
+    runs = renewal.RenewalRuns(
+        kept, shift, [np.maximum.accumulate(_paths_top(t, s)) for t, s in kept]
+    )
+    target = 1e-7  # 40,000 observations simulated: far too few to count alarms at this rate
+    start = 8.0
+    assert runs.rate(start)[1] < renewal.MIN_RENEWALS
+    probe = 2.0
+    found = renewal.search(runs, start, target, probe)
+    # The last two thresholds a nat apart with countable alarms give the slope of log(rate).
+    measured = []
+    h = probe
+    while runs.rate(h)[1] >= renewal.MIN_RENEWALS:
+        measured.append((h, runs.rate(h)[0]))
+        h = renewal.round_up(h + 1.0)
+    (h0, r0), (h1, r1) = measured[-2], measured[-1]
+    slope = np.log(r0 / r1) / (h1 - h0)
+    assert (h0, h1) == (4.0, 5.0)  # 32 and 15 alarms; 7 at 6 nats is too few to count
+    assert found == renewal.round_up(h1 + np.log(r1 / target) / slope) == 15.88
+    assert found > start
+    # Without a probe nothing can be measured: the starting threshold stands.
+    assert renewal.search(runs, start, target, None) == start

@@ -64,11 +64,11 @@ def test_fraud_share_rise_raises_one_alarm_with_evidence_and_opens_one_incident(
         "fraud-share",
         "output_category",
     )
-    assert alarm.observed_at == ms(3252)
-    assert alarm.trace_id == "trace-3252"
-    assert alarm.change_at == ms(2983)  # the change is at 3000: estimated 17 calls early
-    assert alarm.change_observations == 270
-    assert alarm.description == "share of 'fraud' 0.01973 -> 0.08283"
+    assert alarm.observed_at == ms(3208)
+    assert alarm.trace_id == "trace-3208"
+    assert alarm.change_at == ms(3043)  # the change is at 3000: estimated 43 calls late
+    assert alarm.change_observations == 166
+    assert alarm.description == "share of 'fraud' 0.01973 -> 0.1316"
     assert alarm.baseline == {
         "approve": 0.796953,
         "refund": 0.106144,
@@ -76,26 +76,26 @@ def test_fraud_share_rise_raises_one_alarm_with_evidence_and_opens_one_incident(
         "escalate": 0.077173,
     }
     assert alarm.current == {
-        "approve": 0.733333,
-        "refund": 0.096296,
-        "fraud": 0.1,
-        "escalate": 0.07037,
-        "observations": 270,
+        "approve": 0.722892,
+        "refund": 0.096386,
+        "fraud": 0.120482,
+        "escalate": 0.060241,
+        "observations": 166,
     }
     # Fraud-labelled calls from the changed stretch, evenly spread.
     assert alarm.sample_trace_ids == [
-        "trace-2983",
         "trace-3043",
-        "trace-3078",
+        "trace-3071",
+        "trace-3082",
         "trace-3103",
-        "trace-3131",
+        "trace-3128",
         "trace-3147",
-        "trace-3163",
+        "trace-3160",
+        "trace-3166",
         "trace-3200",
-        "trace-3217",
-        "trace-3252",
+        "trace-3208",
     ]
-    assert alarm.repeats == 4  # the CUSUMs restart and cross again while the change lasts
+    assert alarm.repeats == 5  # the CUSUMs restart and cross again while the change lasts
     assert alarm.false_alarm_rate == 1e-5
 
     [incident] = incidents(session_factory)
@@ -112,11 +112,11 @@ def test_fraud_share_rise_raises_one_alarm_with_evidence_and_opens_one_incident(
     assert incident.detected_at == alarm.at
     assert [e.kind for e in incident.timeline] == ["opened", "alarm"]
     entry = incident.timeline[1]
-    assert entry.message == "Monitor fraud-share alarmed: share of 'fraud' 0.01973 -> 0.08283"
+    assert entry.message == "Monitor fraud-share alarmed: share of 'fraud' 0.01973 -> 0.1316"
     assert entry.data["alarm_id"] == alarm.id
-    assert entry.data["change_at"] == ms(2983).isoformat()
+    assert entry.data["change_at"] == ms(3043).isoformat()
     assert entry.data["sample_trace_ids"] == alarm.sample_trace_ids
-    assert entry.data["current"]["fraud"] == 0.1
+    assert entry.data["current"]["fraud"] == 0.120482
     saved = state(session_factory, monitor_id)
     assert saved.phase == "monitoring"
     assert saved.counts == {"observations": 4500, "fed": 4500, "missing": 0, "bad": {}}
@@ -153,7 +153,7 @@ def test_restarted_engine_keeps_the_baseline_and_alarms_exactly_once(
         # Exactly what one uninterrupted engine raised (the first test): the CUSUMs carried
         # over, and the change estimate reaches back into rows read before the restart.
         assert report.alarms == [alarm.id]
-        assert (alarm.trace_id, alarm.change_at, alarm.repeats) == ("trace-3252", ms(2983), 4)
+        assert (alarm.trace_id, alarm.change_at, alarm.repeats) == ("trace-3208", ms(3043), 5)
         after = state(factory, monitor_id)
         assert after.baseline == before.baseline
         assert after.summary["baseline"] == before.summary["baseline"]
@@ -165,10 +165,10 @@ def test_restarted_engine_keeps_the_baseline_and_alarms_exactly_once(
         # More of the changed stream joins the same alarm and incident as repeats.
         push(factory, classifier_calls(1000, CHANGE, first=4500))
         more = tick(factory, Engine(settle_s=0))
-        assert (more.alarms, more.repeats) == ([], 4)
+        assert (more.alarms, more.repeats) == ([], 5)
         assert len(alarms(factory)) == 1
         assert len(incidents(factory)) == 1
-        assert alarms(factory)[0].repeats == 8
+        assert alarms(factory)[0].repeats == 10
     finally:
         restarted_db.dispose()
 
@@ -288,7 +288,7 @@ def test_pinned_reference_learns_from_its_range_then_watches(session_factory: Fa
     tick(session_factory)
     # The same 2000 calls as the release-mode reference: the same alarm.
     [alarm] = alarms(session_factory)
-    assert (alarm.trace_id, alarm.change_at) == ("trace-3252", ms(2983))
+    assert (alarm.trace_id, alarm.change_at) == ("trace-3208", ms(3043))
 
 
 def test_pinned_range_with_too_few_observations_says_how_to_fix_it(

@@ -216,16 +216,16 @@ def test_engine_alarms_after_the_topic_mix_changes_and_not_before(
         "observations": 109,
     }
     assert (topics_alarm.trace_id, topics_alarm.description) == (
-        "trace-1551",
+        "trace-1550",
         "share of 'refund' 0.1053 -> 0.2231",
     )
     assert topics_alarm.change_at == T0 + timedelta(milliseconds=1429)
     assert topics_alarm.baseline == {"password": 0.894159, "refund": 0.105342, "other": 0.000499}
     assert topics_alarm.current == {
-        "password": 0.747967,
-        "refund": 0.252033,
+        "password": 0.754098,
+        "refund": 0.245902,
         "other": 0.0,
-        "observations": 123,
+        "observations": 122,
     }
     assert state(session_factory, hashed).phase == Phase.monitoring.value
     assert state(session_factory, topics).phase == Phase.monitoring.value

@@ -238,11 +238,11 @@ def test_alarms_are_listed_filtered_and_shown(client: TestClient, session_factor
         "system": "refund-bot",
         "monitor": "fraud-share",
         "signal": "output_category",
-        "trace_id": "trace-3252",
-        "repeats": 4,
+        "trace_id": "trace-3208",
+        "repeats": 5,
     }
-    assert alarm["change_at"] == "2025-01-01T00:00:02.983000Z"
-    assert alarm["current"]["fraud"] == 0.1
+    assert alarm["change_at"] == "2025-01-01T00:00:03.043000Z"
+    assert alarm["current"]["fraud"] == 0.120482
     assert client.get(f"/api/v1/alarms/{alarm['id']}").json() == alarm
     assert client.get("/api/v1/alarms", params={"system": "other"}).json() == []
     by_incident = client.get("/api/v1/alarms", params={"incident_id": alarm["incident_id"]})

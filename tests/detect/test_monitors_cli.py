@@ -133,11 +133,11 @@ def test_alarm_list_shows_the_change_and_the_incident(
     tick(session_factory, engine)
     table = lines(cli(server, admin_token, "alarm", "list", "--system", "refund-bot").stdout)
     assert len(table) == 3
-    assert "share of 'fraud' 0.01973 -> 0.08283" in table[2]
-    assert "2025-01-01 00:00:02" in table[2]
+    assert "share of 'fraud' 0.01973 -> 0.1316" in table[2]
+    assert "2025-01-01 00:00:03" in table[2]
     assert "#1" in table[2]
-    assert "trace-2983, trace-3043, trace-3078" in table[2]
+    assert "trace-3043, trace-3071, trace-3082" in table[2]
     [alarm] = json.loads(
         cli(server, admin_token, "alarm", "list", "--incident", "1", "--json").stdout
     )
-    assert (alarm["monitor"], alarm["repeats"]) == ("fraud-share", 4)
+    assert (alarm["monitor"], alarm["repeats"]) == ("fraud-share", 5)

@@ -151,7 +151,7 @@ def test_stream_still_shifted_after_a_rollback_is_not_verified(session_factory: 
     last = incident.timeline[-1]
     assert last.kind == "verification"
     assert last.message == (
-        "Not verified: fraud-share alarmed again 215 observations after the rollback; the "
+        "Not verified: fraud-share alarmed again 179 observations after the rollback; the "
         "stream is still off its baseline"
     )
 

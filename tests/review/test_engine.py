@@ -58,7 +58,7 @@ def test_an_accuracy_drop_alarms_and_opens_an_incident(session_factory: Factory)
         "review_accuracy",
         "rate 0.02736 -> 0.1521",
     )
-    assert (alarm.trace_id, alarm.change_observations) == ("trace-1-449", 49)
+    assert (alarm.trace_id, alarm.change_observations) == ("trace-1-432", 32)
     [incident] = incidents(session_factory)
     assert (incident.id, incident.system.name) == (alarm.incident_id, "refund-bot")
     assert [e.kind for e in incident.timeline] == ["opened", "alarm"]

@@ -57,7 +57,7 @@ from blastwall.detect._bank import IntArray, NullRun, cusum_paths, to_units
 # came out 0.8-1.2x the simulated one (the first-passage estimate slightly favours references
 # that alarm rarely), so aim a quarter below the target.
 SAFETY = 0.75
-VERSION = 9  # bump when the detectors' tables or this procedure change: invalidates caches
+VERSION = 10  # bump when the detectors' tables or this procedure change: invalidates caches
 _STEP = renewal.STEP
 _GRID = np.arange(0.0, 40.0, _STEP)
 _MIN_ALARMS = 25  # fewer first passages than this at the target: extrapolate instead
@@ -68,6 +68,9 @@ _ROW_RATE_FACTOR = 10.0  # step 1 reads each row's threshold at 10x the target r
 # (~300 alarms at 1e-4).
 RENEWAL_SAFETY = 0.85
 _MAX_REBALANCES = 3
+# Beyond this a CUSUM needs hundreds of observations for even a blatant change: the reference
+# is too small or too repetitive for the rate (a clear error, not a useless monitor).
+_MAX_THRESHOLD = 100.0
 _SPREAD = 4  # steps 2 and 3: this many times more runs, each this many times shorter
 _MIN_RUN = 2_000
 
@@ -203,11 +206,7 @@ def _bank_threshold(
     common = _pick(first_passage, alarms, SAFETY * false_alarm_rate, runs)
 
     plentiful = np.flatnonzero(alarms >= _MIN_ALARMS)
-    probe = (
-        renewal.Probe(float(_GRID[plentiful[-1]]), float(first_passage[plentiful[-1]]))
-        if plentiful.size
-        else None
-    )
+    probe = float(_GRID[plentiful[-1]]) if plentiful.size else None
     runs_kept = renewal.RenewalRuns(kept, shift, tops)
     target = RENEWAL_SAFETY * false_alarm_rate
     common = renewal.search(runs_kept, common, target, probe)
@@ -218,7 +217,7 @@ def _bank_threshold(
         offsets = offsets + raised
         runs_kept.set_shift(to_units(offsets))
         common = renewal.search(runs_kept, common, target, probe)
-    if common > _GRID[-1]:
+    if common > _MAX_THRESHOLD:
         raise _uncalibratable(false_alarm_rate)
     # Offsets start at zero (the statistic is 0 right after a restart); same limits.
     least = float(offsets.min())

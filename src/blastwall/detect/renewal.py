@@ -12,7 +12,6 @@ over-estimated it), so they do not raise the threshold of every other alternativ
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -84,23 +83,15 @@ class RenewalRuns:
         return self._known[threshold]
 
 
-@dataclass(frozen=True)
-class Probe:
-    """A threshold where first passages were plentiful, and their rate there."""
-
-    threshold: float
-    first_passage_rate: float
-
-
-def search(runs: RenewalRuns, start: float, target: float, probe: Probe | None) -> float:
+def search(runs: RenewalRuns, start: float, target: float, probe: float | None) -> float:
     """The smallest threshold (to `BRACKET`) whose rate of all alarms is at most `target`.
 
     References far off the true law alarm at a rate that falls slowly with the threshold
     (they see a real, if small, change), so each step follows the slope of log(rate)
     measured so far (starting from one per nat, Wald's rate) until the target is bracketed,
     then bisects.  Where alarms are too rare to count at `start`, the rate of all alarms is
-    measured at `probe` instead, and `start` is raised by the log of how far it exceeds the
-    first-passage rate there.
+    measured from `probe` (a threshold where first passages were plentiful) up and
+    extrapolated to the target (`_extrapolate`).
     """
     rate, count = runs.rate(start)
     if count >= MIN_RENEWALS:
@@ -108,10 +99,34 @@ def search(runs: RenewalRuns, start: float, target: float, probe: Probe | None) 
         return high if low is None else _bisect(runs, low, high, target)
     if probe is None:
         return start
-    rate, count = runs.rate(probe.threshold)
-    if count >= MIN_RENEWALS and rate > probe.first_passage_rate > 0:
-        return round_up(start + math.log(rate / probe.first_passage_rate))
-    return start
+    return max(start, _extrapolate(runs, probe, target))
+
+
+def _extrapolate(runs: RenewalRuns, threshold: float, target: float) -> float:
+    """Where the rate of all alarms reaches `target`, from the last two thresholds (1 nat
+    apart, from `threshold` up) at which alarms are still plentiful enough to count.
+
+    The slope is that of all alarms, not of first passages: references off the law keep
+    alarming at high thresholds, so the rate falls more slowly than first passages say.
+    """
+    points: list[tuple[float, float]] = []
+    h = threshold
+    for _ in range(3 * MAX_STEPS):
+        rate, count = runs.rate(h)
+        if count < MIN_RENEWALS:
+            break
+        points.append((h, rate))
+        if rate <= target:
+            return h
+        h = round_up(h + 1.0)
+    if not points:
+        return threshold
+    if len(points) == 1:
+        (h1, r1), slope = points[0], 1.0
+    else:
+        (h0, r0), (h1, r1) = points[-2], points[-1]
+        slope = min(max(math.log(r0 / r1) / (h1 - h0), 0.05), 2.0) if r1 > 0 else 1.0
+    return round_up(h1 + math.log(r1 / target) / slope)
 
 
 def _bracket(runs: RenewalRuns, h: float, r: float, target: float) -> tuple[float | None, float]:

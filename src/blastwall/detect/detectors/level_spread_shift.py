@@ -59,7 +59,7 @@ class LevelSpreadShift(ReferenceDetector):
     ...     if detector.drift_detected:
     ...         print(f"alarm at {i}")
     ...         break
-    alarm at 3084
+    alarm at 3112
     """
 
     def __init__(
