@@ -81,13 +81,7 @@ def agnostic_bank(law: Law, rate: float) -> CusumBank:
     """Every category (one of two for a rate) up and down at the change's KL, calibrated."""
     shares = np.asarray(law.shares, dtype=np.float64)
     watched = [1] if len(law.shares) == 2 else list(range(len(law.shares)))
-    plan = [
-        (c, law.kl, up)
-        for c in watched
-        for up in (True, False)
-        if kl_bernoulli(1.0 - 1e-12 if up else 1e-12, float(shares[c])) > law.kl
-    ]
-    table = _indicator.table(shares, plan)
+    table = _indicator.table(shares, _indicator.plan(shares, watched, grid=(law.kl,)))
     cumulative = np.cumsum(shares)
     cumulative[-1] = 1.0
 

@@ -196,6 +196,21 @@ def _last_zero(path: IntArray, base: int, earlier: int | np.integer[npt.NBitBase
 _ZERO_FLAGS = np.empty(_MAX_BLOCK, dtype=bool)  # scratch for _last_zero (single-threaded use)
 
 
+def _block_paths(table: IntArray, seg: IntArray, stats: IntArray) -> IntArray:
+    """Every row's CUSUM over one block (rows x block), carried on from `stats`.
+
+    The recursion S_t = max(0, S_{t-1} + r_t) as C_t - min(0, min_{k<=t} C_k), with C the
+    running sum of the ratios started from each row's statistic.
+    """
+    paths = np.take(table, seg, axis=1)
+    paths[:, 0] += stats
+    np.cumsum(paths, axis=1, out=paths)
+    low = np.minimum.accumulate(paths, axis=1)
+    np.minimum(low, 0, out=low)
+    paths -= low
+    return paths
+
+
 def cusum_paths(table: IntArray, symbols: IntArray) -> IntArray:
     """Every row's CUSUM at every time (rows x time), from zero and without restarts.
 
@@ -205,16 +220,9 @@ def cusum_paths(table: IntArray, symbols: IntArray) -> IntArray:
     paths = np.empty((table.shape[0], n), dtype=np.int64)
     stats = np.zeros(table.shape[0], dtype=np.int64)
     for start in range(0, n, _MAX_BLOCK):
-        seg = symbols[start : start + _MAX_BLOCK]
-        for g in range(table.shape[0]):
-            csum = paths[g, start : start + _MAX_BLOCK]
-            np.take(table[g], seg, out=csum)
-            csum[0] += stats[g]
-            np.cumsum(csum, out=csum)
-            low = np.minimum.accumulate(csum)
-            np.minimum(low, 0, out=low)
-            csum -= low
-            stats[g] = csum[-1]
+        block = _block_paths(table, symbols[start : start + _MAX_BLOCK], stats)
+        paths[:, start : start + block.shape[1]] = block
+        stats = block[:, -1]
     return paths
 
 
@@ -223,10 +231,10 @@ def count_alarms(
 ) -> tuple[list[int], list[int], int]:
     """Alarms of a bank started from zero and restarted after each, for calibration.
 
-    All rows are stepped together (one 2-d cumulative sum per block), and nothing the
-    detector reports besides the alarm is tracked, so it is much cheaper than `run`.
-    Returns the alarm positions, the row behind each (the first over its limit, ties to
-    the largest excess), and how many symbols were read: it stops after `max_alarms`.
+    All rows are stepped together, and nothing the detector reports besides the alarm is
+    tracked, so it is much cheaper than `run`.  Returns the alarm positions, the row behind
+    each (the first over its limit, ties to the largest excess), and how many symbols were
+    read: it stops after `max_alarms`.
     """
     n = int(symbols.shape[0])
     alarms: list[int] = []
@@ -236,24 +244,17 @@ def count_alarms(
     block = _MIN_BLOCK
     column = limits[:, None]
     while start < n and len(alarms) < max_alarms:
-        seg = symbols[start : start + block]
-        paths = np.take(table, seg, axis=1)
-        paths[:, 0] += stats
-        np.cumsum(paths, axis=1, out=paths)
-        low = np.minimum.accumulate(paths, axis=1)
-        np.minimum(low, 0, out=low)
-        paths -= low
-        over = paths >= column
-        crossed = over.any(axis=0)
+        paths = _block_paths(table, symbols[start : start + block], stats)
+        crossed = (paths >= column).any(axis=0)
         if crossed.any():
             hit = int(crossed.argmax())
             alarms.append(start + hit)
             rows.append(int((paths[:, hit] - limits).argmax()))
-            stats[:] = 0
+            stats = np.zeros_like(stats)
             start += hit + 1
             block = _MIN_BLOCK
         else:
-            stats = paths[:, -1].copy()
-            start += int(seg.shape[0])
+            stats = paths[:, -1]
+            start += int(paths.shape[1])
             block = min(block * 2, _MAX_BLOCK)
     return alarms, rows, min(start, n)

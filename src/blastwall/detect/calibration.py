@@ -21,10 +21,8 @@ needed: the first passage over every candidate threshold comes from one path):
    again, while a first passage counts it once.  The bank is re-run with restarts on the
    same simulated runs and the threshold moved (up or down) until the rate of all alarms is
    at most `RENEWAL_SAFETY` times the target; rows taking far more than their share of
-   those alarms get higher offsets instead of raising everyone's threshold.  Measured: with
-   1,000-observation references the realised rate was 1.45-1.56x the target before this
-   step and 0.53-1.01x after it; with 10,000 it lowers thresholds slightly (the first-passage
-   margin was conservative there) and a 1% rate detects its rise ~10% sooner.
+   those alarms get higher offsets instead of raising everyone's threshold (measured before
+   and after in docs/detection.md).
 
 The rate estimate for a threshold is (runs that crossed it) / (observations until the
 crossing, or the run's end).  When the target is too rare to observe within the simulation

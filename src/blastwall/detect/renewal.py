@@ -47,40 +47,42 @@ class RenewalRuns:
         ]
         self._known = {}
 
-    def rate(self, threshold: float, rows: list[int] | None = None) -> tuple[float, int]:
+    def rate(self, threshold: float) -> tuple[float, int]:
         """Alarms per observation of the bank restarted after each alarm, and their number.
 
         Up to its first alarm a restarted bank is the run without restarts, so the first
         alarm is the first passage of the running maximum; the bank is re-run only after
         it.  A run that alarms again and again is a renewal process: its first `RUN_ALARMS`
-        alarms are counted and scaled up to its length.  The row behind each counted alarm
-        is appended to `rows` when given.
+        alarms are counted and scaled up to its length.
         """
-        if rows is None and threshold in self._known:
+        if threshold in self._known:
             return self._known[threshold]
         limit = int(to_units(threshold))
-        limits = self.shift + limit
         total = 0
         observed = 0
         for (table, symbols), top in zip(self.runs, self.tops, strict=True):
-            length = int(symbols.shape[0])
-            observed += length
+            observed += int(symbols.shape[0])
             first = int(np.searchsorted(top, limit, side="left"))
-            if first >= length:
+            if first >= symbols.shape[0]:
                 continue
-            if rows is not None:
-                head = cusum_paths(table, symbols[: first + 1])[:, -1] - self.shift
-                rows.append(int(head.argmax()))
             rest = symbols[first + 1 :]
-            found, behind, seen = count_alarms(table, limits, rest, RUN_ALARMS)
-            if rows is not None:
-                rows.extend(behind)
+            found, _, seen = count_alarms(table, self.shift + limit, rest, RUN_ALARMS)
             more = len(found)
             if seen < rest.shape[0]:
                 more = round(more * rest.shape[0] / max(seen, 1))
             total += 1 + more
         self._known[threshold] = (total / max(observed, 1), total)
         return self._known[threshold]
+
+    def alarm_rows(self, threshold: float) -> list[int]:
+        """The row behind each alarm the restarted bank raises at `threshold`, up to
+        `RUN_ALARMS + 1` per run (the first passage and the alarms `rate` counts after it)."""
+        limit = int(to_units(threshold))
+        rows: list[int] = []
+        for (table, symbols), top in zip(self.runs, self.tops, strict=True):
+            if int(np.searchsorted(top, limit, side="left")) < symbols.shape[0]:
+                rows += count_alarms(table, self.shift + limit, symbols, RUN_ALARMS + 1)[1]
+        return rows
 
 
 def search(runs: RenewalRuns, start: float, target: float, probe: float | None) -> float:
@@ -177,8 +179,7 @@ def rebalance(runs: RenewalRuns, threshold: float) -> npt.NDArray[np.float64] | 
     size = runs.shift.shape[0]
     if runs.rate(threshold)[1] < MIN_REBALANCE_ALARMS * size:
         return None
-    rows: list[int] = []
-    runs.rate(threshold, rows)
+    rows = runs.alarm_rows(threshold)
     if len(rows) < MIN_REBALANCE_ALARMS * size:
         return None
     excess = np.bincount(np.asarray(rows, dtype=np.int64), minlength=size) / len(rows) * size

@@ -269,10 +269,9 @@ def _input_embedding(params: dict[str, Any], rows: Rows, calls: npt.NDArray[np.i
     bad: Counter[str] = Counter()
     for position in np.flatnonzero(ok):
         value = raw[position]
-        reason = "not a text" if not isinstance(value, str) else "empty text"
         if isinstance(value, str) and value.strip():
             continue
-        bad[reason] += 1
+        bad["empty text" if isinstance(value, str) else "not a text"] += 1
         ok[position] = False
     positions = np.flatnonzero(ok)
     if positions.shape[0]:

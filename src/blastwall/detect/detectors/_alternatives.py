@@ -28,10 +28,10 @@ def kl_bernoulli(p1: float, p0: float) -> float:
     return out
 
 
-def bernoulli_plan(p0: float) -> list[tuple[float, bool]]:
-    """(KL, upward?) of each grid alternative reachable from the baseline rate p0."""
+def bernoulli_plan(p0: float, grid: tuple[float, ...] = KL_GRID) -> list[tuple[float, bool]]:
+    """(KL, upward?) of each alternative on `grid` reachable from the baseline rate p0."""
     plan: list[tuple[float, bool]] = []
-    for kl in KL_GRID:
+    for kl in grid:
         if kl_bernoulli(1.0 - 1e-12, p0) > kl:
             plan.append((kl, True))
         if kl_bernoulli(1e-12, p0) > kl:

@@ -8,7 +8,11 @@ import numpy as np
 import numpy.typing as npt
 
 from blastwall.detect._bank import FloatArray, IntArray, NullRun, to_units
-from blastwall.detect.detectors._alternatives import bernoulli_alternative, bernoulli_plan
+from blastwall.detect.detectors._alternatives import (
+    KL_GRID,
+    bernoulli_alternative,
+    bernoulli_plan,
+)
 
 
 def shares(counts: npt.NDArray[np.int64]) -> FloatArray:
@@ -23,9 +27,9 @@ def shares(counts: npt.NDArray[np.int64]) -> FloatArray:
 Plan = list[tuple[int, float, bool]]
 
 
-def plan(baseline: FloatArray, monitored: list[int]) -> Plan:
+def plan(baseline: FloatArray, monitored: list[int], grid: tuple[float, ...] = KL_GRID) -> Plan:
     """(category, KL, upward?) of every alternative watched, fixed by the real baseline."""
-    return [(c, kl, up) for c in monitored for kl, up in bernoulli_plan(float(baseline[c]))]
+    return [(c, kl, up) for c in monitored for kl, up in bernoulli_plan(float(baseline[c]), grid)]
 
 
 def table(baseline: FloatArray, alternatives: Plan) -> IntArray:
