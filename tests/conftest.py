@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service as access
 from blastwall.access.enums import Role
+from blastwall.access.schemas import Actor
 from blastwall.config import Settings
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
@@ -122,9 +123,13 @@ def app_client(settings: Settings, engine: Engine) -> Iterator[TestClient]:
         yield client
 
 
+# Tokens a test arranges are audited like any other (token.create by this actor).
+SETUP_ACTOR = Actor(name="test-setup", role=Role.admin)
+
+
 def make_token(session_factory: sessionmaker[Session], name: str, role: Role) -> str:
     with session_factory() as session, session.begin():
-        _, secret = access.create(session, name=name, role=role)
+        _, secret = access.create(session, name=name, role=role, actor=SETUP_ACTOR)
     return secret
 
 

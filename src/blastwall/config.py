@@ -5,8 +5,11 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# 32 characters of hex are 128 bits: short keys could be guessed offline from the log itself.
+MIN_AUDIT_KEY_LENGTH = 32
 
 
 class Settings(BaseSettings):
@@ -47,6 +50,29 @@ class Settings(BaseSettings):
         "process, call blastwall.canaries.scheduler.run_due).",
     )
 
+    audit_hmac_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "Optional secret (at least 32 characters, e.g. `openssl rand -hex 32`) that makes "
+            "every new audit entry's hash an HMAC: rewriting the log then needs this key, not "
+            "only write access to the database. Keep it outside the database, set the same "
+            "key on every server process, and never change it (entries written under another "
+            "key no longer verify). See docs/levers.md, 'Threat model'."
+        ),
+    )
+
+    @field_validator("audit_hmac_key")
+    @classmethod
+    def _strong_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if len(value.get_secret_value()) < MIN_AUDIT_KEY_LENGTH:
+            raise ValueError(
+                f"BLASTWALL_AUDIT_HMAC_KEY must be at least {MIN_AUDIT_KEY_LENGTH} characters "
+                f"(got {len(value.get_secret_value())}); generate one with `openssl rand -hex 32`"
+            )
+        return value
+
     @field_validator("database_url")
     @classmethod
     def _known_dialect(cls, value: str | None) -> str | None:
@@ -61,6 +87,12 @@ class Settings(BaseSettings):
                 f"(got {value.split(':', 1)[0]!r})"
             )
         return value
+
+    def audit_key(self) -> bytes | None:
+        """The audit HMAC key as bytes, for ``make_session_factory(audit_key=...)``."""
+        if self.audit_hmac_key is None:
+            return None
+        return self.audit_hmac_key.get_secret_value().encode()
 
     def resolved_database_url(self) -> str:
         """The URL to connect to: the explicit one, else SQLite under the data directory."""

@@ -6,11 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service
 from blastwall.access.enums import Role
+from blastwall.levers.models import AuditEntry
 from tests.cli.conftest import Invoke, invoke, lines
+from tests.conftest import SETUP_ACTOR
 
 
 def test_first_admin_token_is_created_on_the_database(
@@ -22,6 +25,20 @@ def test_first_admin_token_is_created_on_the_database(
     assert announce == ("Created admin token 'root'. Store the secret now; it is not shown again:")
     with session_factory() as session:
         assert service.authenticate(session, secret).role is Role.admin
+
+
+def test_first_admin_token_is_audited_as_the_local_user(
+    database_url: str, session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LOGNAME", "dana")
+    monkeypatch.setenv("USER", "dana")
+    result = invoke("token", "create", "--name", "root", "--role", "admin", "--db", database_url)
+    assert result.exit_code == 0, result.output
+    with session_factory() as session:
+        entries = session.scalars(select(AuditEntry)).all()
+        assert [(e.seq, e.actor, e.role, e.action, e.target) for e in entries] == [
+            (1, "local:dana", "admin", "token.create", "root")
+        ]
 
 
 def test_token_create_reads_the_database_from_the_environment(
@@ -91,7 +108,7 @@ def test_list_revoke_and_whoami_through_the_api(
     cli: Invoke, session_factory: sessionmaker[Session]
 ) -> None:
     with session_factory() as session, session.begin():
-        _, secret = service.create(session, name="ci-bot", role=Role.responder)
+        _, secret = service.create(session, name="ci-bot", role=Role.responder, actor=SETUP_ACTOR)
     assert lines(cli("whoami", token=secret).stdout)[0].startswith("ci-bot (responder) at http")
     table = lines(cli("token", "list").stdout)
     assert [row.split()[:2] for row in table[2:]] == [["root", "admin"], ["ci-bot", "responder"]]

@@ -22,11 +22,11 @@ def list_tokens(session: DbSession, _: Admin) -> list[TokenRead]:
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201)
-def create_token(body: TokenCreate, session: DbSession, _: Admin) -> TokenCreated:
-    token, secret = service.create(session, name=body.name, role=body.role)
+def create_token(body: TokenCreate, session: DbSession, actor: Admin) -> TokenCreated:
+    token, secret = service.create(session, name=body.name, role=body.role, actor=actor)
     return TokenCreated(**TokenRead.model_validate(token).model_dump(), token=secret)
 
 
 @router.delete("/tokens/{name}", response_model=TokenRead)
-def revoke_token(name: str, session: DbSession, _: Admin) -> TokenRead:
-    return TokenRead.model_validate(service.revoke(session, name))
+def revoke_token(name: str, session: DbSession, actor: Admin) -> TokenRead:
+    return TokenRead.model_validate(service.revoke(session, name, actor=actor))

@@ -14,6 +14,7 @@ from blastwall.access.models import ApiToken
 from blastwall.access.schemas import NAME_PATTERN, Actor
 from blastwall.db.base import utcnow
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
+from blastwall.levers import audit
 
 TOKEN_PREFIX = "bw_"  # noqa: S105  (a public marker, not a secret)
 
@@ -22,8 +23,12 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create(session: Session, *, name: str, role: Role | str) -> tuple[ApiToken, str]:
-    """Create a token; returns the row and the secret, which is never stored."""
+def create(session: Session, *, name: str, role: Role | str, actor: Actor) -> tuple[ApiToken, str]:
+    """Create a token and audit who did (``token.create``); returns the row and the secret.
+
+    The secret is never stored, only its hash; the audit entry records the token's prefix
+    so an entry can be matched to a secret someone holds.
+    """
     if not re.fullmatch(NAME_PATTERN, name):
         raise InvalidInput(
             f"token name {name!r} is invalid: use 1-100 lower-case letters, digits, '.', '_', "
@@ -40,6 +45,13 @@ def create(session: Session, *, name: str, role: Role | str) -> tuple[ApiToken, 
     token = ApiToken(name=name, role=role.value, token_hash=_hash(secret), prefix=secret[:10])
     session.add(token)
     session.flush()
+    audit.append(
+        session,
+        actor=actor,
+        action="token.create",
+        target=name,
+        after={"role": role.value, "prefix": token.prefix},
+    )
     return token, secret
 
 
@@ -47,11 +59,24 @@ def list_(session: Session) -> list[ApiToken]:
     return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
 
 
-def revoke(session: Session, name: str) -> ApiToken:
+def revoke(session: Session, name: str, *, actor: Actor) -> ApiToken:
+    """Revoke a token and audit who did (``token.revoke``); revoking twice changes nothing."""
+    # Locked before reading, so two concurrent revokes write one entry, not two.
+    audit.lock(session)
     token = session.scalar(select(ApiToken).where(ApiToken.name == name))
     if token is None:
         raise NotFound(f"no token named {name!r}; `blastwall token list` shows them")
-    token.revoked_at = token.revoked_at or utcnow()
+    if token.revoked_at is not None:
+        return token
+    token.revoked_at = utcnow()
+    audit.append(
+        session,
+        actor=actor,
+        action="token.revoke",
+        target=name,
+        before={"role": token.role, "revoked": False},
+        after={"role": token.role, "revoked": True},
+    )
     return token
 
 

@@ -1,4 +1,4 @@
-"""`blastwall audit [verify]`: read and check the tamper-evident audit log (I4)."""
+"""`blastwall audit [head|verify]`: read, anchor and check the tamper-evident audit log (I4)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ from typing import Annotated, Any
 import typer
 
 from blastwall.cli import output as out
-from blastwall.cli.client import DEFAULT_SERVER, connect, path
+from blastwall.cli.client import DEFAULT_SERVER, Client, connect, path
+from blastwall.cli.errors import CliError, UsageProblem
 from blastwall.cli.options import AsJson, Server
 
 app = typer.Typer()
 audit = typer.Typer(
     name="audit",
-    help="List audit entries; `audit verify` checks the hash chain.",
+    help="List the latest audit entries; `audit head` and `audit verify` check the log.",
     invoke_without_command=True,
 )
 app.add_typer(audit, rich_help_panel="Audit and admin")
@@ -23,30 +24,91 @@ app.add_typer(audit, rich_help_panel="Audit and admin")
 def list_(
     *,
     ctx: typer.Context,
-    after: Annotated[
-        int, typer.Option("--after", min=0, help="Only entries after this sequence number.")
-    ] = 0,
     limit: Annotated[
         int, typer.Option("--limit", min=1, max=1000, help="At most this many entries.")
     ] = 100,
+    oldest: Annotated[
+        bool, typer.Option("--oldest", help="The oldest entries instead of the latest.")
+    ] = False,
+    after: Annotated[
+        int | None,
+        typer.Option("--after", min=0, help="Entries after this sequence number, oldest first."),
+    ] = None,
     server: Server = DEFAULT_SERVER,
     as_json: AsJson = False,
 ) -> None:
-    """List audit entries in order: who changed what, when and why."""
+    """List audit entries, newest last: who changed what, when and why.
+
+    By default the latest LIMIT entries; --oldest or --after SEQ pages from the start.
+    """
     if ctx.invoked_subcommand is not None:
         return
-    entries = connect(server).get(path("audit"), after_seq=after, limit=limit)
-    out.show(entries, as_json, _render)
+    if oldest and after is not None:
+        raise UsageProblem("--oldest and --after both say where to start; give one of them")
+    client = connect(server)
+    latest = not oldest and after is None
+    start = _latest_start(client, limit) if latest else (after or 0)
+    entries: list[dict[str, Any]] = client.get(path("audit"), after_seq=start, limit=limit)
+    if as_json:
+        out.print_json(entries)
+        return
+    if entries:
+        out.line(_header(entries, latest=latest, start=start, limit=limit))
+    _render(entries)
+
+
+def _latest_start(client: Client, limit: int) -> int:
+    """The ``after_seq`` that ends the page at the newest entry."""
+    newest: int = client.get(path("audit", "head"))["seq"]
+    return max(0, newest - limit)
+
+
+def _header(entries: list[dict[str, Any]], *, latest: bool, start: int, limit: int) -> str:
+    first, last = entries[0]["seq"], entries[-1]["seq"]
+    if latest:
+        earlier = "; earlier ones: --after SEQ or --oldest" if start > 0 else ""
+        return f"Latest {len(entries)} entries (seq {first}-{last}), newest last{earlier}"
+    more = f"; next page: --after {last}" if len(entries) == limit else ""
+    return f"{len(entries)} entries after seq {start} (seq {first}-{last}), oldest first{more}"
+
+
+@audit.command("head")
+def head(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
+    """Print the newest entry as SEQ:HASH: keep it where database writers cannot reach, and
+    later check it with `audit verify --since-head SEQ:HASH`."""
+    found = connect(server).get(path("audit", "head"))
+    if as_json:
+        out.print_json(found)
+    else:
+        out.line(found["head"])
+    if found["counter"] != found["seq"]:
+        raise CliError(
+            f"the audit log was cut: its counter is at {found['counter']} but the newest entry "
+            f"is {found['seq']}; run `blastwall audit verify` (do not keep this head)"
+        )
 
 
 @audit.command("verify")
-def verify(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
-    """Recompute the hash chain; exit 1 and name the first broken entry if it was altered."""
-    result = connect(server).get(path("audit", "verify"))
+def verify(
+    *,
+    since_head: Annotated[
+        str | None,
+        typer.Option(
+            "--since-head",
+            metavar="SEQ:HASH",
+            help="A head printed earlier by `audit head`: prove nothing up to it changed.",
+        ),
+    ] = None,
+    server: Server = DEFAULT_SERVER,
+    as_json: AsJson = False,
+) -> None:
+    """Recompute the hash chain against the sequence counter; exit 1 and name the first
+    altered, removed or relinked entry."""
+    result = connect(server).get(path("audit", "verify"), since_head=since_head)
     if as_json:
         out.print_json(result)
     elif result["ok"]:
-        out.success(f"audit chain intact: {result['entries']} entries")
+        _print_intact(result)
     else:
         out.line(
             f"audit chain broken at entry {result['first_broken_seq']}: {result['problem']}",
@@ -54,6 +116,22 @@ def verify(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
         )
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+def _print_intact(result: dict[str, Any]) -> None:
+    message = f"audit chain intact: {result['entries']} entries"
+    keyed_from = result.get("keyed_from_seq")
+    if keyed_from is not None:
+        message += f", HMAC-keyed from entry {keyed_from}"
+    if result.get("since_head"):
+        seq, _, digest = result["since_head"].partition(":")
+        message += f"; unchanged up to the kept head {seq}:{digest[:12]}..."
+    out.success(message)
+    if keyed_from is not None and keyed_from > 1:
+        out.line(
+            f"note: entries 1-{keyed_from - 1} predate the audit key; only the chain and a "
+            "kept head protect them"
+        )
 
 
 def _render(entries: list[dict[str, Any]]) -> None:

@@ -11,6 +11,7 @@ from blastwall.cli.errors import CliError
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
+    from blastwall.access.schemas import Actor
     from blastwall.config import Settings
 
 
@@ -55,3 +56,22 @@ def migrated_engine(config: Settings) -> Iterator[Engine]:
         yield engine
     finally:
         engine.dispose()
+
+
+def local_actor() -> Actor:
+    """Who the audit log names for a change made on the database directly: ``local:<user>``.
+
+    Whoever can open the database file or URL can do anything an admin can, so the role
+    recorded is admin; the name says the change did not come through a token.
+    """
+    import getpass  # noqa: PLC0415
+    import os  # noqa: PLC0415
+
+    from blastwall.access.enums import Role  # noqa: PLC0415
+    from blastwall.access.schemas import Actor  # noqa: PLC0415
+
+    try:
+        user = getpass.getuser()
+    except OSError:  # no login name in the environment nor in the password database
+        user = f"uid-{os.getuid()}"
+    return Actor(name=f"local:{user}"[:100], role=Role.admin)

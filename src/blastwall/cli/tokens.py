@@ -34,16 +34,20 @@ def create(
     as_json: AsJson = False,
 ) -> None:
     """Create a token directly in the database (works before any server runs, e.g. the first
-    admin). The secret is printed once."""
+    admin). The secret is printed once; the audit log names you as local:<user>."""
     from blastwall.access import service  # noqa: PLC0415  (server extras; see local.py)
     from blastwall.access.schemas import TokenCreated, TokenRead  # noqa: PLC0415
     from blastwall.db.session import make_session_factory, unit_of_work  # noqa: PLC0415
     from blastwall.exceptions import BlastwallError  # noqa: PLC0415
 
-    with local.migrated_engine(local.settings(database_url=db)) as engine:
+    config = local.settings(database_url=db)
+    with local.migrated_engine(config) as engine:
         try:
-            with unit_of_work(make_session_factory(engine)) as session:
-                row, secret = service.create(session, name=name, role=role)
+            factory = make_session_factory(engine, audit_key=config.audit_key())
+            with unit_of_work(factory) as session:
+                row, secret = service.create(
+                    session, name=name, role=role, actor=local.local_actor()
+                )
                 created = TokenCreated(**TokenRead.model_validate(row).model_dump(), token=secret)
         except BlastwallError as exc:
             raise CliError(exc.detail) from None

@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from blastwall.db import files
+
 READ_ONLY = "blastwall_read_only"
 
 
@@ -27,7 +29,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Before the first connection: it holds token hashes and user data (db/files.py).
+        files.private_dir(Path(database).parent)
+        files.private_database(Path(database))
     # Many API threads read at once in WAL mode; a small pool would queue them behind writers.
     kwargs.setdefault("pool_size", 20)
     kwargs.setdefault("max_overflow", 60)

@@ -10,11 +10,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.db import engine as engines
 
+# Session.info key of the audit HMAC key: it travels with the unit of work, so every domain
+# that appends to the audit log keys its entries without being handed the settings.
+AUDIT_KEY = "blastwall.audit_key"
 
-def make_session_factory(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
-    """Sessions on ``engine``; ``read_only`` ones never take SQLite's write lock."""
+
+def make_session_factory(
+    engine: Engine, *, read_only: bool = False, audit_key: bytes | None = None
+) -> sessionmaker[Session]:
+    """Sessions on ``engine``; ``read_only`` ones never take SQLite's write lock.
+
+    ``audit_key`` (``Settings.audit_key()``) makes audit entries HMACs under that key.
+    """
     bind = engines.read_only(engine) if read_only else engine
-    return sessionmaker(bind=bind, expire_on_commit=False)
+    return sessionmaker(bind=bind, expire_on_commit=False, info={AUDIT_KEY: audit_key})
 
 
 @contextmanager

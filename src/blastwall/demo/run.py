@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import stat
 from pathlib import Path
 
 import uvicorn
@@ -18,6 +17,7 @@ from blastwall.access.schemas import Actor
 from blastwall.config import Settings
 from blastwall.config_as_code.apply import apply
 from blastwall.config_as_code.loader import load_file
+from blastwall.db import files
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory, unit_of_work
@@ -46,10 +46,13 @@ def ensure_token(
                 pass
         taken = {t.name for t in access.list_(session)}
         token_name = name if name not in taken else f"{name}-{os.getpid()}"
-        _, secret = access.create(session, name=token_name, role=role)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    path.write_text(secret + "\n")
-    path.chmod(stat.S_IRUSR | stat.S_IWUSR)
+        _, secret = access.create(session, name=token_name, role=role, actor=DEMO_ACTOR)
+    files.private_dir(settings.data_dir)
+    # Opened 0600 from the start: a write-then-chmod leaves the secret readable meanwhile.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, files.PRIVATE_FILE)
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(secret + "\n")
+    files.tighten(path)
     return secret
 
 
@@ -86,7 +89,7 @@ def main() -> None:
     settings = Settings(port=args.port)
     engine = make_engine(settings.resolved_database_url())
     upgrade(engine)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=settings.audit_key())
     token = ensure_token(settings, factory)
     agent_token = ensure_token(settings, factory, "demo-agent", Role.viewer)
     document = load_file(args.config)

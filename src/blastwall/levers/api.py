@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import asdict
 from functools import partial
 from typing import Annotated
 
@@ -11,9 +12,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.exceptions import InvalidInput
-from blastwall.levers import audit, authority, service, stream
+from blastwall.levers import audit, audit_verify, authority, service, stream
 from blastwall.levers.schemas import (
     AuditEntryRead,
+    AuditHeadRead,
     AuthorityRuleRead,
     LeverActionRequest,
     LeverChangeRead,
@@ -184,16 +186,25 @@ def audit_log(
     return [AuditEntryRead.model_validate(e) for e in entries]
 
 
+@router.get("/audit/head", response_model=AuditHeadRead)
+def audit_head(session: DbSession, _: Viewer) -> AuditHeadRead:
+    """The newest entry's SEQ:HASH, to keep where database writers cannot reach."""
+    head, counter = audit.head(session)
+    return AuditHeadRead(seq=head.seq, hash=head.hash, head=str(head), counter=counter)
+
+
 @router.get("/audit/verify", response_model=VerificationRead)
-def verify_audit(session: DbSession, _: Viewer) -> VerificationRead:
-    """Walk the hash chain; name the first entry that was altered, removed or relinked."""
-    result = audit.verify(session)
-    return VerificationRead(
-        ok=result.ok,
-        entries=result.entries,
-        first_broken_seq=result.first_broken_seq,
-        problem=result.problem,
-    )
+def verify_audit(
+    session: DbSession,
+    _: Viewer,
+    since_head: Annotated[
+        str | None,
+        Query(description="A head kept from GET /audit/head (SEQ:HASH) that must still match."),
+    ] = None,
+) -> VerificationRead:
+    """Walk the hash chain and the counter; name the first entry altered, removed or relinked."""
+    kept = audit_verify.parse_head(since_head) if since_head is not None else None
+    return VerificationRead.model_validate(asdict(audit_verify.verify(session, since_head=kept)))
 
 
 @router.get("/authority", response_model=list[AuthorityRuleRead])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -14,16 +15,41 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
-from blastwall.db.counters import next_value
+from blastwall.db.counters import current_value, next_value
+from blastwall.db.session import AUDIT_KEY
 from blastwall.exceptions import InvalidInput
 from blastwall.levers.models import AuditEntry, Counter
 
 GENESIS = "0" * 64
 AUDIT_COUNTER = "audit_seq"
+PLAIN = "sha256"
+KEYED = "hmac-sha256"
+# Key ids are an HMAC of this label: they name a key without revealing it.
+_KEY_ID_LABEL = b"blastwall audit key id"
 
 
-def entry_hash(entry: AuditEntry) -> str:
-    """SHA-256 over the entry's canonical JSON, including the previous entry's hash."""
+def key_id(key: bytes) -> str:
+    """A short public name for ``key``, so verify can tell a wrong key from a forged entry."""
+    return hmac.new(key, _KEY_ID_LABEL, hashlib.sha256).hexdigest()[:16]
+
+
+def scheme_for(key: bytes | None) -> str:
+    """The scheme new entries get: plain SHA-256, or an HMAC under the configured key."""
+    return PLAIN if key is None else f"{KEYED}:{key_id(key)}"
+
+
+def session_key(session: Session) -> bytes | None:
+    """The audit key the session's factory carries (``BLASTWALL_AUDIT_HMAC_KEY``), if any."""
+    key: bytes | None = session.info.get(AUDIT_KEY)
+    return key
+
+
+def entry_hash(entry: AuditEntry, key: bytes | None = None) -> str:
+    """SHA-256 (no key) or HMAC-SHA-256 (key) over the entry's canonical JSON.
+
+    The JSON includes the previous entry's hash, which chains the entries, and the scheme,
+    so an entry cannot be relabelled to a weaker scheme without breaking its hash.
+    """
     body = {
         "seq": entry.seq,
         "at": entry.at.isoformat(),
@@ -36,9 +62,12 @@ def entry_hash(entry: AuditEntry) -> str:
         "after": entry.after,
         "incident_id": entry.incident_id,
         "prev_hash": entry.prev_hash,
+        "scheme": entry.scheme,
     }
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str).encode()
+    if key is None:
+        return hashlib.sha256(canonical).hexdigest()
+    return hmac.new(key, canonical, hashlib.sha256).hexdigest()
 
 
 def append(
@@ -52,7 +81,11 @@ def append(
     after: dict[str, Any] | None = None,
     incident_id: int | None = None,
 ) -> AuditEntry:
-    """Append one entry; concurrent appends serialize on the sequence counter's lock."""
+    """Append one entry; concurrent appends serialize on the sequence counter's lock.
+
+    The entry is keyed (HMAC) when the session's factory carries an audit key.
+    """
+    key = session_key(session)
     seq = next_value(session, AUDIT_COUNTER)
     previous = session.get(AuditEntry, seq - 1) if seq > 1 else None
     entry = AuditEntry(
@@ -67,8 +100,9 @@ def append(
         after=after,
         incident_id=incident_id,
         prev_hash=previous.hash if previous else GENESIS,
+        scheme=scheme_for(key),
     )
-    entry.hash = entry_hash(entry)
+    entry.hash = entry_hash(entry, key)
     session.add(entry)
     session.flush()
     return entry
@@ -107,27 +141,21 @@ def list_(session: Session, *, after_seq: int = 0, limit: int = 100) -> list[Aud
 
 
 @dataclass(frozen=True)
-class Verification:
-    ok: bool
-    entries: int
-    first_broken_seq: int | None = None
-    problem: str | None = None
+class Head:
+    """The newest entry's sequence and hash: keep it elsewhere, check it later (SEQ:HASH)."""
+
+    seq: int
+    hash: str
+
+    def __str__(self) -> str:
+        return f"{self.seq}:{self.hash}"
 
 
-def verify(session: Session) -> Verification:
-    """Walk the chain in order; name the first entry whose hash, link or sequence is wrong."""
-    expected_prev = GENESIS
-    count = 0
-    for count, entry in enumerate(
-        session.scalars(select(AuditEntry).order_by(AuditEntry.seq)), start=1
-    ):
-        if entry.seq != count:
-            return Verification(False, count - 1, count, f"entry {count} is missing")
-        if entry.prev_hash != expected_prev:
-            return Verification(
-                False, count - 1, entry.seq, "its link to the previous entry does not match"
-            )
-        if entry_hash(entry) != entry.hash:
-            return Verification(False, count - 1, entry.seq, "its content does not match its hash")
-        expected_prev = entry.hash
-    return Verification(True, count)
+def head(session: Session) -> tuple[Head, int]:
+    """The newest entry as a Head (``0:000...`` for an empty log) and the sequence counter.
+
+    The two differ only when entries were deleted: ``verify`` then names them.
+    """
+    newest = session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
+    found = Head(newest.seq, newest.hash) if newest else Head(0, GENESIS)
+    return found, current_value(session, AUDIT_COUNTER)

@@ -76,4 +76,7 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     incident_id: Mapped[int | None] = mapped_column(default=None)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # How ``hash`` was made: "sha256", or "hmac-sha256:<key id>" when an audit key was set
+    # (levers/audit.py). Per entry, so a log begun before the key was set still verifies.
+    scheme: Mapped[str] = mapped_column(String(40), default="sha256")
     hash: Mapped[str] = mapped_column(String(64), unique=True)

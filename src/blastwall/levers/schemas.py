@@ -215,7 +215,19 @@ class AuditEntryRead(BaseModel):
     after: dict[str, Any] | None
     incident_id: int | None
     prev_hash: str
+    scheme: str = Field(description='"sha256", or "hmac-sha256:<key id>" for a keyed entry.')
     hash: str
+
+
+class AuditHeadRead(BaseModel):
+    """GET /audit/head: keep ``head`` elsewhere; ``audit verify --since-head`` checks it."""
+
+    seq: int = Field(description="The newest entry's sequence number (0: the log is empty).")
+    hash: str = Field(description="The newest entry's hash.")
+    head: str = Field(description="SEQ:HASH, the value to keep and pass to since_head.")
+    counter: int = Field(
+        description="Entries ever appended; above seq only when entries were deleted."
+    )
 
 
 class VerificationRead(BaseModel):
@@ -223,6 +235,13 @@ class VerificationRead(BaseModel):
     entries: int = Field(description="Entries checked and found intact before any break.")
     first_broken_seq: int | None
     problem: str | None
+    counter: int = Field(description="Entries ever appended, from the sequence counter.")
+    keyed_from_seq: int | None = Field(
+        description="The first HMAC-keyed entry; earlier ones predate the audit key."
+    )
+    since_head: str | None = Field(
+        description="The kept head (SEQ:HASH) this check confirmed unchanged, if one was given."
+    )
 
 
 SUBJECT_HELP = (

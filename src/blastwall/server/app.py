@@ -24,7 +24,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or get_settings()
     engine = engine or make_engine(settings.resolved_database_url())
     upgrade(engine)
-    factory = make_session_factory(engine)
+    factory = make_session_factory(engine, audit_key=settings.audit_key())
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
-    app.state.read_session_factory = make_session_factory(engine, read_only=True)
+    app.state.read_session_factory = make_session_factory(
+        engine, read_only=True, audit_key=settings.audit_key()
+    )
     errors.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-24 08:37:53.322169
+Create Date: 2026-12-06 16:40:05.603929
 """
 
 from collections.abc import Sequence
@@ -85,6 +85,7 @@ def upgrade() -> None:
         ),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column("prev_hash", sa.String(length=64), nullable=False),
+        sa.Column("scheme", sa.String(length=40), nullable=False),
         sa.Column("hash", sa.String(length=64), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_audit_entries")),
         sa.UniqueConstraint("hash", name=op.f("uq_audit_entries_hash")),
