@@ -81,7 +81,8 @@ def test_sdk_enqueues_and_a_responder_claims_then_resolves(
         "Refunded the duplicate charge",
     )
     with session_factory() as session:
-        entries = session.scalars(select(AuditEntry).order_by(AuditEntry.seq)).all()
+        query = select(AuditEntry).where(AuditEntry.action.not_like("token.%"))
+        entries = session.scalars(query.order_by(AuditEntry.seq)).all()
         assert [(e.actor, e.action, e.target) for e in entries] == [
             ("remy", "handoff.claim", "handoff/1"),
             ("remy", "handoff.resolve", "handoff/1"),

@@ -12,7 +12,7 @@ from blastwall.db.base import utcnow
 from blastwall.exceptions import InvalidInput, InvalidTransition, NotFound
 from blastwall.incidents import service, timeline
 from blastwall.incidents.schemas import IncidentUpdate
-from blastwall.levers import audit
+from blastwall.levers import audit_verify
 from blastwall.levers.models import AuditEntry
 from tests.incidents.factories import RESPONDER, at, incident_data, make_system
 
@@ -43,7 +43,7 @@ def test_reversibility_defaults_from_the_systems_downstream_actions(session: Ses
         "containment: kill or human_fallback now; diagnose after"
     )
     assert audit_actions(session, pays.id) == ["incident.open"]
-    assert audit.verify(session).ok
+    assert audit_verify.verify(session).ok
 
 
 def test_given_reversibility_wins_and_started_at_defaults_to_detection(session: Session) -> None:

@@ -48,7 +48,7 @@ def test_change_returns_the_new_state(
         "stale_policy": "keep_last",
         "stale_after_s": None,
         "changed": True,
-        "audit_seq": 1,
+        "audit_seq": 2,  # 1 is the token.create of the test's admin token
     }
     again = change(client, environment="prod", set={"safe_mode": True})
     assert (again.json()["changed"], again.json()["revision"]) == (False, 1)
@@ -182,18 +182,48 @@ def test_audit_routes_list_and_verify(
     committed_system(session_factory)
     client.post("/api/v1/systems/support-bot/kill", json={"reason": "one"})
     client.post("/api/v1/systems/support-bot/restore", json={"reason": "two"})
-    entries = client.get("/api/v1/audit?after_seq=1").json()
+    entries = client.get("/api/v1/audit?after_seq=2").json()
     assert [(e["seq"], e["action"], e["reason"], e["actor"]) for e in entries] == [
-        (2, "lever.restore", "two", "root")
+        (3, "lever.restore", "two", "root")
     ]
     assert entries[0]["before"]["killed"] is True
+    assert entries[0]["scheme"] == "sha256"
     assert client.get("/api/v1/audit/verify").json() == {
         "ok": True,
-        "entries": 2,
+        "entries": 3,
         "first_broken_seq": None,
         "problem": None,
+        "counter": 3,
+        "keyed_from_seq": None,
+        "since_head": None,
     }
     assert client.get("/api/v1/audit?limit=0").status_code == 422
+
+
+def test_audit_head_and_verify_since_head(client: TestClient) -> None:
+    head = client.get("/api/v1/audit/head").json()
+    newest = client.get("/api/v1/audit").json()[-1]
+    assert head == {
+        "seq": 1,
+        "hash": newest["hash"],
+        "head": f"1:{newest['hash']}",
+        "counter": 1,
+    }
+    kept = client.get("/api/v1/audit/verify", params={"since_head": head["head"]}).json()
+    assert (kept["ok"], kept["since_head"]) == (True, head["head"])
+    other = client.get("/api/v1/audit/verify", params={"since_head": "1:" + "ab" * 32}).json()
+    assert (other["ok"], other["first_broken_seq"]) == (False, 1)
+    assert other["problem"] == (
+        f"entry 1 has hash {newest['hash'][:12]}..., but the kept head says abababababab...: "
+        "the log was rewritten up to entry 1"
+    )
+    malformed = client.get("/api/v1/audit/verify", params={"since_head": "latest"})
+    assert malformed.status_code == 422
+    assert malformed.headers["content-type"] == "application/problem+json"
+    assert malformed.json()["detail"] == (
+        "since_head must be SEQ:HASH as printed by `blastwall audit head`, e.g. "
+        f"17:{'3f' * 32}: a sequence number, a colon and 64 hex digits (got 'latest')"
+    )
 
 
 def test_authority_route_shows_the_defaults(client: TestClient) -> None:

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.exceptions import Forbidden, InvalidInput, NotFound
 from blastwall.incidents.models import TimelineEntry
-from blastwall.levers import audit, service
+from blastwall.levers import audit_verify, service
 from blastwall.levers.models import AuditEntry
 from tests.levers.factories import ADMIN, RESPONDER, VIEWER, make_incident, make_system
 
@@ -112,7 +112,7 @@ def test_kill_and_restore_are_audited_with_their_own_action(session: Session) ->
     assert service.snapshot(restored.state) == service.NORMAL
     assert restored.state.revision == 3
     assert [e.action for e in entries(session)] == ["lever.change", "lever.kill", "lever.restore"]
-    assert audit.verify(session).ok
+    assert audit_verify.verify(session).ok
 
 
 def test_change_for_an_incident_appears_in_its_timeline(session: Session) -> None:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import timeline
-from blastwall.levers import audit
+from blastwall.levers import audit_verify
 from blastwall.registry import releases
 from blastwall.registry.models import Deployment, Release
 from blastwall.registry.rollback import RollbackResult, rollback
@@ -135,7 +135,7 @@ def test_failed_rollback_changes_nothing(session: Session, monkeypatch: pytest.M
     with pytest.raises(RuntimeError, match="timeline store unavailable"):
         _rollback(session, surface="prompt", incident_id=incident.id)
     assert (_active(session), _counts(session)) == before
-    assert audit.verify(session).ok
+    assert audit_verify.verify(session).ok
     monkeypatch.undo()
     # The same rollback then succeeds with the name the failed one would have taken.
     assert _rollback(session, surface="prompt").to_release == "r2+rollback-prompt-1"

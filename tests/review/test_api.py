@@ -39,7 +39,8 @@ def test_setting_the_rate_is_audited_and_lists_the_accuracy_monitors(
     )
     assert client.get(f"{API}/systems/{SYSTEM}/review-config").json()["monitors"] == ["accuracy"]
     with session_factory() as session:
-        actions = [e.action for e in session.query(AuditEntry).order_by(AuditEntry.seq)]
+        entries = session.query(AuditEntry).order_by(AuditEntry.seq)
+        actions = [e.action for e in entries if not e.action.startswith("token.")]
     assert actions[0] == "review.configure"
 
 
