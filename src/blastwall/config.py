@@ -15,7 +15,11 @@ MIN_AUDIT_KEY_LENGTH = 32
 class Settings(BaseSettings):
     """Where Blastwall keeps its data and how the server listens."""
 
-    model_config = SettingsConfigDict(env_prefix="BLASTWALL_", extra="ignore")
+    # hide_input_in_errors: a refused value may be a secret (the audit key, a database
+    # password), and validation errors end up in logs and tracebacks.
+    model_config = SettingsConfigDict(
+        env_prefix="BLASTWALL_", extra="ignore", hide_input_in_errors=True
+    )
 
     data_dir: Path = Field(
         default=Path(".blastwall"),
