@@ -58,7 +58,7 @@ def test_audit_pages_from_the_oldest_or_after_a_seq(cli: Invoke, api: httpx.Clie
         ["2", "root", "admin", "system.create"],
     ]
     after = cli("audit", "--after", "3")
-    assert lines(after.stdout)[0] == "1 entries after seq 3 (seq 4-4), oldest first"
+    assert lines(after.stdout)[0] == "1 entry after seq 3 (seq 4), oldest first"
     page = json.loads(cli("audit", "--after", "1", "--limit", "1", "--json").stdout)
     assert [(e["seq"], e["action"]) for e in page] == [(2, "system.create")]
     both = cli("audit", "--oldest", "--after", "1")

@@ -65,11 +65,13 @@ def _latest_start(client: Client, limit: int) -> int:
 
 def _header(entries: list[dict[str, Any]], *, latest: bool, start: int, limit: int) -> str:
     first, last = entries[0]["seq"], entries[-1]["seq"]
+    count = f"{len(entries)} {'entry' if len(entries) == 1 else 'entries'}"
+    span = f"seq {first}" if first == last else f"seq {first}-{last}"
     if latest:
         earlier = "; earlier ones: --after SEQ or --oldest" if start > 0 else ""
-        return f"Latest {len(entries)} entries (seq {first}-{last}), newest last{earlier}"
+        return f"Latest {count} ({span}), newest last{earlier}"
     more = f"; next page: --after {last}" if len(entries) == limit else ""
-    return f"{len(entries)} entries after seq {start} (seq {first}-{last}), oldest first{more}"
+    return f"{count} after seq {start} ({span}), oldest first{more}"
 
 
 @audit.command("head")
