@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
@@ -49,6 +51,23 @@ def test_server_with_a_key_writes_and_verifies_keyed_entries(
             f"it is keyed (audit key id {key_id(KEY.encode())}) but BLASTWALL_AUDIT_HMAC_KEY is "
             "not set on the server: set it to the key the log was written with to verify"
         )
+
+
+def test_server_started_without_the_logs_key_says_so(
+    settings: Settings, engine: Engine, admin_token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    auth = {"Authorization": f"Bearer {admin_token}"}
+    with keyed_client(settings, engine, KEY) as client:
+        client.post("/api/v1/tokens", json={"name": "ci-bot", "role": "viewer"}, headers=auth)
+    with caplog.at_level(logging.WARNING, logger="blastwall.server.app"):
+        keyed_client(settings, engine, KEY)
+        assert caplog.messages == []
+        keyed_client(settings, engine, None)
+    assert caplog.messages == [
+        f"the audit log is keyed with key id {key_id(KEY.encode())}, but this process has no "
+        "key: set BLASTWALL_AUDIT_HMAC_KEY to the key the log was written with, or "
+        "`blastwall audit verify` will report the entries written from now on"
+    ]
 
 
 def test_a_short_key_is_refused_with_how_to_make_one(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -159,3 +159,21 @@ def head(session: Session) -> tuple[Head, int]:
     newest = session.scalar(select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(1))
     found = Head(newest.seq, newest.hash) if newest else Head(0, GENESIS)
     return found, current_value(session, AUDIT_COUNTER)
+
+
+def key_problem(session: Session, key: bytes | None) -> str | None:
+    """Why entries this process writes would break the chain, judged by the newest entry.
+
+    Once the log is keyed, an entry written without the key (or under another one) fails
+    ``verify``; the server says so at start instead of leaving it to the next audit.
+    """
+    newest = session.scalar(select(AuditEntry.scheme).order_by(AuditEntry.seq.desc()).limit(1))
+    if newest is None or newest == scheme_for(key) or newest == PLAIN:
+        return None
+    written_with = newest.partition(":")[2]
+    running_with = f"key id {key_id(key)}" if key is not None else "no key"
+    return (
+        f"the audit log is keyed with key id {written_with}, but this process has "
+        f"{running_with}: set BLASTWALL_AUDIT_HMAC_KEY to the key the log was written with, "
+        "or `blastwall audit verify` will report the entries written from now on"
+    )

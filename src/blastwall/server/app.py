@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -16,7 +17,10 @@ from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
 from blastwall.detect.engine import EngineThread
+from blastwall.levers import audit
 from blastwall.server import errors, routers
+
+log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
@@ -25,6 +29,12 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     engine = engine or make_engine(settings.resolved_database_url())
     upgrade(engine)
     factory = make_session_factory(engine, audit_key=settings.audit_key())
+    read_factory = make_session_factory(engine, read_only=True, audit_key=settings.audit_key())
+    with read_factory() as session:
+        problem = audit.key_problem(session, settings.audit_key())
+    if problem is not None:
+        # A warning, not a refusal: containment must keep working on the worst day.
+        log.warning("%s", problem)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -52,9 +62,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine
     app.state.session_factory = factory
-    app.state.read_session_factory = make_session_factory(
-        engine, read_only=True, audit_key=settings.audit_key()
-    )
+    app.state.read_session_factory = read_factory
     errors.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")
