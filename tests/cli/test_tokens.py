@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service
 from blastwall.access.enums import Role
+from blastwall.db.session import make_session_factory, unit_of_work
+from blastwall.levers.audit import key_id
 from blastwall.levers.models import AuditEntry
 from tests.cli.conftest import Invoke, invoke, lines
 from tests.conftest import SETUP_ACTOR
@@ -39,6 +41,26 @@ def test_first_admin_token_is_audited_as_the_local_user(
         assert [(e.seq, e.actor, e.role, e.action, e.target) for e in entries] == [
             (1, "local:dana", "admin", "token.create", "root")
         ]
+
+
+def test_token_create_refuses_to_break_a_keyed_log(
+    database_url: str, engine: Engine, session_factory: sessionmaker[Session]
+) -> None:
+    key = "k" * 32
+    with unit_of_work(make_session_factory(engine, audit_key=key.encode())) as session:
+        service.create(session, name="root", role=Role.admin, actor=SETUP_ACTOR)
+    result = invoke("token", "create", "--name", "bob", "--role", "viewer", "--db", database_url)
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"Error: the audit log is keyed with key id {key_id(key.encode())}, but this process "
+        "has no key: set BLASTWALL_AUDIT_HMAC_KEY to the server's key and run again (a token "
+        "created without it would break `blastwall audit verify`)\n",
+    )
+    env = {"BLASTWALL_AUDIT_HMAC_KEY": key}
+    args = ("token", "create", "--name", "bob", "--role", "viewer", "--db", database_url)
+    assert invoke(*args, env=env).exit_code == 0
+    with session_factory() as session:
+        assert [t.name for t in service.list_(session)] == ["root", "bob"]
 
 
 def test_token_create_reads_the_database_from_the_environment(

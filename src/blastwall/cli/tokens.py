@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,6 +12,9 @@ from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, connect, path
 from blastwall.cli.errors import CliError
 from blastwall.cli.options import AsJson, Server
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 app = typer.Typer()
 token = typer.Typer(
@@ -45,6 +48,7 @@ def create(
         try:
             factory = make_session_factory(engine, audit_key=config.audit_key())
             with unit_of_work(factory) as session:
+                _refuse_a_key_mismatch(session, config.audit_key())
                 row, secret = service.create(
                     session, name=name, role=role, actor=local.local_actor()
                 )
@@ -58,6 +62,18 @@ def create(
         f"Created {role.value} token {name!r}. Store the secret now; it is not shown again:"
     )
     out.line(secret)
+
+
+def _refuse_a_key_mismatch(session: Session, key: bytes | None) -> None:
+    """Refuse to write an entry the keyed audit log would report as broken."""
+    from blastwall.levers.audit import key_problem  # noqa: PLC0415  (server extras)
+
+    problem = key_problem(session, key)
+    if problem is not None:
+        raise CliError(
+            f"{problem}: set BLASTWALL_AUDIT_HMAC_KEY to the server's key and run again "
+            "(a token created without it would break `blastwall audit verify`)"
+        )
 
 
 @token.command("list")

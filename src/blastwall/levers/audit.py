@@ -172,8 +172,4 @@ def key_problem(session: Session, key: bytes | None) -> str | None:
         return None
     written_with = newest.partition(":")[2]
     running_with = f"key id {key_id(key)}" if key is not None else "no key"
-    return (
-        f"the audit log is keyed with key id {written_with}, but this process has "
-        f"{running_with}: set BLASTWALL_AUDIT_HMAC_KEY to the key the log was written with, "
-        "or `blastwall audit verify` will report the entries written from now on"
-    )
+    return f"the audit log is keyed with key id {written_with}, but this process has {running_with}"

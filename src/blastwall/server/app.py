@@ -34,7 +34,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         problem = audit.key_problem(session, settings.audit_key())
     if problem is not None:
         # A warning, not a refusal: containment must keep working on the worst day.
-        log.warning("%s", problem)
+        log.warning(
+            "%s: set BLASTWALL_AUDIT_HMAC_KEY to the key the log was written with, or "
+            "`blastwall audit verify` will report the entries written from now on",
+            problem,
+        )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
