@@ -170,9 +170,8 @@ def _head_problem(kept: Head, walk: _Walk, counter: int) -> str | None:
             f"the kept head is entry {kept.seq}, but this log's counter is at {counter}: the "
             "head is from another database, or the log and its counter were rewound"
         )
-    found = walk.hashes_seen.get(kept.seq)
-    if found is None:
-        return f"entry {kept.seq}, the kept head, is missing"
+    # Only called when the walk passed entry kept.seq (kept.seq <= counter, no break before).
+    found = walk.hashes_seen[kept.seq]
     if not hmac.compare_digest(found, kept.hash):
         return (
             f"entry {kept.seq} has hash {found[:12]}..., but the kept head says "
