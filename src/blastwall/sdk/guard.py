@@ -188,12 +188,16 @@ class Guard:
         """A guarded call; use it as ``with guard.call(...) as call:`` or ``async with``.
 
         ``trace_id`` defaults to the enclosing guarded call's, else the HTTP request's
-        (``TraceIdMiddleware``), else a new one. No I/O happens here or in the block's
-        lever check: the decision comes from the in-memory lever snapshot.
+        (``TraceIdMiddleware``), else the active OpenTelemetry span's, else a new one. No
+        I/O happens here or in the block's lever check: the decision comes from the
+        in-memory lever snapshot.
         """
         if trace_id is None:
             parent = current_call.get()
-            trace_id = parent.trace_id if parent is not None else request_trace_id.get()
+            if parent is not None:
+                trace_id = parent.trace_id
+            else:
+                trace_id = request_trace_id.get() or otel.active_trace_id()
         else:
             trace_id = accept_trace_id(trace_id)
         return Call(self, user_id, input, trace_id, model, release, surfaces)
