@@ -71,6 +71,8 @@ class FakeServer:
         self.states: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.event_status = 200
+        self.handoff_status = 201
+        self.retry_after: str | None = None  # sent with a non-2xx events or hand-off answer
         self.handoffs: list[dict[str, Any]] = []
         self.approvals: dict[int, dict[str, Any]] = {}
         self.approval_script: list[str] = []
@@ -126,11 +128,17 @@ class FakeServer:
             if request.headers.get("content-encoding") == "gzip":
                 body = gzip.decompress(body)
             if self.event_status != 200:
-                return httpx.Response(self.event_status, json={"detail": "nope"})
+                return httpx.Response(
+                    self.event_status, json={"detail": "nope"}, headers=self._retry_headers()
+                )
             batch = json.loads(body)
             self.events.extend(batch)
             return httpx.Response(200, json={"accepted": len(batch), "rejected": []})
         if path == "/handoffs":
+            if self.handoff_status != 201:
+                return httpx.Response(
+                    self.handoff_status, json={"detail": "nope"}, headers=self._retry_headers()
+                )
             self.handoffs.append(json.loads(request.content))
             return httpx.Response(201, json={"id": len(self.handoffs), "status": "open"})
         if path == "/approvals" and request.method == "POST":
@@ -140,6 +148,9 @@ class FakeServer:
         if path.startswith("/approvals/"):
             return httpx.Response(200, json=self._approval(int(path.rsplit("/", 1)[1])))
         return httpx.Response(404, json={"detail": f"no route {path}"})
+
+    def _retry_headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": self.retry_after}
 
     def _approval(self, approval_id: int) -> dict[str, Any]:
         status = self.approval_script.pop(0) if self.approval_script else "pending"
