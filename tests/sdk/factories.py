@@ -73,6 +73,7 @@ class FakeServer:
         self.event_status = 200
         self.handoff_status = 201
         self.retry_after: str | None = None  # sent with a non-2xx events or hand-off answer
+        self.keepalive_s = "5"  # the X-Blastwall-Keepalive-S header of the lever stream
         self.handoffs: list[dict[str, Any]] = []
         self.approvals: dict[int, dict[str, Any]] = {}
         self.approval_script: list[str] = []
@@ -192,4 +193,5 @@ class FakeServer:
                     if stream in self._streams:
                         self._streams.remove(stream)
 
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
+        headers = {"content-type": "text/event-stream", "X-Blastwall-Keepalive-S": self.keepalive_s}
+        return httpx.Response(200, headers=headers, content=body())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -423,3 +425,40 @@ def test_events_accepted_header_and_token(fake: FakeServer, make_guard: GuardFac
     [post] = [r for r in fake.requests if r.url.path.endswith("/events")]
     assert post.headers["authorization"] == "Bearer sdk-token"
     assert post.url == httpx.URL("http://blastwall.test/api/v1/events")
+
+
+def test_closing_while_requests_are_in_flight_never_meets_a_closed_client(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.2)  # the server answers after close() stopped waiting
+        if request.url.path.endswith("/levers"):
+            return httpx.Response(200, json={"revision": 0, "states": []})
+        return httpx.Response(200, json={"accepted": 1, "rejected": []})
+
+    guard = Guard(
+        SYSTEM,
+        ENVIRONMENT,
+        server="http://blastwall.test",
+        transport=httpx.MockTransport(slow),
+        otel_spans=False,
+        state_file=False,
+        use_stream=False,
+        poll_interval_s=0.01,
+        flush_interval_s=0.01,
+        startup_sync_s=0,
+    )
+    one_call(guard)
+    time.sleep(0.05)  # both threads are now inside a request
+    one_call(guard)  # and this one waits for the exporter's last flush
+    guard.close(timeout=0.01)
+    assert guard.follower is not None
+    threads = [t for t in (guard.follower._thread, guard.exporter._thread) if t is not None]
+    assert len(threads) == 2
+    for thread in threads:
+        thread.join(5)
+    assert [t.is_alive() for t in threads] == [False, False]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert guard.exporter.client is not None
+    assert guard.exporter.client.is_closed
+    assert guard.exporter.sent == 2

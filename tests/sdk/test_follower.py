@@ -123,6 +123,21 @@ def test_server_down_mid_run_keeps_the_last_state_and_recovers(
     assert wait_for(lambda: saved() == [(2, False)])
 
 
+@pytest.mark.parametrize(("announced", "learned"), [("20", 20.0), ("nonsense", 5.0), ("-1", 5.0)])
+def test_the_keepalive_interval_the_stream_announces_raises_the_staleness_floor(
+    fake: FakeServer, make_guard: GuardFactory, announced: str, learned: float
+) -> None:
+    fake.keepalive_s = announced
+    guard = make_guard(stale_policy="safe_mode", stale_after_s=30)
+    assert wait_for(lambda: guard.stats()["stream_connected"])
+    assert guard.levers_cache.keepalive_s == learned
+    # The app's 30 s stays when it holds two keep-alives; 20 s keep-alives need 40 s.
+    with guard.call(input="q") as call:
+        pass
+    step = guard.pipeline.steps[0]
+    assert step.stale_after(call) == max(30.0, 2 * learned)
+
+
 def test_keepalives_confirm_the_state(fake: FakeServer, make_guard: GuardFactory) -> None:
     guard = make_guard(startup_sync_s=0)
     assert wait_for(lambda: guard.levers_cache.confirmed_at is not None)

@@ -121,15 +121,26 @@ class Exporter:
         self._thread.start()
 
     def close(self, timeout: float = 2.0) -> None:
-        """Stop the thread after one last flush that gives up after ``timeout`` seconds."""
+        """Stop the thread after one last flush that gives up after ``timeout`` seconds.
+
+        The client is closed by the thread itself once its last request is over (or here
+        when the thread never ran), never under a request still in flight.
+        """
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
+        if self._thread is None:
+            if self.client is not None:
+                self.client.close()
+            return
+        self._thread.join(timeout)
 
     def _run(self) -> None:
-        while not self._stop.wait(self._next_wait()):
-            self._safely(self.flush)
-        self._safely(lambda: self.flush(deadline=time.monotonic() + 1.5))
+        try:
+            while not self._stop.wait(self._next_wait()):
+                self._safely(self.flush)
+            self._safely(lambda: self.flush(deadline=time.monotonic() + 1.5))
+        finally:
+            if self.client is not None:
+                self.client.close()
 
     def _next_wait(self) -> float:
         wait = self._wait_s

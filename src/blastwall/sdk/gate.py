@@ -73,7 +73,7 @@ class ServerApprover:
         self.timeout_s = timeout_s
         self.poll_interval_s = poll_interval_s
 
-    def request(self, call: Call, record: GateRecord) -> Approval:
+    def request(self, call: Call, record: GateRecord) -> Approval:  # noqa: PLR0911 - one answer per outcome
         deadline = time.monotonic() + self.timeout_s
         body = {
             "system": call.guard.system,
@@ -104,6 +104,8 @@ class ServerApprover:
             return Approval(
                 False, f"the approval service is unreachable ({type(exc).__name__}); refused"
             )
+        except RuntimeError:  # httpx: the client was closed with the Guard
+            return Approval(False, "the Guard was closed; no approval can be asked; refused")
         status = answer.get("status")
         decided_by = answer.get("decided_by")
         reason = answer.get("decision_reason") or answer.get("reason")

@@ -102,6 +102,7 @@ class Guard:
             approval_timeout_s=approval_timeout_s,
             stale_after_s=1 if stale_after_s is None else stale_after_s,
         )
+        arguments.check_stale_after(stale_after_s, poll_interval_s)
         policy = arguments.stale_policy(stale_policy)
         server = arguments.server_url(server)
         token = os.environ.get("BLASTWALL_TOKEN") if token is None else token
@@ -114,6 +115,7 @@ class Guard:
         self.surfaces = dict(surfaces) if surfaces else None
         self.fallbacks = fallbacks or Fallbacks()
         self.stale_after_s = stale_after_s
+        self._poll_interval_s = poll_interval_s
         self._declarations = Declarations()
         self._closed = False
 
@@ -334,12 +336,11 @@ class Guard:
         if self._closed:
             return
         self._closed = True
+        # Each background thread closes its own HTTP client when its last request is over,
+        # so a thread still busy past ``timeout`` never meets a closed client.
         if self.follower is not None:
             self.follower.stop(timeout)
-            self.follower.client.close()
         self.exporter.close(timeout)
-        if self._client is not None:
-            self._client.close()
 
     def __enter__(self) -> Guard:
         return self
@@ -362,7 +363,12 @@ class Guard:
     ) -> Pipeline:
         """Built-in steps in order, the app's own steps, and export last."""
         built_in: list[Any] = [
-            LeverCheck(self.levers_cache, stale_policy=policy, stale_after_s=self.stale_after_s),
+            LeverCheck(
+                self.levers_cache,
+                stale_policy=policy,
+                stale_after_s=self.stale_after_s,
+                poll_interval_s=self._poll_interval_s,
+            ),
             InputFilters(
                 input_filters, self.filters, max_chars=max_chars, fallbacks=self.fallbacks
             ),

@@ -19,6 +19,10 @@ from blastwall.sdk.levers.state import WireLeverState
 
 log = logging.getLogger("blastwall.sdk")
 
+# The lever stream announces its keep-alive interval in this header (seconds).
+KEEPALIVE_HEADER = "X-Blastwall-Keepalive-S"
+MAX_KEEPALIVE_S = 3600.0
+
 
 class LeverFollower:
     """Follows ``GET /levers/stream`` and polls ``GET /levers?since=REV`` when it cannot.
@@ -90,12 +94,17 @@ class LeverFollower:
 
     def _run(self) -> None:
         delay = self.backoff_initial_s
-        while not self._stop.is_set():
-            try:
-                delay = self._cycle(delay)
-            except Exception:  # a bug here must never end lever following
-                log.exception("blastwall: lever follower error; retrying")
-                self._stop.wait(delay)
+        try:
+            while not self._stop.is_set():
+                try:
+                    delay = self._cycle(delay)
+                except Exception:  # a bug here must never end lever following
+                    log.exception("blastwall: lever follower error; retrying")
+                    self._stop.wait(delay)
+        finally:
+            # The thread closes its own client, after its last request: closed from outside
+            # while a request was in flight, the next one raised "client has been closed".
+            self.client.close()
 
     def _cycle(self, delay: float) -> float:
         """Stream, else poll; return the backoff delay for the next cycle."""
@@ -127,6 +136,7 @@ class LeverFollower:
                     return False
                 self._response = r
                 self.connected = True
+                self._learn_keepalive(r)
                 for kind, data in _sse_events(r.iter_lines()):
                     if self._stop.is_set():
                         break
@@ -143,6 +153,15 @@ class LeverFollower:
             self._response = None
             self.connected = False
         return delivered
+
+    def _learn_keepalive(self, response: httpx.Response) -> None:
+        """Adopt the keep-alive interval the server announces (a sane positive number)."""
+        try:
+            seconds = float(response.headers.get(KEEPALIVE_HEADER, ""))
+        except ValueError:
+            return
+        if 0 < seconds <= MAX_KEEPALIVE_S:
+            self.cache.keepalive_s = seconds
 
     def _on_event(self, data: str) -> None:
         try:
