@@ -77,6 +77,7 @@ class FakeServer:
         self.handoffs: list[dict[str, Any]] = []
         self.approvals: dict[int, dict[str, Any]] = {}
         self.approval_script: list[str] = []
+        self.approval_failures = 0  # answer this many approval creates with 503 first
         self.requests: list[httpx.Request] = []
         self.lock = threading.Lock()
         self._streams: list[queue.Queue[str | None]] = []
@@ -143,6 +144,9 @@ class FakeServer:
             self.handoffs.append(json.loads(request.content))
             return httpx.Response(201, json={"id": len(self.handoffs), "status": "open"})
         if path == "/approvals" and request.method == "POST":
+            if self.approval_failures > 0:
+                self.approval_failures -= 1
+                return httpx.Response(503, json={"detail": "busy"})
             approval_id = len(self.approvals) + 1
             self.approvals[approval_id] = json.loads(request.content)
             return httpx.Response(201, json=self._approval(approval_id))

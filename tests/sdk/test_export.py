@@ -293,7 +293,7 @@ def test_a_held_batch_counts_against_the_queue_bound(
 def test_not_now_answers_keep_the_batch_and_honour_retry_after(
     fake: FakeServer, make_guard: GuardFactory, monkeypatch: pytest.MonkeyPatch, status: int
 ) -> None:
-    monkeypatch.setattr("blastwall.sdk.export.random.uniform", lambda low, high: high)
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: high)
     guard = make_guard()
     fake.event_status, fake.retry_after = status, "7"
     trace = one_call(guard)
@@ -309,7 +309,7 @@ def test_not_now_answers_keep_the_batch_and_honour_retry_after(
 def test_retry_after_as_an_http_date_is_read_and_capped(
     fake: FakeServer, make_guard: GuardFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("blastwall.sdk.export.random.uniform", lambda low, high: low)
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: low)
     guard = make_guard()
     fake.event_status, fake.retry_after = 429, "Fri, 31 Dec 2100 23:59:59 GMT"
     one_call(guard)
@@ -320,7 +320,7 @@ def test_retry_after_as_an_http_date_is_read_and_capped(
 def test_failures_back_off_exponentially_up_to_the_ceiling(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr("blastwall.sdk.export.random.uniform", lambda low, high: high)
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: high)
     down = httpx.MockTransport(lambda request: httpx.Response(503))
     client = httpx.Client(base_url="http://blastwall.test", transport=down)
     exporter = Exporter(

@@ -13,13 +13,11 @@ import contextlib
 import gzip
 import json
 import logging
-import random
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Callable
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
@@ -27,14 +25,11 @@ import httpx
 from blastwall import __version__
 from blastwall.sdk.context import reanchor
 from blastwall.sdk.events import Redactor, call_events, json_safe, status_event
+from blastwall.sdk.retry import IDEMPOTENCY_HEADER, jittered, new_key, retry_after_s, retryable
 
 log = logging.getLogger("blastwall.sdk")
 
 GZIP_ABOVE = 1024
-# Answers that mean "not now" rather than "never": the batch is kept and retried.
-RETRY_STATUSES = frozenset({408, 429})
-MAX_RETRY_AFTER_S = 300.0  # a longer Retry-After (a misconfigured proxy) is capped
-IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
 class Exporter:
@@ -102,7 +97,7 @@ class Exporter:
     def submit_handoff(self, body: dict[str, Any]) -> None:
         """Queue a request for the human queue (C2); sent by the background thread."""
         if len(self._handoffs) < self.max_queue:
-            self._handoffs.append((uuid.uuid4().hex, body))
+            self._handoffs.append((new_key(), body))
         else:
             with self._count_lock:
                 self.handoffs_lost += 1
@@ -205,7 +200,7 @@ class Exporter:
             response = self.client.post("/events", content=body, headers=headers)
         except httpx.HTTPError as exc:
             return self._failed(f"{type(exc).__name__}: {exc}")
-        if _retryable(response):
+        if retryable(response):
             return self._failed(f"HTTP {response.status_code}", response)
         self._recovered()
         if response.status_code >= 400:
@@ -229,14 +224,8 @@ class Exporter:
         if not self._failing:
             log.warning("blastwall: cannot send to the server (%s); will retry", why)
             self._failing = True
-        retry_after = _retry_after_s(response)
-        if retry_after is not None:
-            # At least what the server asked, spread so many SDKs do not return at once.
-            wait = retry_after * random.uniform(1.0, 1.2)  # noqa: S311 - jitter, not crypto
-        else:
-            ceiling = min(self.flush_interval_s * 2**self._failures, self.max_backoff_s)
-            wait = ceiling * random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not crypto
-        self._wait_s = max(wait, 0.01)
+        ceiling = min(self.flush_interval_s * 2**self._failures, self.max_backoff_s)
+        self._wait_s = max(jittered(retry_after_s(response), ceiling), 0.01)
         return False
 
     def _recovered(self) -> None:
@@ -257,7 +246,7 @@ class Exporter:
                 )
             except httpx.HTTPError as exc:
                 return self._failed(f"{type(exc).__name__}: {exc}")  # kept for the retry
-            if _retryable(response):
+            if retryable(response):
                 return self._failed(f"HTTP {response.status_code}", response)
             self._recovered()
             self._handoffs.popleft()
@@ -289,27 +278,6 @@ class Exporter:
             lever_revision=revision,
             lever_age_s=age,
         )
-
-
-def _retryable(response: httpx.Response) -> bool:
-    return response.status_code >= 500 or response.status_code in RETRY_STATUSES
-
-
-def _retry_after_s(response: httpx.Response | None) -> float | None:
-    """The server's ``Retry-After`` in seconds (delta or HTTP date), capped; None if absent."""
-    if response is None:
-        return None
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            seconds = parsedate_to_datetime(value).timestamp() - time.time()
-        except (TypeError, ValueError, IndexError):
-            return None  # unreadable: fall back to the exponential backoff
-    return min(max(seconds, 0.0), MAX_RETRY_AFTER_S)
 
 
 class _Raw:
