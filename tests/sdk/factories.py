@@ -73,6 +73,7 @@ class FakeServer:
         self.event_status = 200
         self.handoff_status = 201
         self.retry_after: str | None = None  # sent with a non-2xx events or hand-off answer
+        self.levers_status = 200  # answer GET /levers (and the stream) with this instead
         self.keepalive_s = "5"  # the X-Blastwall-Keepalive-S header of the lever stream
         self.handoffs: list[dict[str, Any]] = []
         self.approvals: dict[int, dict[str, Any]] = {}
@@ -117,6 +118,10 @@ class FakeServer:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         path = request.url.path.removeprefix("/api/v1")
+        if path.startswith("/levers") and self.levers_status != 200:
+            return httpx.Response(
+                self.levers_status, json={"detail": "slow down"}, headers=self._retry_headers()
+            )
         if path == "/levers":
             since = int(request.url.params.get("since", 0))
             with self.lock:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from blastwall.sdk import Decision, Guard
 from blastwall.sdk.levers import store
+from blastwall.sdk.levers.cache import LeverCache
+from blastwall.sdk.levers.follower import LeverFollower
 from tests.sdk.factories import ENVIRONMENT, SYSTEM, FakeServer, wait_for
 
 GuardFactory = Callable[..., Guard]
@@ -144,3 +147,18 @@ def test_keepalives_confirm_the_state(fake: FakeServer, make_guard: GuardFactory
     first = guard.levers_cache.confirmed_at
     fake.push_raw(": keepalive\n\n")
     assert wait_for(lambda: guard.levers_cache.confirmed_at != first)
+
+
+@pytest.mark.parametrize(("retry_after", "waited"), [("7", 8.4), (None, 0.25)])
+def test_a_throttled_poll_waits_for_the_servers_retry_after(
+    fake: FakeServer, monkeypatch: pytest.MonkeyPatch, retry_after: str | None, waited: float
+) -> None:
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: high)
+    fake.levers_status, fake.retry_after = 429, retry_after
+    client = httpx.Client(base_url="http://blastwall.test", transport=fake.transport)
+    follower = LeverFollower(LeverCache(SYSTEM, ENVIRONMENT), client, use_stream=False)
+    waits: list[float] = []
+    monkeypatch.setattr(follower._stop, "wait", waits.append)
+    follower._cycle(0.25)
+    assert waits == [pytest.approx(waited)]
+    client.close()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import random
 import socket
 import threading
 import time
@@ -16,6 +15,7 @@ from pydantic import ValidationError
 
 from blastwall.sdk.levers.cache import LeverCache
 from blastwall.sdk.levers.state import WireLeverState
+from blastwall.sdk.retry import jittered, retry_after_s
 
 log = logging.getLogger("blastwall.sdk")
 
@@ -53,6 +53,7 @@ class LeverFollower:
         self._thread: threading.Thread | None = None
         self._response: httpx.Response | None = None
         self._reachable = True  # so the first failure is logged once, not every retry
+        self._retry_after: float | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -79,6 +80,7 @@ class LeverFollower:
                 "/levers", params={"since": self.cache.revision, "system": self.cache.system}
             )
             if response.status_code != 200:
+                self._retry_after = retry_after_s(response)
                 self._unreachable(f"GET /levers answered {response.status_code}")
                 return False
             body = response.json()
@@ -121,7 +123,9 @@ class LeverFollower:
                 if not self.poll() or time.monotonic() >= deadline:
                     break
             return min(delay * 2, self.backoff_max_s) if self.use_stream else delay
-        self._stop.wait(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+        # The server's Retry-After (a 429 or 503) wins over our own, shorter backoff.
+        retry_after, self._retry_after = self._retry_after, None
+        self._stop.wait(jittered(retry_after, delay))
         return min(delay * 2, self.backoff_max_s)
 
     def _stream(self) -> bool:
@@ -132,6 +136,7 @@ class LeverFollower:
         try:
             with self.client.stream("GET", "/levers/stream", params=params, headers=headers) as r:
                 if r.status_code != 200:
+                    self._retry_after = retry_after_s(r)
                     self._unreachable(f"GET /levers/stream answered {r.status_code}")
                     return False
                 self._response = r
