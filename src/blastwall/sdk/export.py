@@ -177,9 +177,9 @@ class Exporter:
         taken = 0
         while queue and len(events) < self.batch_size:
             item = queue.popleft()
-            taken += 1
             try:
                 events.extend(_events_of(item, self.redact))
+                taken += 1  # an item that failed to serialise is dropped, not held
             except Exception as exc:
                 log.warning("blastwall: could not serialise %r (%r); dropped", item, exc)
                 with self._count_lock:
