@@ -189,8 +189,6 @@ def producer(
         environment="production",
         batch_size=batch_size,
         max_queue=batch_size * 2,
-        # The bench waits out a server restart instead of letting the SDK give up.
-        max_attempts=1_000_000,
         status_interval_s=3600.0,
     )
     # The app builds events; reusing the dicts keeps producer CPU for the exporter's work.

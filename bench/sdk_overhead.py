@@ -1,9 +1,13 @@
 """Cost of a guarded call against a bare OpenTelemetry span, timed in the same run.
 
 Guarded call: ``with guard.call(...) as call: call.set_output(...)`` with the lever check,
-the trace and its enqueueing for export; no filters, no model call. Baseline: an
-OpenTelemetry SDK span (start, four attributes, end; no processor, no exporter).
-Target: median guarded call <= 0.25 x median span.
+the trace and its enqueueing for export; no filters, no model call. The Guard is built as
+users build it (defaults: OpenTelemetry spans on when the API is installed) and timed
+twice: with no tracer provider configured (the common case, where spans must cost
+nothing), then with an OpenTelemetry SDK tracer provider installed globally (the Guard's
+span is then real). Baseline: an OpenTelemetry SDK span (start, four attributes, end; no
+processor, no exporter). Target: median guarded call <= 0.25 x median span without a
+provider.
 
 Also: microseconds per KB of text through the PII and secrets filters, and the cost the
 export thread pays per call to serialise it (off the caller's path).
@@ -20,6 +24,7 @@ import sys
 import time
 from collections.abc import Callable
 
+from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from blastwall.sdk import PII, Guard, Secrets, Stage, run_filters
@@ -55,6 +60,38 @@ def make_guarded_op(guard: Guard) -> Callable[[], None]:
             call.set_output("It was sent on Monday.", input_tokens=12, output_tokens=3)
 
     return guarded
+
+
+def time_against_span(
+    guard: Guard, guarded: Callable[[], None], span: Callable[[], None], rounds: int, n: int
+) -> tuple[list[float], list[float]]:
+    """Per-op ns of the guarded call and the bare span, alternating which goes first."""
+    for _ in range(5_000):  # warm up both
+        guarded()
+        span()
+    guard_ns: list[float] = []
+    span_ns: list[float] = []
+    for round_ in range(rounds):
+        # Alternate which goes first so drift in the machine hits both alike.
+        if round_ % 2:
+            span_ns.append(per_op_ns(span, n))
+            guard_ns.append(per_op_ns(guarded, n))
+        else:
+            guard_ns.append(per_op_ns(guarded, n))
+            span_ns.append(per_op_ns(span, n))
+        guard.exporter._queue.clear()
+    return guard_ns, span_ns
+
+
+def report(label: str, guard_ns: list[float], span_ns: list[float]) -> float:
+    """Print medians and the guarded/span ratio of one setting; return the ratio."""
+    g, s = statistics.median(guard_ns), statistics.median(span_ns)
+    print(f"{label}:")
+    for name, values, median in (("guarded call", guard_ns, g), ("otel span", span_ns, s)):
+        spread = f"p10 {_pct(values, 10):.0f}, p90 {_pct(values, 90):.0f}"
+        print(f"  {name:13s} median {median:9.0f} ns  ({spread})")
+    print(f"  ratio guarded/span {g / s:9.3f}")
+    return g / s
 
 
 def sample_text(kb: int, seed: int = 7) -> str:
@@ -123,47 +160,29 @@ def main() -> int:
     parser.add_argument("--per-round", type=int, default=2000)
     args = parser.parse_args()
 
-    # Offline Guard; the export thread is parked so it does not compete for the GIL while
-    # we time the caller's path (its own cost is measured separately below).
+    # Built as users build it; only the export thread is parked (so it does not compete
+    # for the GIL while we time the caller's path; its own cost is measured below) and
+    # the queue made large enough to hold every timed call.
     guard = Guard(
-        system="bench",
-        environment="bench",
-        server="",
-        otel_spans=False,
-        state_file=False,
-        flush_interval_s=3600,
-        max_queue=10_000_000,
+        system="bench", environment="bench", server="", flush_interval_s=3600, max_queue=10**7
     )
     guarded = make_guarded_op(guard)
     span = make_span_op()
-    for _ in range(5_000):  # warm up both
-        guarded()
-        span()
-
-    guard_ns: list[float] = []
-    span_ns: list[float] = []
-    for round_ in range(args.rounds):
-        # Alternate which goes first so drift in the machine hits both alike.
-        if round_ % 2:
-            span_ns.append(per_op_ns(span, args.per_round))
-            guard_ns.append(per_op_ns(guarded, args.per_round))
-        else:
-            guard_ns.append(per_op_ns(guarded, args.per_round))
-            span_ns.append(per_op_ns(span, args.per_round))
-        guard.exporter._queue.clear()
+    without = time_against_span(guard, guarded, span, args.rounds, args.per_round)
+    # Installing a provider after the Guard exists is what apps that set up tracing late
+    # do: the Guard must notice it and emit real spans from then on.
+    otel_trace.set_tracer_provider(TracerProvider())
+    with_provider = time_against_span(guard, guarded, span, args.rounds, args.per_round)
 
     with guard.call(user_id="u-1", input="Where is my refund?") as call:
         call.set_output("It was sent on Monday.", input_tokens=12, output_tokens=3)
     serialise_ns = per_op_ns(lambda: call_events(call), 2000)
     guard.close()
 
-    g, s = statistics.median(guard_ns), statistics.median(span_ns)
-    ratio = g / s
+    ratio = report("no tracer provider", *without)
+    report("SDK tracer provider installed", *with_provider)
     verdict = "OK" if ratio <= TARGET else "MISSED"
-    for label, values, median in (("guarded call", guard_ns, g), ("otel span", span_ns, s)):
-        spread = f"p10 {_pct(values, 10):.0f}, p90 {_pct(values, 90):.0f}"
-        print(f"{label:13s} median {median:9.0f} ns  ({spread})")
-    print(f"ratio guarded/span   {ratio:9.3f}  (target <= {TARGET})  {verdict}")
+    print(f"target guarded/span <= {TARGET} without a provider: {verdict}")
     print(
         f"export thread serialises a call in {serialise_ns / 1000:.1f} us (off the caller's path)"
     )

@@ -95,6 +95,8 @@ def test_a_change_through_the_api_is_pushed_with_its_revision(
         with http.stream("GET", "/api/v1/levers/stream", headers=tokens["viewer"]) as response:
             assert response.status_code == 200
             assert response.headers["content-type"].startswith("text/event-stream")
+            # SDKs size their staleness floor by the announced keep-alive interval.
+            assert response.headers["x-blastwall-keepalive-s"] == "5"
             events = sse(response.iter_lines())
             backlog = next_event(events)
             assert (backlog["id"], backlog["event"]) == ("1", "levers")

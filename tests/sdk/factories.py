@@ -71,9 +71,14 @@ class FakeServer:
         self.states: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
         self.event_status = 200
+        self.handoff_status = 201
+        self.retry_after: str | None = None  # sent with a non-2xx events or hand-off answer
+        self.levers_status = 200  # answer GET /levers (and the stream) with this instead
+        self.keepalive_s = "5"  # the X-Blastwall-Keepalive-S header of the lever stream
         self.handoffs: list[dict[str, Any]] = []
         self.approvals: dict[int, dict[str, Any]] = {}
         self.approval_script: list[str] = []
+        self.approval_failures = 0  # answer this many approval creates with 503 first
         self.requests: list[httpx.Request] = []
         self.lock = threading.Lock()
         self._streams: list[queue.Queue[str | None]] = []
@@ -113,6 +118,10 @@ class FakeServer:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         path = request.url.path.removeprefix("/api/v1")
+        if path.startswith("/levers") and self.levers_status != 200:
+            return httpx.Response(
+                self.levers_status, json={"detail": "slow down"}, headers=self._retry_headers()
+            )
         if path == "/levers":
             since = int(request.url.params.get("since", 0))
             with self.lock:
@@ -126,20 +135,32 @@ class FakeServer:
             if request.headers.get("content-encoding") == "gzip":
                 body = gzip.decompress(body)
             if self.event_status != 200:
-                return httpx.Response(self.event_status, json={"detail": "nope"})
+                return httpx.Response(
+                    self.event_status, json={"detail": "nope"}, headers=self._retry_headers()
+                )
             batch = json.loads(body)
             self.events.extend(batch)
             return httpx.Response(200, json={"accepted": len(batch), "rejected": []})
         if path == "/handoffs":
+            if self.handoff_status != 201:
+                return httpx.Response(
+                    self.handoff_status, json={"detail": "nope"}, headers=self._retry_headers()
+                )
             self.handoffs.append(json.loads(request.content))
             return httpx.Response(201, json={"id": len(self.handoffs), "status": "open"})
         if path == "/approvals" and request.method == "POST":
+            if self.approval_failures > 0:
+                self.approval_failures -= 1
+                return httpx.Response(503, json={"detail": "busy"})
             approval_id = len(self.approvals) + 1
             self.approvals[approval_id] = json.loads(request.content)
             return httpx.Response(201, json=self._approval(approval_id))
         if path.startswith("/approvals/"):
             return httpx.Response(200, json=self._approval(int(path.rsplit("/", 1)[1])))
         return httpx.Response(404, json={"detail": f"no route {path}"})
+
+    def _retry_headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"Retry-After": self.retry_after}
 
     def _approval(self, approval_id: int) -> dict[str, Any]:
         status = self.approval_script.pop(0) if self.approval_script else "pending"
@@ -181,4 +202,5 @@ class FakeServer:
                     if stream in self._streams:
                         self._streams.remove(stream)
 
-        return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=body())
+        headers = {"content-type": "text/event-stream", "X-Blastwall-Keepalive-S": self.keepalive_s}
+        return httpx.Response(200, headers=headers, content=body())

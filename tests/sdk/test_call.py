@@ -110,7 +110,7 @@ def test_human_fallback_queues_a_handoff_and_answers_at_once(guard: Guard) -> No
         Decision.human_fallback,
         "An agent will reply by e-mail.",
     )
-    queued = list(guard.exporter._handoffs)
+    queued = [body for _key, body in guard.exporter._handoffs]
     assert queued == [
         {
             "system": "support-bot",
@@ -304,6 +304,12 @@ def test_an_object_with_no_hook_is_refused_as_a_step() -> None:
         ({"stale_policy": "panic"}, "stale_policy='panic': use 'keep_last' or 'safe_mode'"),
         ({"max_queue": 0}, "max_queue=0 must be greater than 0"),
         ({"stale_after_s": -1}, "stale_after_s=-1 must be greater than 0"),
+        (
+            {"stale_after_s": 3},
+            "stale_after_s=3 is shorter than two lever confirmations: the server confirms the "
+            "levers with a keep-alive every 5 s \\(its lever_stream_heartbeat_s setting\\)",
+        ),
+        ({"stale_after_s": 30, "poll_interval_s": 20}, "Use stale_after_s=40 or more"),
     ],
 )
 def test_bad_configuration_is_refused_with_a_clear_error(

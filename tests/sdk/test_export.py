@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -237,7 +239,7 @@ def test_server_down_keeps_the_batch_and_sends_it_once_back(
     fake.down = True
     trace = one_call(guard)
     guard.exporter.flush()
-    assert (fake.events, guard.exporter.queued) == ([], 0)  # held for retry, not lost
+    assert (fake.events, guard.exporter.queued) == ([], 1)  # held for retry, not lost
     fake.down = False
     guard.exporter.flush()
     guard.exporter.flush()
@@ -259,15 +261,97 @@ def test_a_5xx_is_retried_and_a_4xx_is_dropped(fake: FakeServer, make_guard: Gua
     assert (len(fake.events), guard.exporter.dropped) == (1, 1)
 
 
-def test_a_batch_is_dropped_after_its_last_attempt(
+def test_an_outage_of_any_length_loses_nothing_while_the_queue_has_room(
     fake: FakeServer, make_guard: GuardFactory
 ) -> None:
     guard = make_guard()
     fake.down = True
-    one_call(guard)
-    for _ in range(guard.exporter.max_attempts):
+    traces = [one_call(guard) for _ in range(3)]
+    for _ in range(50):  # far more tries than any attempt limit
         guard.exporter.flush()
-    assert guard.exporter.dropped == 1
+    assert (guard.exporter.dropped, guard.exporter.queued, fake.events) == (0, 3, [])
+    fake.down = False
+    guard.exporter.flush()
+    assert [e["trace_id"] for e in fake.events] == traces
+    assert (guard.exporter.sent, guard.exporter.dropped, guard.exporter.queued) == (3, 0, 0)
+
+
+def test_a_held_batch_counts_against_the_queue_bound(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard(max_queue=5)
+    fake.down = True
+    for _ in range(5):
+        one_call(guard)
+    guard.exporter.flush()  # the 5 calls are now a held batch, not in the deque
+    for _ in range(3):
+        one_call(guard)
+    assert (guard.exporter.queued, guard.exporter.dropped) == (5, 3)
+
+
+@pytest.mark.parametrize("status", [408, 429, 503])
+def test_not_now_answers_keep_the_batch_and_honour_retry_after(
+    fake: FakeServer, make_guard: GuardFactory, monkeypatch: pytest.MonkeyPatch, status: int
+) -> None:
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: high)
+    guard = make_guard()
+    fake.event_status, fake.retry_after = status, "7"
+    trace = one_call(guard)
+    guard.exporter.flush()
+    # At least the 7 s asked for, with up to 20 % jitter so SDKs do not return together.
+    assert (guard.exporter._next_wait(), guard.exporter.queued) == (pytest.approx(8.4), 1)
+    fake.event_status = 200
+    guard.exporter.flush()
+    assert [e["trace_id"] for e in fake.events] == [trace]
+    assert guard.exporter._next_wait() == 3600  # back to the flush interval
+
+
+def test_retry_after_as_an_http_date_is_read_and_capped(
+    fake: FakeServer, make_guard: GuardFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: low)
+    guard = make_guard()
+    fake.event_status, fake.retry_after = 429, "Fri, 31 Dec 2100 23:59:59 GMT"
+    one_call(guard)
+    guard.exporter.flush()
+    assert guard.exporter._next_wait() == 300.0
+
+
+def test_failures_back_off_exponentially_up_to_the_ceiling(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: high)
+    down = httpx.MockTransport(lambda request: httpx.Response(503))
+    client = httpx.Client(base_url="http://blastwall.test", transport=down)
+    exporter = Exporter(
+        client, system=SYSTEM, environment=ENVIRONMENT, flush_interval_s=1, max_backoff_s=8
+    )
+    exporter.submit_handoff({"trace_id": "t"})
+    waits = []
+    for _ in range(5):
+        exporter.flush()
+        waits.append(exporter._next_wait())
+    assert waits == [2, 4, 8, 8, 8]
+
+
+def test_a_handoff_keeps_one_idempotency_key_across_retries(
+    fake: FakeServer, make_guard: GuardFactory
+) -> None:
+    guard = make_guard()
+    testing.set_levers(guard, human_fallback=True)
+    fake.handoff_status = 503
+    first = one_call(guard, "close my account")
+    guard.exporter.flush()
+    fake.handoff_status = 201
+    guard.exporter.flush()
+    second = one_call(guard, "and the other one")
+    guard.exporter.flush()
+    posts = [r for r in fake.requests if r.url.path.endswith("/handoffs")]
+    keys = [r.headers["Idempotency-Key"] for r in posts]
+    assert [json.loads(r.content)["trace_id"] for r in posts] == [first, first, second]
+    assert keys[0] == keys[1] != keys[2]
+    assert len(keys[0]) == 32
+    assert guard.stats()["handoffs_sent"] == 2
 
 
 def test_pii_redaction_before_export(fake: FakeServer, make_guard: GuardFactory) -> None:
@@ -341,3 +425,40 @@ def test_events_accepted_header_and_token(fake: FakeServer, make_guard: GuardFac
     [post] = [r for r in fake.requests if r.url.path.endswith("/events")]
     assert post.headers["authorization"] == "Bearer sdk-token"
     assert post.url == httpx.URL("http://blastwall.test/api/v1/events")
+
+
+def test_closing_while_requests_are_in_flight_never_meets_a_closed_client(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.2)  # the server answers after close() stopped waiting
+        if request.url.path.endswith("/levers"):
+            return httpx.Response(200, json={"revision": 0, "states": []})
+        return httpx.Response(200, json={"accepted": 1, "rejected": []})
+
+    guard = Guard(
+        SYSTEM,
+        ENVIRONMENT,
+        server="http://blastwall.test",
+        transport=httpx.MockTransport(slow),
+        otel_spans=False,
+        state_file=False,
+        use_stream=False,
+        poll_interval_s=0.01,
+        flush_interval_s=0.01,
+        startup_sync_s=0,
+    )
+    one_call(guard)
+    time.sleep(0.05)  # both threads are now inside a request
+    one_call(guard)  # and this one waits for the exporter's last flush
+    guard.close(timeout=0.01)
+    assert guard.follower is not None
+    threads = [t for t in (guard.follower._thread, guard.exporter._thread) if t is not None]
+    assert len(threads) == 2
+    for thread in threads:
+        thread.join(5)
+    assert [t.is_alive() for t in threads] == [False, False]
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+    assert guard.exporter.client is not None
+    assert guard.exporter.client.is_closed
+    assert guard.exporter.sent == 2

@@ -5,10 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from blastwall.sdk import Decision, Guard
 from blastwall.sdk.levers import store
+from blastwall.sdk.levers.cache import LeverCache
+from blastwall.sdk.levers.follower import LeverFollower
 from tests.sdk.factories import ENVIRONMENT, SYSTEM, FakeServer, wait_for
 
 GuardFactory = Callable[..., Guard]
@@ -123,9 +126,39 @@ def test_server_down_mid_run_keeps_the_last_state_and_recovers(
     assert wait_for(lambda: saved() == [(2, False)])
 
 
+@pytest.mark.parametrize(("announced", "learned"), [("20", 20.0), ("nonsense", 5.0), ("-1", 5.0)])
+def test_the_keepalive_interval_the_stream_announces_raises_the_staleness_floor(
+    fake: FakeServer, make_guard: GuardFactory, announced: str, learned: float
+) -> None:
+    fake.keepalive_s = announced
+    guard = make_guard(stale_policy="safe_mode", stale_after_s=30)
+    assert wait_for(lambda: guard.stats()["stream_connected"])
+    assert guard.levers_cache.keepalive_s == learned
+    # The app's 30 s stays when it holds two keep-alives; 20 s keep-alives need 40 s.
+    with guard.call(input="q") as call:
+        pass
+    step = guard.pipeline.steps[0]
+    assert step.stale_after(call) == max(30.0, 2 * learned)
+
+
 def test_keepalives_confirm_the_state(fake: FakeServer, make_guard: GuardFactory) -> None:
     guard = make_guard(startup_sync_s=0)
     assert wait_for(lambda: guard.levers_cache.confirmed_at is not None)
     first = guard.levers_cache.confirmed_at
     fake.push_raw(": keepalive\n\n")
     assert wait_for(lambda: guard.levers_cache.confirmed_at != first)
+
+
+@pytest.mark.parametrize(("retry_after", "waited"), [("7", 8.4), (None, 0.25)])
+def test_a_throttled_poll_waits_for_the_servers_retry_after(
+    fake: FakeServer, monkeypatch: pytest.MonkeyPatch, retry_after: str | None, waited: float
+) -> None:
+    monkeypatch.setattr("blastwall.sdk.retry.random.uniform", lambda low, high: high)
+    fake.levers_status, fake.retry_after = 429, retry_after
+    client = httpx.Client(base_url="http://blastwall.test", transport=fake.transport)
+    follower = LeverFollower(LeverCache(SYSTEM, ENVIRONMENT), client, use_stream=False)
+    waits: list[float] = []
+    monkeypatch.setattr(follower._stop, "wait", waits.append)
+    follower._cycle(0.25)
+    assert waits == [pytest.approx(waited)]
+    client.close()

@@ -211,9 +211,30 @@ def test_an_unreachable_approval_service_refuses() -> None:
     client = make_client(
         "http://blastwall.test", None, timeout=httpx.Timeout(1.0), transport=fake.transport
     )
-    guard = testing.offline_guard(approver=ServerApprover(client))
+    guard = testing.offline_guard(approver=ServerApprover(client, timeout_s=0.5))
     guard.declare_action("issue_refund", reversible=False)
     with guard.call(input="q") as call, pytest.raises(ActionRefused) as refused:
         call.action("issue_refund")
     assert refused.value.reason == "the approval service is unreachable (ConnectError); refused"
+    guard.close()
+
+
+def test_an_approval_request_is_retried_with_one_idempotency_key(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr("blastwall.sdk.retry.time.sleep", lambda seconds: None)
+    fake = FakeServer()
+    fake.approval_failures = 2
+    fake.approval_script = ["approved"]
+    client = make_client(
+        "http://blastwall.test", None, timeout=httpx.Timeout(1.0), transport=fake.transport
+    )
+    guard = testing.offline_guard(approver=ServerApprover(client, timeout_s=5))
+    guard.declare_action("issue_refund", reversible=False)
+    with guard.call(input="q") as call:
+        call.action("issue_refund", amount=5)
+    posts = [r for r in fake.requests if r.method == "POST"]
+    keys = {r.headers["Idempotency-Key"] for r in posts}
+    assert (len(posts), len(keys), len(fake.approvals)) == (3, 1, 1)
+    assert call.gates[0].status.value == "fired"
     guard.close()

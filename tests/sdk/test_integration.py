@@ -15,13 +15,16 @@ from pathlib import Path
 import httpx
 import pytest
 import uvicorn
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall import testing
 from blastwall.access.enums import Role
 from blastwall.config import Settings
+from blastwall.handoffs.models import Handoff
 from blastwall.sdk import ActionRefused, Decision, Guard
 from blastwall.server.app import create_app
+from blastwall.traces.models import Trace
 from tests.conftest import make_token
 from tests.sdk.factories import wait_for
 
@@ -167,6 +170,46 @@ def test_server_down_keeps_the_kill_and_recovery_brings_the_restore(
     ) as again:
         again.post(f"/systems/{SYSTEM}/restore", json={"reason": "over"}).raise_for_status()
     assert wait_for(lambda: decision(guard) is Decision.proceed, timeout=30)
+
+
+def test_an_outage_loses_no_event_and_the_handoff_arrives_once(
+    guard: Guard,
+    api: httpx.Client,
+    live: LiveServer,
+    tokens: dict[str, str],
+    session_factory: sessionmaker[Session],
+) -> None:
+    # Keep retries frequent so the test does not wait out the 30 s production ceiling.
+    guard.exporter.max_backoff_s = 0.3
+    live.stop()
+    sent = [one_call(guard, f"question {n}") for n in range(299)]
+    # One call handed to a human while the server is down (the levers as the cache holds
+    # them; the server's own state is not consulted while it is away).
+    testing.set_levers(guard, human_fallback=True, revision=guard.levers_cache.revision)
+    sent.append(one_call(guard, "close my account"))
+    # With flush_interval_s=0.1 the old five-attempt limit dropped the batch after ~0.5 s.
+    assert wait_for(lambda: guard.exporter._failures >= 8, timeout=30)
+    down_stats = guard.stats()
+    live.start()
+
+    def stored() -> list[str]:
+        with session_factory() as session:
+            rows = session.scalars(select(Trace.trace_id).where(Trace.trace_id.in_(sent)))
+            return sorted(rows)
+
+    assert wait_for(lambda: len(stored()) >= len(sent), timeout=60)
+    assert (down_stats["dropped"], down_stats["queued"]) == (0, 300)
+    assert stored() == sorted(sent)
+    assert wait_for(lambda: guard.stats()["handoffs_sent"] == 1, timeout=30)
+    with session_factory() as session:
+        assert session.scalar(select(func.count()).select_from(Handoff)) == 1
+    assert guard.stats()["dropped"] == 0
+
+
+def one_call(guard: Guard, text: str) -> str:
+    with guard.call(user_id="u-1", input=text) as call:
+        call.set_output("on its way", input_tokens=5, output_tokens=3)
+    return call.trace_id
 
 
 def test_events_handoffs_and_approvals_reach_the_server(guard: Guard, api: httpx.Client) -> None:

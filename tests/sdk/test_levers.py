@@ -151,10 +151,10 @@ def test_stale_policy_safe_mode_falls_to_safe_mode_when_unconfirmed() -> None:
 def test_the_servers_stale_policy_applies_when_the_app_sets_none() -> None:
     guard = testing.offline_guard(SYSTEM, ENVIRONMENT)
     guard.levers_cache.apply(
-        [state(environment="*", revision=1, stale_policy="safe_mode", stale_after_s=5)],
+        [state(environment="*", revision=1, stale_policy="safe_mode", stale_after_s=30)],
         confirm=False,
     )
-    guard.levers_cache.confirm(wall=time.time() - 10)
+    guard.levers_cache.confirm(wall=time.time() - 40)
     assert guard.levers.stale_policy is StalePolicy.safe_mode
     with guard.call(input="q") as call:
         pass
@@ -162,8 +162,28 @@ def test_the_servers_stale_policy_applies_when_the_app_sets_none() -> None:
     guard.close()
 
 
+def test_a_server_stale_after_shorter_than_two_keepalives_is_raised_to_that_floor(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    guard = testing.offline_guard(SYSTEM, ENVIRONMENT)
+    guard.levers_cache.apply(
+        [state(environment="*", revision=1, stale_policy="safe_mode", stale_after_s=2)],
+        confirm=False,
+    )
+    guard.levers_cache.confirm(wall=time.time() - 7)  # one keep-alive late: still healthy
+    with guard.call(input="q") as call:
+        pass
+    assert call.decision is Decision.proceed
+    assert "stale_after_s=2 is shorter than two lever confirmations" in caplog.text
+    guard.levers_cache.confirm(wall=time.time() - 11)  # two missed: stale
+    with guard.call(input="q") as call:
+        pass
+    assert call.decision is Decision.safe_mode
+    guard.close()
+
+
 def test_keep_last_keeps_the_last_state_however_old() -> None:
-    guard = testing.offline_guard(SYSTEM, ENVIRONMENT, stale_policy="keep_last", stale_after_s=1)
+    guard = testing.offline_guard(SYSTEM, ENVIRONMENT, stale_policy="keep_last", stale_after_s=10)
     guard.levers_cache.apply([state(revision=2, reroute_model="small")], confirm=False)
     guard.levers_cache.confirm(wall=time.time() - 3600)
     with guard.call(input="q") as call:

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry.sdk.trace import TracerProvider
 
 from blastwall import testing
 from blastwall.sdk import HEADER, TraceIdMiddleware, async_httpx_hook, httpx_hook, inject
@@ -48,6 +49,22 @@ def test_a_missing_or_invalid_trace_id_is_replaced_with_a_new_one() -> None:
         response = asyncio.run(serve(headers))
         assert len(response.headers[HEADER]) == 32
         assert response.text == response.headers[HEADER]
+
+
+def test_inside_an_opentelemetry_server_span_the_span_trace_id_is_used_and_returned() -> None:
+    tracer = TracerProvider().get_tracer("server-instrumentation")
+
+    async def instrumented(headers: dict[str, str]) -> httpx.Response:
+        # OpenTelemetry's ASGI instrumentation runs outside the middleware, span active.
+        with tracer.start_as_current_span("GET /") as span:
+            expected.append(f"{span.get_span_context().trace_id:032x}")
+            return await serve(headers)
+
+    expected: list[str] = []
+    response = asyncio.run(instrumented({}))
+    assert (response.headers[HEADER], SEEN[-1]) == (expected[0], expected[0])
+    given = asyncio.run(instrumented({HEADER: "req-9"}))  # an explicit header still wins
+    assert given.headers[HEADER] == "req-9"
 
 
 def test_outgoing_requests_carry_the_current_trace_id() -> None:

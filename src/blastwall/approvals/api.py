@@ -9,14 +9,21 @@ from fastapi import APIRouter, Query
 from blastwall.approvals import service
 from blastwall.approvals.enums import ApprovalStatus
 from blastwall.approvals.schemas import ApprovalCreate, ApprovalDecision, ApprovalRead
+from blastwall.idempotency.api import IdempotencyKeyHeader
 from blastwall.server.deps import DbSession, Responder, Viewer
 
 router = APIRouter(tags=["approvals"])
 
 
 @router.post("/approvals", response_model=ApprovalRead, status_code=201)
-def request_approval(body: ApprovalCreate, session: DbSession, actor: Viewer) -> ApprovalRead:
-    return ApprovalRead.model_validate(service.create(session, body, actor))
+def request_approval(
+    body: ApprovalCreate,
+    session: DbSession,
+    actor: Viewer,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> ApprovalRead:
+    request = service.create_once(session, body, actor, idempotency_key=idempotency_key)
+    return ApprovalRead.model_validate(request)
 
 
 @router.get("/approvals", response_model=list[ApprovalRead])

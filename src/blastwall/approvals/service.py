@@ -13,6 +13,7 @@ from blastwall.approvals.models import ApprovalRequest
 from blastwall.approvals.schemas import ApprovalCreate
 from blastwall.db.base import utcnow
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
+from blastwall.idempotency import service as idempotency
 from blastwall.levers import audit
 from blastwall.registry.models import System
 
@@ -147,3 +148,18 @@ def _decide(
 
 def _when(moment: datetime | None) -> str:
     return moment.isoformat() if moment else "its deadline"
+
+
+def create_once(
+    session: Session, body: ApprovalCreate, actor: Actor, *, idempotency_key: str | None
+) -> ApprovalRequest:
+    """``create``, or the request an earlier call with ``idempotency_key`` created."""
+    return idempotency.once(
+        session,
+        kind="approval",
+        key=idempotency_key,
+        body=body,
+        actor=actor,
+        create=lambda: create(session, body, actor),
+        load=lambda approval_id: get(session, approval_id),
+    )

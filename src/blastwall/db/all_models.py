@@ -5,6 +5,7 @@ from blastwall.approvals import models as approval_models
 from blastwall.canaries import models as canary_models
 from blastwall.detect.monitors import models as monitor_models
 from blastwall.handoffs import models as handoff_models
+from blastwall.idempotency import models as idempotency_models
 from blastwall.incidents import models as incident_models
 from blastwall.levers import models as lever_models
 from blastwall.registry import models as registry_models
@@ -16,3 +17,4 @@ __all__ += ["approval_models", "handoff_models", "trace_models"]
 __all__ += ["monitor_models"]
 __all__ += ["review_models"]
 __all__ += ["canary_models"]
+__all__ += ["idempotency_models"]

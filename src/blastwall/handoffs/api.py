@@ -9,14 +9,21 @@ from fastapi import APIRouter, Query
 from blastwall.handoffs import service
 from blastwall.handoffs.enums import HandoffStatus
 from blastwall.handoffs.schemas import HandoffCreate, HandoffRead, HandoffResolve
+from blastwall.idempotency.api import IdempotencyKeyHeader
 from blastwall.server.deps import DbSession, Responder, Viewer
 
 router = APIRouter(tags=["handoffs"])
 
 
 @router.post("/handoffs", response_model=HandoffRead, status_code=201)
-def create_handoff(body: HandoffCreate, session: DbSession, actor: Viewer) -> HandoffRead:
-    return HandoffRead.model_validate(service.create(session, body, actor))
+def create_handoff(
+    body: HandoffCreate,
+    session: DbSession,
+    actor: Viewer,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> HandoffRead:
+    handoff = service.create_once(session, body, actor, idempotency_key=idempotency_key)
+    return HandoffRead.model_validate(handoff)
 
 
 @router.get("/handoffs", response_model=list[HandoffRead])

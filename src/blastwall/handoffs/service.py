@@ -12,6 +12,7 @@ from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from blastwall.handoffs.enums import HandoffStatus
 from blastwall.handoffs.models import Handoff
 from blastwall.handoffs.schemas import HandoffCreate
+from blastwall.idempotency import service as idempotency
 from blastwall.levers import audit
 from blastwall.registry.models import System
 
@@ -116,3 +117,18 @@ def resolve(session: Session, handoff_id: int, actor: Actor, *, resolution: str)
     )
     session.flush()
     return handoff
+
+
+def create_once(
+    session: Session, body: HandoffCreate, actor: Actor, *, idempotency_key: str | None
+) -> Handoff:
+    """``create``, or the hand-off an earlier request with ``idempotency_key`` created."""
+    return idempotency.once(
+        session,
+        kind="handoff",
+        key=idempotency_key,
+        body=body,
+        actor=actor,
+        create=lambda: create(session, body, actor),
+        load=lambda handoff_id: get(session, handoff_id),
+    )

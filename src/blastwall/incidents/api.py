@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from sqlalchemy.orm import Session
 
+from blastwall.idempotency.api import IdempotencyKeyHeader
 from blastwall.incidents import matrix, service
 from blastwall.incidents.enums import Status
 from blastwall.incidents.models import Incident
@@ -33,8 +34,14 @@ def _read(session: Session, incident: Incident) -> IncidentRead:
 
 
 @router.post("/incidents", response_model=IncidentRead, status_code=201)
-def open_incident(body: IncidentCreate, session: DbSession, actor: Responder) -> IncidentRead:
-    return _read(session, service.open(session, body, actor))
+def open_incident(
+    body: IncidentCreate,
+    session: DbSession,
+    actor: Responder,
+    idempotency_key: IdempotencyKeyHeader = None,
+) -> IncidentRead:
+    incident = service.open_once(session, body, actor, idempotency_key=idempotency_key)
+    return _read(session, incident)
 
 
 @router.get("/incidents", response_model=list[IncidentSummary])

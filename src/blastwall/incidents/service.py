@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.exceptions import InvalidInput, NotFound
+from blastwall.idempotency import service as idempotency
 from blastwall.incidents import lifecycle, matrix
 from blastwall.incidents import metrics as metrics_
 from blastwall.incidents.enums import Harm, Reversibility, Status, TimelineKind
@@ -351,3 +352,18 @@ def add_note(session: Session, incident_id: int, message: str, actor: Actor) -> 
 def metrics(session: Session, *, system: str | None = None) -> metrics_.Summary:
     """MTTD, MTTA, mean time to contain and MTTR over all incidents (or one system's)."""
     return metrics_.summarize(list_(session, system=system))
+
+
+def open_once(
+    session: Session, data: IncidentCreate, actor: Actor, *, idempotency_key: str | None
+) -> Incident:
+    """``open``, or the incident an earlier request with ``idempotency_key`` opened."""
+    return idempotency.once(
+        session,
+        kind="incident",
+        key=idempotency_key,
+        body=data,
+        actor=actor,
+        create=lambda: open(session, data, actor),
+        load=lambda incident_id: get(session, incident_id),
+    )

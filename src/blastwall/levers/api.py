@@ -116,7 +116,12 @@ async def lever_stream(
     return StreamingResponse(
         body,
         media_type="text/event-stream",
-        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        headers={
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+            # SDKs size their staleness floor by it (two keep-alives must fit in stale_after_s).
+            "X-Blastwall-Keepalive-S": f"{request.app.state.settings.lever_stream_heartbeat_s:g}",
+        },
     )
 
 

@@ -8,6 +8,9 @@ import re
 from blastwall.sdk.enums import StalePolicy
 from blastwall.sdk.errors import GuardConfigError
 
+# The server's default lever_stream_heartbeat_s: a keep-alive on the lever stream this often.
+DEFAULT_KEEPALIVE_S = 5.0
+
 SLUG = re.compile(r"[a-z0-9][a-z0-9._-]{0,99}")
 ENVIRONMENT = re.compile(r"[a-z0-9][a-z0-9._-]{0,49}")
 
@@ -29,6 +32,26 @@ def check_positive(**values: float) -> None:
     for label, value in values.items():
         if not value > 0:
             raise GuardConfigError(f"{label}={value!r} must be greater than 0")
+
+
+def min_stale_after_s(keepalive_s: float, poll_interval_s: float) -> float:
+    """Two confirmation intervals (keep-alive or poll): one late one is not an outage."""
+    return 2 * max(keepalive_s, poll_interval_s)
+
+
+def check_stale_after(stale_after_s: float | None, poll_interval_s: float) -> None:
+    """Refuse a staleness limit that a healthy connection cannot meet."""
+    if stale_after_s is None:
+        return
+    floor = min_stale_after_s(DEFAULT_KEEPALIVE_S, poll_interval_s)
+    if stale_after_s < floor:
+        raise GuardConfigError(
+            f"stale_after_s={stale_after_s!r} is shorter than two lever confirmations: the "
+            f"server confirms the levers with a keep-alive every {DEFAULT_KEEPALIVE_S:g} s "
+            "(its lever_stream_heartbeat_s setting) or, when polling, every "
+            f"poll_interval_s={poll_interval_s:g} s, so a healthy app would fall into safe "
+            f"mode between two of them. Use stale_after_s={floor:g} or more."
+        )
 
 
 def stale_policy(value: StalePolicy | str | None) -> StalePolicy | None:

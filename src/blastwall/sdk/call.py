@@ -52,6 +52,8 @@ class Call:
     confirmed_at: float | None = None  # when the lever state in use was last confirmed
     release: str | None = None
     surfaces: Mapping[str, int | str] | None = None
+    # The model that answered, as the app reported it (set_output(model=...)); never guessed.
+    response_model: str | None = None
     _requested_model: str | None = None
     _ctx: Token[Call | None] | None = None
     _span: Any = None
@@ -235,6 +237,7 @@ class Call:
         if output_tokens is not None:
             self.output_tokens = output_tokens
         if model is not None:
+            self.response_model = model
             self.switch_model(model)
         self._run_output_steps()
         return self.output

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from blastwall.sdk import retry
 from blastwall.sdk.events import json_safe
 from blastwall.sdk.pipeline import Step
 from blastwall.sdk.records import GateRecord
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from blastwall.sdk.call import Call
 
 log = logging.getLogger("blastwall.sdk")
+
+CREATE_RETRY_S = 10.0  # how long an approval request is retried while the server is away
 
 Validator = Callable[[dict[str, Any]], Any]
 """``validator(arguments)`` returns True to allow; False or a reason (str) denies."""
@@ -73,7 +76,7 @@ class ServerApprover:
         self.timeout_s = timeout_s
         self.poll_interval_s = poll_interval_s
 
-    def request(self, call: Call, record: GateRecord) -> Approval:
+    def request(self, call: Call, record: GateRecord) -> Approval:  # noqa: PLR0911 - one answer per outcome
         deadline = time.monotonic() + self.timeout_s
         body = {
             "system": call.guard.system,
@@ -85,7 +88,15 @@ class ServerApprover:
             "timeout_s": self.timeout_s,
         }
         try:
-            response = self.client.post("/approvals", json=body)
+            # One idempotency key for this request, resent on each retry: the server makes
+            # one approval request however many times the network loses its answer.
+            response = retry.post_once(
+                self.client,
+                "/approvals",
+                body,
+                # A server down for longer is answered by refusing: fail closed, soon.
+                deadline=min(deadline, time.monotonic() + CREATE_RETRY_S),
+            )
             if response.status_code not in (200, 201):
                 return Approval(False, _refusal(response))
             answer = response.json()
@@ -104,6 +115,8 @@ class ServerApprover:
             return Approval(
                 False, f"the approval service is unreachable ({type(exc).__name__}); refused"
             )
+        except RuntimeError:  # httpx: the client was closed with the Guard
+            return Approval(False, "the Guard was closed; no approval can be asked; refused")
         status = answer.get("status")
         decided_by = answer.get("decided_by")
         reason = answer.get("decision_reason") or answer.get("reason")

@@ -102,6 +102,7 @@ class Guard:
             approval_timeout_s=approval_timeout_s,
             stale_after_s=1 if stale_after_s is None else stale_after_s,
         )
+        arguments.check_stale_after(stale_after_s, poll_interval_s)
         policy = arguments.stale_policy(stale_policy)
         server = arguments.server_url(server)
         token = os.environ.get("BLASTWALL_TOKEN") if token is None else token
@@ -114,6 +115,7 @@ class Guard:
         self.surfaces = dict(surfaces) if surfaces else None
         self.fallbacks = fallbacks or Fallbacks()
         self.stale_after_s = stale_after_s
+        self._poll_interval_s = poll_interval_s
         self._declarations = Declarations()
         self._closed = False
 
@@ -188,12 +190,16 @@ class Guard:
         """A guarded call; use it as ``with guard.call(...) as call:`` or ``async with``.
 
         ``trace_id`` defaults to the enclosing guarded call's, else the HTTP request's
-        (``TraceIdMiddleware``), else a new one. No I/O happens here or in the block's
-        lever check: the decision comes from the in-memory lever snapshot.
+        (``TraceIdMiddleware``), else the active OpenTelemetry span's, else a new one. No
+        I/O happens here or in the block's lever check: the decision comes from the
+        in-memory lever snapshot.
         """
         if trace_id is None:
             parent = current_call.get()
-            trace_id = parent.trace_id if parent is not None else request_trace_id.get()
+            if parent is not None:
+                trace_id = parent.trace_id
+            else:
+                trace_id = request_trace_id.get() or otel.active_trace_id()
         else:
             trace_id = accept_trace_id(trace_id)
         return Call(self, user_id, input, trace_id, model, release, surfaces)
@@ -330,12 +336,11 @@ class Guard:
         if self._closed:
             return
         self._closed = True
+        # Each background thread closes its own HTTP client when its last request is over,
+        # so a thread still busy past ``timeout`` never meets a closed client.
         if self.follower is not None:
             self.follower.stop(timeout)
-            self.follower.client.close()
         self.exporter.close(timeout)
-        if self._client is not None:
-            self._client.close()
 
     def __enter__(self) -> Guard:
         return self
@@ -358,7 +363,12 @@ class Guard:
     ) -> Pipeline:
         """Built-in steps in order, the app's own steps, and export last."""
         built_in: list[Any] = [
-            LeverCheck(self.levers_cache, stale_policy=policy, stale_after_s=self.stale_after_s),
+            LeverCheck(
+                self.levers_cache,
+                stale_policy=policy,
+                stale_after_s=self.stale_after_s,
+                poll_interval_s=self._poll_interval_s,
+            ),
             InputFilters(
                 input_filters, self.filters, max_chars=max_chars, fallbacks=self.fallbacks
             ),

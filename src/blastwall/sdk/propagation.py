@@ -14,6 +14,7 @@ from blastwall.sdk.context import (
     new_trace_id,
     request_trace_id,
 )
+from blastwall.sdk.otel import active_trace_id
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -25,7 +26,8 @@ _HEADER_BYTES = HEADER.lower().encode("latin-1")
 
 
 class TraceIdMiddleware:
-    """Accept ``X-AI-Trace-Id`` on each request (or make one) and return it on the response.
+    """Accept ``X-AI-Trace-Id`` on each request (else the OpenTelemetry span's trace id, else a
+    new one) and return it on the response.
 
     Guarded calls made while serving the request use this trace id. Works with any ASGI
     framework (``app.add_middleware(TraceIdMiddleware)`` in FastAPI/Starlette).
@@ -43,7 +45,9 @@ class TraceIdMiddleware:
             if name.lower() == _HEADER_BYTES:
                 incoming = accept_trace_id(value)
                 break
-        trace_id = incoming or new_trace_id()
+        # Inside a server span (OpenTelemetry's ASGI instrumentation added outside this
+        # middleware), reuse its trace id so Blastwall's trace joins the app's trace.
+        trace_id = incoming or active_trace_id() or new_trace_id()
         scope.setdefault("state", {})["ai_trace_id"] = trace_id
 
         async def send_with_header(message: Message) -> None:

@@ -7,6 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from blastwall.sdk.arguments import min_stale_after_s
 from blastwall.sdk.enums import Decision, Outcome, Stage, StalePolicy
 from blastwall.sdk.events import DEFAULT_STALE_AFTER_S
 from blastwall.sdk.fallbacks import Fallbacks
@@ -43,11 +44,14 @@ class LeverCheck(Step):
         *,
         stale_policy: StalePolicy | None = None,
         stale_after_s: float | None = None,
+        poll_interval_s: float = 1.0,
     ) -> None:
         self.cache = cache
         self.stale_policy = stale_policy
         self.stale_after_s = stale_after_s
+        self.poll_interval_s = poll_interval_s
         self.started_at = _perf()
+        self._warned: float | None = None
 
     def start(self, call: Call) -> None:
         cache = self.cache
@@ -72,7 +76,26 @@ class LeverCheck(Step):
             call.refuse(Decision.safe_mode, "stale_safe_mode")
 
     def stale_after(self, call: Call) -> float:
-        return self.stale_after_s or call.levers.stale_after_s or DEFAULT_STALE_AFTER_S
+        """The staleness limit in force, never below two of the server's confirmations.
+
+        A limit from the server's registry, or a keep-alive interval the server announces
+        longer than the default, could otherwise put a healthy app in safe mode.
+        """
+        wanted = self.stale_after_s or call.levers.stale_after_s or DEFAULT_STALE_AFTER_S
+        floor = min_stale_after_s(self.cache.keepalive_s, self.poll_interval_s)
+        if wanted >= floor:
+            return wanted
+        if self._warned != wanted:
+            self._warned = wanted
+            log.warning(
+                "blastwall: stale_after_s=%g is shorter than two lever confirmations (the "
+                "server sends a keep-alive every %g s); using %g s so a healthy connection "
+                "is not taken for an outage",
+                wanted,
+                self.cache.keepalive_s,
+                floor,
+            )
+        return floor
 
     def is_stale(self, call: Call) -> bool:
         """The state in use had not been confirmed within ``stale_after`` when the call began."""

@@ -6,6 +6,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
+from blastwall.sdk.arguments import DEFAULT_KEEPALIVE_S
 from blastwall.sdk.levers.state import ALL_ENVIRONMENTS, NORMAL, Levers, WireLeverState, merge
 
 
@@ -28,6 +29,8 @@ class LeverCache:
         self._states: dict[str, WireLeverState] = {}
         self._write = threading.Lock()
         self._listeners: list[Callable[[LeverCache], None]] = []
+        # Seconds between the server's stream keep-alives, as the server announces them.
+        self.keepalive_s = DEFAULT_KEEPALIVE_S
         self.saver: Callable[[LeverCache], None] | None = None
         self.save_every_s = 10.0
         self._saved_at = 0.0

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import random
 import socket
 import threading
 import time
@@ -16,8 +15,13 @@ from pydantic import ValidationError
 
 from blastwall.sdk.levers.cache import LeverCache
 from blastwall.sdk.levers.state import WireLeverState
+from blastwall.sdk.retry import jittered, retry_after_s
 
 log = logging.getLogger("blastwall.sdk")
+
+# The lever stream announces its keep-alive interval in this header (seconds).
+KEEPALIVE_HEADER = "X-Blastwall-Keepalive-S"
+MAX_KEEPALIVE_S = 3600.0
 
 
 class LeverFollower:
@@ -49,6 +53,7 @@ class LeverFollower:
         self._thread: threading.Thread | None = None
         self._response: httpx.Response | None = None
         self._reachable = True  # so the first failure is logged once, not every retry
+        self._retry_after: float | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -75,6 +80,7 @@ class LeverFollower:
                 "/levers", params={"since": self.cache.revision, "system": self.cache.system}
             )
             if response.status_code != 200:
+                self._retry_after = retry_after_s(response)
                 self._unreachable(f"GET /levers answered {response.status_code}")
                 return False
             body = response.json()
@@ -90,12 +96,17 @@ class LeverFollower:
 
     def _run(self) -> None:
         delay = self.backoff_initial_s
-        while not self._stop.is_set():
-            try:
-                delay = self._cycle(delay)
-            except Exception:  # a bug here must never end lever following
-                log.exception("blastwall: lever follower error; retrying")
-                self._stop.wait(delay)
+        try:
+            while not self._stop.is_set():
+                try:
+                    delay = self._cycle(delay)
+                except Exception:  # a bug here must never end lever following
+                    log.exception("blastwall: lever follower error; retrying")
+                    self._stop.wait(delay)
+        finally:
+            # The thread closes its own client, after its last request: closed from outside
+            # while a request was in flight, the next one raised "client has been closed".
+            self.client.close()
 
     def _cycle(self, delay: float) -> float:
         """Stream, else poll; return the backoff delay for the next cycle."""
@@ -112,7 +123,9 @@ class LeverFollower:
                 if not self.poll() or time.monotonic() >= deadline:
                     break
             return min(delay * 2, self.backoff_max_s) if self.use_stream else delay
-        self._stop.wait(delay * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+        # The server's Retry-After (a 429 or 503) wins over our own, shorter backoff.
+        retry_after, self._retry_after = self._retry_after, None
+        self._stop.wait(jittered(retry_after, delay))
         return min(delay * 2, self.backoff_max_s)
 
     def _stream(self) -> bool:
@@ -123,10 +136,12 @@ class LeverFollower:
         try:
             with self.client.stream("GET", "/levers/stream", params=params, headers=headers) as r:
                 if r.status_code != 200:
+                    self._retry_after = retry_after_s(r)
                     self._unreachable(f"GET /levers/stream answered {r.status_code}")
                     return False
                 self._response = r
                 self.connected = True
+                self._learn_keepalive(r)
                 for kind, data in _sse_events(r.iter_lines()):
                     if self._stop.is_set():
                         break
@@ -143,6 +158,15 @@ class LeverFollower:
             self._response = None
             self.connected = False
         return delivered
+
+    def _learn_keepalive(self, response: httpx.Response) -> None:
+        """Adopt the keep-alive interval the server announces (a sane positive number)."""
+        try:
+            seconds = float(response.headers.get(KEEPALIVE_HEADER, ""))
+        except ValueError:
+            return
+        if 0 < seconds <= MAX_KEEPALIVE_S:
+            self.cache.keepalive_s = seconds
 
     def _on_event(self, data: str) -> None:
         try:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 16:40:05.603929
+Create Date: 2026-12-06 17:04:13.189997
 """
 
 from collections.abc import Sequence
@@ -163,6 +163,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_handoffs_status_system", ["status", "system", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_handoffs_trace_id"), ["trace_id"], unique=False)
 
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("request_hash", sa.String(length=64), nullable=False),
+        sa.Column("resource_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
+        sa.UniqueConstraint("kind", "key", name=op.f("uq_idempotency_keys_kind_key")),
+    )
     op.create_table(
         "review_cursors",
         sa.Column("name", sa.String(length=50), nullable=False),
@@ -943,6 +955,7 @@ def downgrade() -> None:
 
     op.drop_table("review_items")
     op.drop_table("review_cursors")
+    op.drop_table("idempotency_keys")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handoffs_trace_id"))
         batch_op.drop_index("ix_handoffs_status_system")

@@ -1,0 +1,1 @@
+"""Idempotency keys: a retried create (hand-off, approval, incident) returns the first one."""
