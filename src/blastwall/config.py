@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -10,6 +11,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # 32 characters of hex are 128 bits: short keys could be guessed offline from the log itself.
 MIN_AUDIT_KEY_LENGTH = 32
+
+# 'host', 'host:port', '*.domain', '[v6]' or '[v6]:port'.
+HTTP_HOST_ENTRY = re.compile(
+    r"(?P<host>\[[0-9a-f:.]+\]|(?:\*\.)?[^:\[\]*/\s]+)(?::(?P<port>\d{1,5}))?"
+)
+
+
+def entry_problem(entry: str) -> str | None:
+    """Why ``entry`` is not a usable http host entry, or None."""
+    if HTTP_HOST_ENTRY.fullmatch(entry.strip().lower()) is None:
+        return (
+            f"{entry!r} is not a host entry; write 'host', 'host:port', '*.domain' or '[ipv6]:port'"
+        )
+    return None
 
 
 class Settings(BaseSettings):
@@ -53,6 +68,27 @@ class Settings(BaseSettings):
         description="Run due canary sets in the server process (off: tests, or another "
         "process, call blastwall.canaries.scheduler.run_due).",
     )
+    canary_http_hosts: list[str] = Field(
+        default=[],
+        description="Hosts an http canary target may call (docs/canaries.md): 'host', "
+        "'host:port' or '*.domain'. Empty (the default): no http target is allowed, so a "
+        "commander cannot aim the server at internal URLs. Env: a JSON list, "
+        "e.g. BLASTWALL_CANARY_HTTP_HOSTS='[\"agent.internal:8080\"]'.",
+    )
+    canary_python_targets: list[str] = Field(
+        default=["blastwall.demo.canary_target:answer"],
+        description="Callables a python canary target may name, as 'module:function' "
+        "patterns ('*' matches any run of characters, e.g. 'acme.canaries.*:*'). Default: "
+        "only the demo's side-effect-free router.",
+    )
+
+    @field_validator("canary_http_hosts")
+    @classmethod
+    def _host_entries(cls, value: list[str]) -> list[str]:
+        problems = [p for p in (entry_problem(v) for v in value) if p is not None]
+        if problems:
+            raise ValueError("BLASTWALL_CANARY_HTTP_HOSTS: " + "; ".join(problems))
+        return value
 
     audit_hmac_key: SecretStr | None = Field(
         default=None,

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.canaries import runs, service
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.schemas import (
     CanaryRunRead,
     CanarySetBody,
@@ -56,13 +57,20 @@ def get_target(name: str, session: DbSession, _: Viewer) -> TargetRead:
 
 
 @router.put("/systems/{name}/canary-target", response_model=TargetRead)
-def put_target(name: str, body: TargetSpec, session: DbSession, actor: Commander) -> TargetRead:
-    return service.target_read(service.put_target(session, name, body, actor))
+def put_target(
+    name: str, body: TargetSpec, request: Request, session: DbSession, actor: Commander
+) -> TargetRead:
+    stored = service.put_target(session, name, body, actor, _policy(request))
+    return service.target_read(stored)
 
 
 def _factory(request: Request) -> sessionmaker[Session]:
     factory: sessionmaker[Session] = request.app.state.session_factory
     return factory
+
+
+def _policy(request: Request) -> TargetPolicy:
+    return TargetPolicy.of(request.app.state.settings)
 
 
 # Not on DbSession: a run must hold no transaction while the target answers (runs.py).
@@ -72,7 +80,14 @@ def run_set(
 ) -> list[CanaryRunRead]:
     return _read(
         request,
-        runs.run_now(_factory(request), name, set_name=canary_set, release=release, actor=actor),
+        runs.run_now(
+            _factory(request),
+            name,
+            set_name=canary_set,
+            release=release,
+            actor=actor,
+            policy=_policy(request),
+        ),
     )
 
 
@@ -80,9 +95,15 @@ def run_set(
 def run_all(
     name: str, request: Request, actor: Responder, release: str | None = None
 ) -> list[CanaryRunRead]:
-    return _read(
-        request, runs.run_now(_factory(request), name, set_name=None, release=release, actor=actor)
+    ids = runs.run_now(
+        _factory(request),
+        name,
+        set_name=None,
+        release=release,
+        actor=actor,
+        policy=_policy(request),
     )
+    return _read(request, ids)
 
 
 def _read(request: Request, ids: list[int]) -> list[CanaryRunRead]:

@@ -12,13 +12,14 @@ import json
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from blastwall.canaries import checks
 from blastwall.canaries.enums import TargetKind
+from blastwall.canaries.policy import TargetPolicy
 
 _BODY_DEFAULT = {"prompt": "{prompt}", "release": "{release}"}
 _SHOWN = 200
@@ -37,6 +38,8 @@ class Target:
     output_field: str = "output"
     label_field: str = "label"
     timeout_s: float = 10.0
+    # Checked on every call: the allow-lists may have changed since the target was stored.
+    policy: TargetPolicy = field(default_factory=TargetPolicy.of)
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,9 @@ def _as_text(value: Any) -> str:
 
 def _call_python(target: Target, prompt: str, release: str | None) -> Answer:
     assert target.callable is not None
+    refused = target.policy.callable_problem(target.callable)
+    if refused is not None:
+        return Answer(error=refused)
     try:
         function = load_callable(target.callable)
     except ValueError as exc:
@@ -134,6 +140,8 @@ def _call_http(target: Target, prompt: str, release: str | None, client: httpx.C
             response = client.request(
                 target.method, target.url, json=body, timeout=target.timeout_s
             )
+    except _Refused as exc:
+        return Answer(error=str(exc))
     except httpx.TimeoutException:
         return Answer(error=f"no answer from {target.url} within {target.timeout_s:g} s")
     except httpx.HTTPError as exc:
@@ -175,10 +183,29 @@ class Outcome:
         }
 
 
+class _Refused(Exception):
+    """A request (the first, or a redirect) to a host the policy does not allow."""
+
+
+def _guard(target: Target) -> Callable[[httpx.Request], None]:
+    """An httpx request hook: httpx calls it before every request, redirects included."""
+
+    def check(request: httpx.Request) -> None:
+        problem = target.policy.url_problem(request.url)
+        if problem is None:
+            return
+        if target.url is not None and str(request.url) != str(httpx.URL(target.url)):
+            problem = f"{target.url} redirected to {request.url}, refused: {problem}"
+        raise _Refused(problem)
+
+    return check
+
+
 def run_cases(target: Target, cases: list[dict[str, Any]], release: str | None) -> list[Outcome]:
     """Ask the target every case's prompt and judge each answer; never raises."""
     outcomes = []
-    with httpx.Client(follow_redirects=False) as client:
+    hooks = {"request": [_guard(target)]}
+    with httpx.Client(follow_redirects=True, max_redirects=5, event_hooks=hooks) as client:
         for case in cases:
             started = time.perf_counter()
             try:

@@ -28,6 +28,7 @@ from blastwall.access.schemas import Actor
 from blastwall.canaries import service
 from blastwall.canaries.enums import RunStatus, TargetKind, Trigger
 from blastwall.canaries.models import CanaryRun, CanarySet
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.runner import Outcome, Target, run_cases
 from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
@@ -72,8 +73,13 @@ def start(
     release: str | None,
     trigger: Trigger,
     actor: Actor,
+    policy: TargetPolicy | None = None,
 ) -> Plan:
-    """Step 1: record a running run of ``canary_set`` and snapshot what the run needs."""
+    """Step 1: record a running run of ``canary_set`` and snapshot what the run needs.
+
+    ``policy``: the canary target allow-lists (default: the server settings), checked
+    again on every call because they may have changed since the target was stored.
+    """
     system = registry.get_by_name(session, system_name)
     row = service.find_target(session, system)
     if row is None:
@@ -114,6 +120,7 @@ def start(
         output_field=row.output_field,
         label_field=row.label_field,
         timeout_s=row.timeout_s,
+        policy=policy or TargetPolicy.of(),
     )
     return Plan(run.id, target, list(canary_set.cases), release, environment)
 
@@ -177,6 +184,7 @@ def run_set(
     release: str | None,
     trigger: Trigger,
     actor: Actor,
+    policy: TargetPolicy | None = None,
 ) -> int:
     """Run one set version end to end (three short transactions); the run's id."""
     with unit_of_work(factory) as session:
@@ -184,7 +192,13 @@ def run_set(
         if canary_set is None:
             raise NotFound(f"canary set {set_id} was deleted with its system {system_name!r}")
         plan = start(
-            session, system_name, canary_set, release=release, trigger=trigger, actor=actor
+            session,
+            system_name,
+            canary_set,
+            release=release,
+            trigger=trigger,
+            actor=actor,
+            policy=policy,
         )
     outcomes = run_cases(plan.target, plan.cases, plan.release)
     with unit_of_work(factory) as session:
@@ -200,6 +214,7 @@ def run_now(
     release: str | None,
     actor: Actor,
     trigger: Trigger = Trigger.manual,
+    policy: TargetPolicy | None = None,
 ) -> list[int]:
     """Run one set (or every set) of the system now; the ids of the runs, in set order."""
     with unit_of_work(factory) as session:
@@ -215,6 +230,14 @@ def run_now(
                 )
         ids = [s.id for s in sets]
     return [
-        run_set(factory, system_name, set_id, release=release, trigger=trigger, actor=actor)
+        run_set(
+            factory,
+            system_name,
+            set_id,
+            release=release,
+            trigger=trigger,
+            actor=actor,
+            policy=policy,
+        )
         for set_id in ids
     ]

@@ -19,6 +19,7 @@ from blastwall.access.schemas import Actor
 from blastwall.canaries import runs, service
 from blastwall.canaries.enums import Trigger
 from blastwall.canaries.models import CanaryRun, CanaryTarget
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.db.base import utcnow
 from blastwall.registry.models import System
 
@@ -56,8 +57,13 @@ def due(session: Session, now: datetime) -> list[Due]:
     return found
 
 
-def run_due(factory: sessionmaker[Session], now: datetime) -> list[int]:
-    """Run every due set once; the new runs' ids.  A set that cannot run is logged, skipped."""
+def run_due(
+    factory: sessionmaker[Session], now: datetime, policy: TargetPolicy | None = None
+) -> list[int]:
+    """Run every due set once; the new runs' ids.  A set that cannot run is logged, skipped.
+
+    ``policy``: the canary target allow-lists (default: the server settings).
+    """
     with factory() as session, session.begin():
         pending = due(session, now)
     ran = []
@@ -71,6 +77,7 @@ def run_due(factory: sessionmaker[Session], now: datetime) -> list[int]:
                     release=None,
                     trigger=Trigger.schedule,
                     actor=SCHEDULER,
+                    policy=policy,
                 )
             )
         except Exception:
@@ -81,8 +88,14 @@ def run_due(factory: sessionmaker[Session], now: datetime) -> list[int]:
 class SchedulerThread:
     """Calls ``run_due`` in a background thread every ``interval_s`` until stopped."""
 
-    def __init__(self, factory: sessionmaker[Session], interval_s: float = TICK_S) -> None:
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        interval_s: float = TICK_S,
+        policy: TargetPolicy | None = None,
+    ) -> None:
         self.factory = factory
+        self.policy = policy
         self.interval_s = interval_s
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="blastwall-canaries", daemon=True)
@@ -99,6 +112,6 @@ class SchedulerThread:
     def _run(self) -> None:
         while not self._stop.wait(self.interval_s):
             try:
-                run_due(self.factory, utcnow())
+                run_due(self.factory, utcnow(), self.policy)
             except Exception:
                 log.exception("canary scheduler pass failed; retrying")

@@ -11,7 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.canaries.enums import TargetKind
 from blastwall.canaries.models import CanaryRun, CanarySet, CanaryTarget
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.schemas import (
     CanarySetBody,
     CanarySetRead,
@@ -159,8 +161,33 @@ def find_target(session: Session, system: System) -> CanaryTarget | None:
     return session.get(CanaryTarget, system.id)
 
 
-def put_target(session: Session, system_name: str, spec: TargetSpec, actor: Actor) -> CanaryTarget:
-    """Set where the system's canaries go and whether its releases are gated; audited."""
+def target_problem(spec: TargetSpec, policy: TargetPolicy | None = None) -> tuple[str, str] | None:
+    """Why the administrator's allow-lists refuse ``spec``: (field, reason), or None."""
+    policy = policy or TargetPolicy.of()
+    if spec.kind is TargetKind.python and spec.callable is not None:
+        problem = policy.callable_problem(spec.callable)
+        return None if problem is None else ("callable", problem)
+    if spec.kind is TargetKind.http and spec.url is not None:
+        problem = policy.url_problem(spec.url)
+        return None if problem is None else ("url", problem)
+    return None
+
+
+def put_target(
+    session: Session,
+    system_name: str,
+    spec: TargetSpec,
+    actor: Actor,
+    policy: TargetPolicy | None = None,
+) -> CanaryTarget:
+    """Set where the system's canaries go and whether its releases are gated; audited.
+
+    Refused unless ``policy`` (default: the server settings) allows the host or callable.
+    """
+    refused = target_problem(spec, policy)
+    if refused is not None:
+        field, problem = refused
+        raise InvalidInput(f"{field}: {problem}", errors=[{"field": field, "message": problem}])
     system = registry.get_by_name(session, system_name, lock=True)
     if spec.environment is not None and spec.environment not in system.environments:
         raise InvalidInput(

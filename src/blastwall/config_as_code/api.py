@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.config_as_code.apply import apply_data
 from blastwall.config_as_code.schemas import ApplyRequest, ApplyResult
 from blastwall.server.deps import Admin, DbSession
@@ -12,6 +13,9 @@ router = APIRouter(tags=["config"])
 
 
 @router.post("/apply", response_model=ApplyResult)
-def apply_config(body: ApplyRequest, session: DbSession, actor: Admin) -> ApplyResult:
-    plan = apply_data(session, body.document, actor=actor, dry_run=body.dry_run)
+def apply_config(
+    body: ApplyRequest, request: Request, session: DbSession, actor: Admin
+) -> ApplyResult:
+    policy = TargetPolicy.of(request.app.state.settings)
+    plan = apply_data(session, body.document, actor=actor, dry_run=body.dry_run, policy=policy)
     return ApplyResult.of(plan, applied=not body.dry_run)

@@ -12,6 +12,7 @@ from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
 from blastwall.canaries import service as canaries
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.config_as_code.enums import PlanAction
 from blastwall.config_as_code.errors import ConfigError, Loc, Source
 from blastwall.config_as_code.loader import parse
@@ -44,28 +45,39 @@ def _located(source: Source, loc: Loc) -> Iterator[None]:
         raise ConfigError(issues) from exc
 
 
-def apply(session: Session, document: Document, *, actor: Actor, dry_run: bool = False) -> Plan:
+def apply(
+    session: Session,
+    document: Document,
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    policy: TargetPolicy | None = None,
+) -> Plan:
     """Make Blastwall match ``document``; returns the plan that was (or, dry run, would be) done.
 
     Idempotent: a second apply of the same document plans only ``unchanged`` steps and
     writes nothing. Everything happens in one savepoint of the caller's transaction, so a
-    refusal anywhere leaves nothing half written. The caller commits.
+    refusal anywhere leaves nothing half written. The caller commits.  ``policy``: the
+    canary target allow-lists (default: the server settings).
     """
     require_role(actor, Role.admin)
+    policy = policy or TargetPolicy.of()
     if dry_run:
-        return compute_plan(session, document)
+        return compute_plan(session, document, policy)
     with session.begin_nested() as savepoint:
         # Concurrent applies serialize here, before planning, so each plans against the last.
         audit.lock(session)
-        plan = compute_plan(session, document)
+        plan = compute_plan(session, document, policy)
         if not plan.changed:
             savepoint.rollback()  # not even the lock's bookkeeping row is left behind
             return plan
-        _carry_out(session, plan, document.source, actor)
+        _carry_out(session, plan, document.source, actor, policy)
     return plan
 
 
-def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> None:
+def _carry_out(
+    session: Session, plan: Plan, source: Source, actor: Actor, policy: TargetPolicy
+) -> None:
     """Make the plan's writes through each domain's service, then audit the apply itself."""
     for step in plan.writes.systems:
         with _located(source, ("systems", step.index)):
@@ -88,7 +100,7 @@ def _carry_out(session: Session, plan: Plan, source: Source, actor: Actor) -> No
             review.configure(session, sampling.system, sampling.spec, actor)
     for target in plan.writes.canary_targets:
         with _located(source, target.loc):
-            canaries.put_target(session, target.system, target.spec, actor)
+            canaries.put_target(session, target.system, target.spec, actor, policy)
     for canary_set in plan.writes.canary_sets:
         with _located(source, canary_set.loc):
             canaries.put_set(session, canary_set.system, canary_set.name, canary_set.body, actor)
@@ -121,6 +133,13 @@ def _monitor(session: Session, write: MonitorWrite, actor: Actor) -> None:
     monitors.update(session, write.system, write.name, patch, actor)
 
 
-def apply_data(session: Session, data: Any, *, actor: Actor, dry_run: bool = False) -> Plan:
+def apply_data(
+    session: Session,
+    data: Any,
+    *,
+    actor: Actor,
+    dry_run: bool = False,
+    policy: TargetPolicy | None = None,
+) -> Plan:
     """Validate parsed data (an API's JSON) and apply it; errors name the key path."""
-    return apply(session, parse(data), actor=actor, dry_run=dry_run)
+    return apply(session, parse(data), actor=actor, dry_run=dry_run, policy=policy)

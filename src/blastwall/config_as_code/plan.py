@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.canaries import service as canaries
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.config_as_code.canary_plan import (
     CanarySetWrite,
     CanaryTargetWrite,
@@ -168,9 +170,12 @@ def _child_items(
 class _Planner:
     """Builds a plan, collecting every problem (with its line) instead of stopping at one."""
 
-    def __init__(self, session: Session, document: Document) -> None:
+    def __init__(
+        self, session: Session, document: Document, policy: TargetPolicy | None = None
+    ) -> None:
         self.session = session
         self.document = document
+        self.policy = policy or TargetPolicy.of()
         self.items: list[PlanItem] = []
         self.issues: list[ConfigIssue] = []
         self.systems: list[SystemWrite] = []
@@ -234,6 +239,10 @@ class _Planner:
     def canaries(self, at: Loc, spec: SystemSpec) -> None:
         """The system's canary target and sets (canary_plan.py)."""
         row = registry.get_by_name(self.session, spec.name) if self._exists(spec.name) else None
+        if spec.canary_target is not None:
+            refused = canaries.target_problem(spec.canary_target, self.policy)
+            if refused is not None:
+                self.problem((*at, "canary_target", refused[0]), refused[1])
         items, target = plan_target(self.session, at, spec, row)
         self.items += items
         if target is not None:
@@ -434,9 +443,12 @@ def _next_free(taken: set[str]) -> str:
     return f"config-{number}"
 
 
-def compute_plan(session: Session, document: Document) -> Plan:
-    """What applying ``document`` would change; reads only. Raises ConfigError if it cannot."""
-    return _Planner(session, document).plan()
+def compute_plan(session: Session, document: Document, policy: TargetPolicy | None = None) -> Plan:
+    """What applying ``document`` would change; reads only. Raises ConfigError if it cannot.
+
+    ``policy``: the canary target allow-lists (default: the server settings).
+    """
+    return _Planner(session, document, policy).plan()
 
 
 def render(plan: Plan) -> str:

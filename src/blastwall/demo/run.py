@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.access import service as access
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.config import Settings
 from blastwall.config_as_code.apply import apply
 from blastwall.config_as_code.loader import load_file
@@ -94,7 +95,9 @@ def main() -> None:
     agent_token = ensure_token(settings, factory, "demo-agent", Role.viewer)
     document = load_file(args.config)
     with unit_of_work(factory) as session:
-        plan = apply(session, document, actor=DEMO_ACTOR, dry_run=False)
+        plan = apply(
+            session, document, actor=DEMO_ACTOR, dry_run=False, policy=TargetPolicy.of(settings)
+        )
     with unit_of_work(factory) as session:
         activate_first_release(session)
     server = f"http://{settings.host}:{settings.port}"

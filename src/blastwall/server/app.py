@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 
 from blastwall import __version__
+from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.scheduler import SchedulerThread
 from blastwall.config import Settings, get_settings
 from blastwall.db.engine import make_engine
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         worker = EngineThread(factory, settings.engine_interval_s)
         if settings.engine_enabled:
             worker.start()
-        canaries = SchedulerThread(factory)
+        canaries = SchedulerThread(factory, policy=TargetPolicy.of(settings))
         if settings.canary_scheduler_enabled:
             canaries.start()
         try:
