@@ -121,7 +121,11 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
             id="duplicate-action",
         ),
         pytest.param(
-            ("          top_k: 5\n", "          top_k: 5\n          built: 2024-11-02\n"),
+            # YAML 1.2 reads a plain 2024-11-02 as text; only an explicit tag makes a date.
+            (
+                "          top_k: 5\n",
+                "          top_k: 5\n          built: !!timestamp 2024-11-02\n",
+            ),
             "examples/blastwall.yaml:64: systems[0].surfaces[2].content.built: "
             "2024-11-02 is read as a date: put it in quotes to keep it text",
             id="date-in-content",

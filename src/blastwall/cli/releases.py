@@ -24,6 +24,7 @@ from blastwall.cli.options import (
     SystemName,
     slug,
 )
+from blastwall.config_as_code.yaml_core import safe_load
 
 KNOWN_GOOD = "known-good"
 
@@ -74,7 +75,7 @@ def load_content(surface: str, file: Path) -> dict[str, Any]:
     except OSError as exc:
         raise CliError(f"surface {surface!r}: cannot read {file}: {exc.strerror}") from None
     try:
-        content = json.loads(text) if suffix == ".json" else yaml.safe_load(text)
+        content = json.loads(text) if suffix == ".json" else safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise CliError(f"surface {surface!r}: {file} is not valid {suffix[1:]}: {first}") from None
@@ -102,8 +103,8 @@ def build_surfaces(
         key, _, raw = rest.partition("=")
         if name not in surfaces:
             surfaces[name] = dict(base(name))
-        # YAML scalars: 0.2 is a number, true a boolean, anything else a string.
-        surfaces[name][key] = yaml.safe_load(raw) if raw else ""
+        # YAML 1.2 scalars: 0.2 is a number, true a boolean, anything else (yes, off) text.
+        surfaces[name][key] = safe_load(raw) if raw else ""
     return surfaces
 
 

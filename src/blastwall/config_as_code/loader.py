@@ -3,6 +3,8 @@
 Every problem is reported at once as ``file:line: key.path: what is wrong and how to fix``,
 e.g. ``blastwall.yaml:14: systems[0].risk_tier: 'extreme' is not one of low, medium, high,
 critical``. YAML syntax errors get the same shape: the line, and the key being read.
+The text is read by the YAML 1.2 core schema (``yes``/``no``/``on``/``off`` stay text) with
+limits on size, nesting and aliases, so a hostile file is one clear error (``yaml_core``).
 """
 
 from __future__ import annotations
@@ -14,13 +16,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
 
 from blastwall.config_as_code.checks import check
 from blastwall.config_as_code.errors import ROOT, ConfigError, ConfigIssue, Loc, Source, format_path
 from blastwall.config_as_code.messages import location, message_for
 from blastwall.config_as_code.schema import Document
+from blastwall.config_as_code.yaml_core import MAX_BYTES, CoreLoader, LimitError, too_large
 
 MERGE_TAG = "tag:yaml.org,2002:merge"
+_SHOWN_DEPTH = 6
 _KEY_AT_LINE_START = re.compile(r"\s*(?:-\s+)?([A-Za-z0-9_.-]+)\s*:")
 
 
@@ -28,7 +33,12 @@ def load_file(path: str | Path) -> Document:
     """Read and validate a file; raises ConfigError naming file, line and key of each problem."""
     name = str(path)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # never more: the file may be huge
+        if len(raw) > MAX_BYTES:
+            size = Path(path).stat().st_size
+            raise ConfigError([ConfigIssue(name, None, ROOT, too_large(size))])
+        text = raw.decode("utf-8")
     except FileNotFoundError:
         raise ConfigError(
             [ConfigIssue(name, None, ROOT, "file not found: check the path, or create it")]
@@ -47,7 +57,12 @@ def load_document(path: str | Path) -> dict[str, Any]:
 
 def load_text(text: str, *, file: str = "blastwall.yaml") -> Document:
     """Parse YAML text (named ``file`` in errors) and validate it."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = CoreLoader(text)
+    except LimitError as exc:
+        raise ConfigError([ConfigIssue(file, exc.line, ROOT, exc.message)]) from None
+    except ReaderError as exc:
+        raise ConfigError([_reader_issue(text, file, exc)]) from None
     try:
         node = loader.get_single_node()
         if node is None:
@@ -59,8 +74,15 @@ def load_text(text: str, *, file: str = "blastwall.yaml") -> Document:
         if line_map.issues:
             raise ConfigError(line_map.issues)
         data = loader.construct_document(node)
+    except LimitError as exc:
+        # The first keys say where; 64 levels of [0] would say nothing more.
+        path = _path_at(text, exc.index)[:_SHOWN_DEPTH] if exc.index is not None else ()
+        raise ConfigError([ConfigIssue(file, exc.line, format_path(path), exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         raise ConfigError([_syntax_issue(text, file, exc)]) from None
+    except RecursionError:  # the limits should make this unreachable; never a traceback
+        message = "nested too deeply to read: flatten the structure"
+        raise ConfigError([ConfigIssue(file, None, ROOT, message)]) from None
     finally:
         loader.dispose()
     return parse(data, Source(file, line_map.lines))
@@ -121,6 +143,20 @@ class _LineMap:
             seen[key] = line
             self.lines[(*loc, key)] = line
             self.walk(value_node, (*loc, key))
+
+
+def _reader_issue(text: str, file: str, exc: ReaderError) -> ConfigIssue:
+    """A character YAML does not allow (NUL, other control characters): where and which."""
+    line = text.count("\n", 0, exc.position) + 1
+    column = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+    character = f"#x{exc.character:04x}" if isinstance(exc.character, int) else "?"
+    return ConfigIssue(
+        file,
+        line,
+        ROOT,
+        f"invalid YAML: the character {character} (column {column}) is not allowed in a YAML "
+        "file; remove it (YAML allows no control characters but tab and line breaks)",
+    )
 
 
 def _syntax_issue(text: str, file: str, exc: yaml.MarkedYAMLError) -> ConfigIssue:
