@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
-from typing import Any
+import json
+from typing import Annotated, Any, Literal
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from blastwall.canaries import checks
 from blastwall.canaries.checks import Verdict, evaluate
@@ -79,16 +79,18 @@ def test_json_schema_lists_every_violation_by_path() -> None:
     verdict = evaluate({"kind": "json_schema", "schema": SCHEMA}, output, None)
     assert verdict == Verdict(
         False,
-        "output does not match the schema: $.category is 'fraud', expected one of "
-        "['refund', 'general']; $.confidence is 2, above the maximum 1; $.tags[0] is longer "
-        "than 5 characters; $.tags[1] is integer, expected string; $.x is not allowed",
+        "output does not match the schema: $.category: 'fraud' is not one of ['refund', "
+        "'general']; $.confidence: 2 is greater than the maximum of 1; $.tags[0]: 'toolong' is "
+        "too long; $.tags[1]: 3 is not of type 'string'; $: Additional properties are not "
+        "allowed ('x' was unexpected)",
     )
 
 
 def test_json_schema_reports_missing_required_and_non_json() -> None:
     schema = {"kind": "json_schema", "schema": SCHEMA}
     assert evaluate(schema, "{}", None).reason == (
-        "output does not match the schema: $.category is missing; $.confidence is missing"
+        "output does not match the schema: $: 'category' is a required property; $: "
+        "'confidence' is a required property"
     )
     assert evaluate(schema, "not json", None).reason.startswith("output is not JSON (Expecting")
 
@@ -111,27 +113,99 @@ def test_schema_types_and_bounds(value: Any, schema: dict[str, Any], ok: bool) -
     assert (checks.schema_errors(value, schema) == []) is ok
 
 
+DRAFT = "this is not valid JSON Schema (draft 2020-12), fix the schema"
+
+
 @pytest.mark.parametrize(
     ("schema", "message"),
     [
-        ({"oneOf": []}, "schema.oneOf is not supported; canary schemas support type, enum"),
-        ({"type": "str"}, "schema.type must be one of string, number"),
-        ({"required": "a"}, "schema.required must be a list of property names"),
-        ({"properties": {"a": {"type": 1}}}, "schema.properties.a.type must be one of"),
-        ({"additionalProperties": {}}, "schema.additionalProperties must be true or false"),
-        ({"enum": []}, "schema.enum must be a non-empty list"),
-        ({"maxLength": -1}, "schema.maxLength must be a whole number >= 0"),
-        ({"minimum": "0"}, "schema.minimum must be a number"),
-        ({"items": []}, "schema.items must be a JSON object, got list"),
+        ({"oneOf": []}, f"schema.oneOf: [] should be non-empty; {DRAFT}"),
+        (
+            {"type": "str"},
+            f"schema.type: 'str' is not valid under any of the given schemas; {DRAFT}",
+        ),
+        ({"required": "a"}, f"schema.required: 'a' is not of type 'array'; {DRAFT}"),
+        ({"maxLength": -1}, f"schema.maxLength: -1 is less than the minimum of 0; {DRAFT}"),
+        ({"minimum": "0"}, f"schema.minimum: '0' is not of type 'number'; {DRAFT}"),
+        (
+            {"properties": {"a": {"minItems": 1.5}}},
+            f"schema.properties.a.minItems: 1.5 is not of type 'integer'; {DRAFT}",
+        ),
+        (
+            {"$schema": "http://json-schema.org/draft-07/schema#", "items": 3},
+            "schema.items: 3 is not valid under any of the given schemas; this is not valid "
+            "JSON Schema (draft 7), fix the schema",
+        ),
+        (
+            {"$schema": "draft-99"},
+            "schema.$schema: 'draft-99' is not a JSON Schema draft this server knows; use one "
+            "of http://json-schema.org/draft-04/schema, http://json-schema.org/draft-06/schema, "
+            "http://json-schema.org/draft-07/schema, https://json-schema.org/draft/2019-09/schema"
+            ", https://json-schema.org/draft/2020-12/schema or leave it out (2020-12)",
+        ),
+        (
+            {"properties": {"a": {"$ref": "http://169.254.169.254/latest/meta-data"}}},
+            "schema.properties.a.$ref: 'http://169.254.169.254/latest/meta-data' points outside "
+            "the schema; only local references ('#/$defs/NAME') are supported, the server "
+            "fetches no schema",
+        ),
+        (
+            {"$ref": "#/$defs/Missing", "$defs": {}},
+            "schema.$ref: '#/$defs/Missing' points to nothing in the schema; add the definition "
+            "it names or fix the reference",
+        ),
+        ([], "schema must be a JSON object, got list"),
     ],
 )
-def test_unsupported_or_broken_schemas_are_refused(schema: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError, match=f"^{re.escape(message)}"):
+def test_invalid_schemas_are_refused_with_the_spot_and_the_rule(schema: Any, message: str) -> None:
+    with pytest.raises(ValueError, match="schema") as caught:
         checks.check_schema(schema)
+    assert str(caught.value) == message
 
 
-def test_titles_and_descriptions_in_a_schema_are_accepted() -> None:
-    checks.check_schema({"title": "t", "description": "d", "$schema": "x", "type": "object"})
+def test_titles_descriptions_and_a_known_draft_are_accepted() -> None:
+    checks.check_schema(
+        {
+            "title": "t",
+            "description": "d",
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "type": "object",
+        }
+    )
+
+
+class _Ticket(BaseModel):
+    """A routing decision, as an application would declare it."""
+
+    category: Literal["refund", "fraud", "general"]
+    reason: str | None = None
+    tags: Annotated[list[str], Field(min_length=1)]
+    confidence: Annotated[float, Field(ge=0, le=1)]
+
+
+class _Answer(BaseModel):
+    ticket: _Ticket
+    alternatives: list[_Ticket] = []
+
+
+def test_a_pydantic_model_json_schema_is_accepted_and_applied() -> None:
+    """anyOf (the optional reason), $defs/$ref (the nested model), minItems, bounds."""
+    schema = _Answer.model_json_schema()
+    assert {"$defs", "properties"} <= set(schema)
+    check = (
+        CanarySetBody.model_validate({"cases": [case("a", "p", kind="json_schema", schema=schema)]})
+        .cases[0]
+        .check.model_dump(by_alias=True)
+    )
+    good = {"ticket": {"category": "refund", "reason": None, "tags": ["x"], "confidence": 0.9}}
+    assert evaluate(check, json.dumps(good), None) == Verdict(True)
+    bad = {"ticket": {"category": "refund", "reason": 3, "tags": [], "confidence": 1.5}}
+    assert evaluate(check, json.dumps(bad), None) == Verdict(
+        False,
+        "output does not match the schema: $.ticket.reason: 3 is not valid under any of the "
+        "given schemas; $.ticket.tags: [] should be non-empty; $.ticket.confidence: 1.5 is "
+        "greater than the maximum of 1",
+    )
 
 
 def _errors(check: dict[str, Any]) -> list[tuple[str, str]]:
@@ -150,10 +224,13 @@ def test_a_set_with_a_bad_regex_names_the_field_and_the_fix() -> None:
     ]
 
 
-def test_a_set_with_a_bad_schema_names_the_keyword() -> None:
-    assert _errors({"kind": "json_schema", "schema": {"anyOf": []}})[0][0] == (
-        "cases.0.check.json_schema.schema"
-    )
+def test_a_set_with_a_bad_schema_names_the_field_and_the_keyword() -> None:
+    assert _errors({"kind": "json_schema", "schema": {"anyOf": []}}) == [
+        (
+            "cases.0.check.json_schema.schema",
+            f"Value error, schema.anyOf: [] should be non-empty; {DRAFT}",
+        )
+    ]
 
 
 def test_an_unknown_check_kind_lists_the_kinds() -> None:

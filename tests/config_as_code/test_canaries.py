@@ -210,9 +210,8 @@ def test_left_out_target_and_sets_are_unmanaged(session_factory: Factory) -> Non
         (
             ("{enum: [fraud]}", "{oneOf: [fraud]}"),
             "examples/blastwall.yaml:149: systems[0].canaries[0].cases[1].check.schema: "
-            "schema.properties.category.oneOf is not supported; canary schemas support type, "
-            "enum, const, required, properties, additionalProperties, items, minLength, "
-            "maxLength, minimum, maximum",
+            "schema.properties.category.oneOf[0]: 'fraud' is not of type 'object', 'boolean'; "
+            "this is not valid JSON Schema (draft 2020-12), fix the schema",
         ),
         (
             (REFUND_CHECK, "check: {kind: label, value: refund, strip: true}"),

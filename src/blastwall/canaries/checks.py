@@ -1,40 +1,47 @@
 """Canary checks (D3): pure functions that judge one answer and say why it failed.
 
-JSON schema: the ``jsonschema`` package is not a dependency, so this module implements the
-subset canaries need and refuses every other keyword when a schema is declared (a keyword
-silently ignored would make a check pass that should fail).  Supported: ``type`` (a name
-or a list of names), ``enum``, ``const``, ``required``, ``properties``,
-``additionalProperties`` (boolean), ``items``, ``minLength``, ``maxLength``, ``minimum``,
-``maximum``; ``$schema``, ``title``, ``description`` and ``$comment`` are accepted and
-ignored.
+JSON schema: the full JSON Schema standard through the ``jsonschema`` library (draft
+2020-12 unless the schema's ``$schema`` names draft 4, 6, 7 or 2019-09), so what Pydantic's
+``model_json_schema()`` produces (``anyOf``, ``$defs``, ``minItems``, ...) works as written.
+A schema is checked against its draft's meta-schema when the set is stored, so a broken
+schema is refused then, not discovered at run time.  ``$ref`` may only point inside the
+schema (``#/$defs/...``): the server never fetches a schema from elsewhere.  ``format`` is
+an annotation, as the standard has it, and not checked.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jsonschema import (
+    Draft4Validator,
+    Draft6Validator,
+    Draft7Validator,
+    Draft201909Validator,
+    Draft202012Validator,
+)
+from jsonschema.exceptions import best_match
+from jsonschema.protocols import Validator
+
 from blastwall.canaries.enums import CheckKind
 
-SCHEMA_TYPES = ("string", "number", "integer", "boolean", "object", "array", "null")
-SCHEMA_KEYWORDS = (
-    "type",
-    "enum",
-    "const",
-    "required",
-    "properties",
-    "additionalProperties",
-    "items",
-    "minLength",
-    "maxLength",
-    "minimum",
-    "maximum",
-)
-_IGNORED_KEYWORDS = ("$schema", "title", "description", "$comment")
+_LABELS: dict[type[Validator], str] = {
+    Draft202012Validator: "draft 2020-12",
+    Draft201909Validator: "draft 2019-09",
+    Draft7Validator: "draft 7",
+    Draft6Validator: "draft 6",
+    Draft4Validator: "draft 4",
+}
+# $schema URI (as the meta-schema names itself, without a trailing '#') -> validator.
+_DRAFTS: dict[str, type[Validator]] = {
+    str(cls.META_SCHEMA.get("$id", cls.META_SCHEMA.get("id"))).rstrip("#"): cls for cls in _LABELS
+}
 _SHOWN = 120  # characters of an answer quoted in a failure reason
+_SHOWN_ERRORS = 5
 
 
 @dataclass(frozen=True)
@@ -56,154 +63,77 @@ def compile_regex(pattern: str, *, ignore_case: bool = False) -> re.Pattern[str]
         ) from None
 
 
-def check_schema(schema: object, where: str = "schema") -> None:
-    """Refuse a JSON schema this module cannot apply faithfully; ValueError names the spot."""
-    if not isinstance(schema, Mapping):
-        raise ValueError(f"{where} must be a JSON object, got {type(schema).__name__}")
-    for key, value in schema.items():
-        if key in _IGNORED_KEYWORDS:
-            continue
-        if key not in SCHEMA_KEYWORDS:
-            raise ValueError(
-                f"{where}.{key} is not supported; canary schemas support "
-                f"{', '.join(SCHEMA_KEYWORDS)}"
-            )
-        _check_keyword(key, value, f"{where}.{key}")
+def _draft(schema: Mapping[str, Any]) -> type[Validator]:
+    declared = schema.get("$schema")
+    if declared is None:
+        return Draft202012Validator
+    found = _DRAFTS.get(str(declared).rstrip("#"))
+    if found is None:
+        raise ValueError(
+            f"schema.$schema: {declared!r} is not a JSON Schema draft this server knows; "
+            f"use one of {', '.join(sorted(_DRAFTS))} or leave it out (2020-12)"
+        )
+    return found
 
 
-def _check_type(value: Any, where: str) -> None:
-    names = value if isinstance(value, list) else [value]
-    if not names or any(n not in SCHEMA_TYPES for n in names):
-        raise ValueError(f"{where} must be one of {', '.join(SCHEMA_TYPES)} (or a list)")
+def _where(root: str, path: Any) -> str:
+    return "".join([root, *(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path)])
 
 
-def _check_enum(value: Any, where: str) -> None:
-    if not isinstance(value, list) or not value:
-        raise ValueError(f"{where} must be a non-empty list of allowed values")
-
-
-def _check_required(value: Any, where: str) -> None:
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{where} must be a list of property names")
-
-
-def _check_properties(value: Any, where: str) -> None:
-    if not isinstance(value, Mapping):
-        raise ValueError(f"{where} must map property names to schemas")
-    for name, sub in value.items():
-        check_schema(sub, f"{where}.{name}")
-
-
-def _check_additional(value: Any, where: str) -> None:
-    if not isinstance(value, bool):
-        raise ValueError(f"{where} must be true or false (schemas there are not supported)")
-
-
-def _check_length(value: Any, where: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        raise ValueError(f"{where} must be a whole number >= 0")
-
-
-def _check_number(value: Any, where: str) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"{where} must be a number")
-
-
-def _check_const(value: Any, where: str) -> None:
-    """Any JSON value may be a const."""
-
-
-_KEYWORD_CHECKS: dict[str, Callable[[Any, str], None]] = {
-    "type": _check_type,
-    "enum": _check_enum,
-    "const": _check_const,
-    "required": _check_required,
-    "properties": _check_properties,
-    "additionalProperties": _check_additional,
-    "items": check_schema,
-    "minLength": _check_length,
-    "maxLength": _check_length,
-    "minimum": _check_number,
-    "maximum": _check_number,
-}
-
-
-def _check_keyword(key: str, value: Any, where: str) -> None:
-    _KEYWORD_CHECKS[key](value, where)
-
-
-_PYTHON_TYPES: tuple[tuple[type | tuple[type, ...], str], ...] = (
-    (bool, "boolean"),
-    (int, "integer"),
-    (float, "number"),
-    (str, "string"),
-    (list, "array"),
-    (dict, "object"),
-)
-
-
-def _type_of(value: Any) -> str:
-    if value is None:
-        return "null"
-    return next(name for kind, name in _PYTHON_TYPES if isinstance(value, kind))
-
-
-def _has_type(value: Any, name: str) -> bool:
-    actual = _type_of(value)
-    if name == "number":
-        return actual in ("number", "integer")
-    if name == "integer" and actual == "number":
-        return float(value).is_integer()
-    return actual == name
-
-
-def schema_errors(value: Any, schema: Mapping[str, Any], where: str = "$") -> list[str]:
-    """Every way ``value`` breaks ``schema`` (a schema `check_schema` accepted), by path."""
-    errors: list[str] = []
-    if "type" in schema:
-        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_has_type(value, n) for n in names):
-            return [f"{where} is {_type_of(value)}, expected {' or '.join(names)}"]
-    if "enum" in schema and value not in schema["enum"]:
-        errors.append(f"{where} is {value!r}, expected one of {schema['enum']!r}")
-    if "const" in schema and value != schema["const"]:
-        errors.append(f"{where} is {value!r}, expected {schema['const']!r}")
-    errors += _scalar_errors(value, schema, where)
-    if isinstance(value, dict):
-        errors += _object_errors(value, schema, where)
-    if isinstance(value, list) and "items" in schema:
+def _refs(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if key == "$ref":
+                yield (*path, key), item
+            else:
+                yield from _refs(item, (*path, key))
+    elif isinstance(value, list):
         for index, item in enumerate(value):
-            errors += schema_errors(item, schema["items"], f"{where}[{index}]")
-    return errors
+            yield from _refs(item, (*path, index))
 
 
-def _scalar_errors(value: Any, schema: Mapping[str, Any], where: str) -> list[str]:
-    errors: list[str] = []
-    if isinstance(value, str):
-        if "minLength" in schema and len(value) < schema["minLength"]:
-            errors.append(f"{where} is shorter than {schema['minLength']} characters")
-        if "maxLength" in schema and len(value) > schema["maxLength"]:
-            errors.append(f"{where} is longer than {schema['maxLength']} characters")
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            errors.append(f"{where} is {value}, below the minimum {schema['minimum']}")
-        if "maximum" in schema and value > schema["maximum"]:
-            errors.append(f"{where} is {value}, above the maximum {schema['maximum']}")
-    return errors
+def check_schema(schema: object) -> None:
+    """Refuse a schema that is not valid JSON Schema; ValueError names the spot and the rule."""
+    if not isinstance(schema, Mapping):
+        raise ValueError(f"schema must be a JSON object, got {type(schema).__name__}")
+    draft = _draft(schema)
+    problem = best_match(draft(draft.META_SCHEMA).iter_errors(schema))
+    if problem is not None:
+        raise ValueError(
+            f"{_where('schema', problem.path)}: {problem.message}; this is not valid JSON "
+            f"Schema ({_LABELS[draft]}), fix the schema"
+        )
+    for path, ref in _refs(schema):
+        if not isinstance(ref, str) or not ref.startswith("#"):
+            raise ValueError(
+                f"{_where('schema', path)}: {ref!r} points outside the schema; only local "
+                "references ('#/$defs/NAME') are supported, the server fetches no schema"
+            )
+        if ref.startswith("#/") and not _resolves(schema, ref):
+            raise ValueError(
+                f"{_where('schema', path)}: {ref!r} points to nothing in the schema; add "
+                "the definition it names or fix the reference"
+            )
 
 
-def _object_errors(value: dict[str, Any], schema: Mapping[str, Any], where: str) -> list[str]:
-    errors = [
-        f"{where}.{name} is missing" for name in schema.get("required", ()) if name not in value
-    ]
-    properties: Mapping[str, Any] = schema.get("properties", {})
-    for name, sub in properties.items():
-        if name in value:
-            errors += schema_errors(value[name], sub, f"{where}.{name}")
-    if schema.get("additionalProperties") is False:
-        extra = sorted(set(value) - set(properties))
-        errors += [f"{where}.{name} is not allowed" for name in extra]
-    return errors
+def _resolves(schema: Mapping[str, Any], ref: str) -> bool:
+    """Whether the JSON pointer ``ref`` ('#/a/b') names a part of ``schema``."""
+    node: Any = schema
+    for raw in ref[2:].split("/"):
+        part = raw.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, Mapping) and part in node:
+            node = node[part]
+        elif isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]
+        else:
+            return False
+    return True
+
+
+def schema_errors(value: Any, schema: Mapping[str, Any]) -> list[str]:
+    """Every way ``value`` breaks ``schema`` (one `check_schema` accepted), by JSON path."""
+    validator = _draft(schema)(schema)
+    return [f"{error.json_path}: {error.message}" for error in validator.iter_errors(value)]
 
 
 def _quote(text: str) -> str:
@@ -261,7 +191,8 @@ def _json_verdict(schema: Mapping[str, Any], output: str) -> Verdict:
         return Verdict(False, f"output is not JSON ({exc}): {_quote(output)}")
     errors = schema_errors(value, schema)
     if errors:
-        shown = "; ".join(errors[:5]) + (f"; and {len(errors) - 5} more" if len(errors) > 5 else "")
+        more = len(errors) - _SHOWN_ERRORS
+        shown = "; ".join(errors[:_SHOWN_ERRORS]) + (f"; and {more} more" if more > 0 else "")
         return Verdict(False, f"output does not match the schema: {shown}")
     return Verdict(True)
 
