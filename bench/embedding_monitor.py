@@ -61,6 +61,7 @@ def rows(inputs: list[str], names: tuple[str, ...]) -> Rows:
         "environment": "prod",
         "decision": "proceed",
         "outcome": "ok",
+        "canary": False,
     }
     table = []
     for index, text in enumerate(inputs):

@@ -202,8 +202,7 @@ def test_emitted_cases_are_observations_of_a_canary_failure_monitor(
     gated_system(session_factory, gate=False)
     body = {
         "name": "canary-failures",
-        "signal": "action_rate",
-        "params": {"action": runs.CANARY_ACTION},
+        "signal": "canary_failures",
         "environment": "prod",
         "reference": {"observations": 10},
     }

@@ -45,6 +45,7 @@ def row(index: int, **fields: Any) -> dict[str, Any]:
         "trace_id": f"t{index}",
         "decision": "proceed",
         "outcome": "ok",
+        "canary": False,
         "label": None,
         "output_text": None,
         "latency_ms": None,

@@ -107,6 +107,7 @@ def observed_texts(values: list[Any], **params: Any) -> tuple[list[str], int, di
             "trace_id": f"t{i}",
             "decision": "killed",  # inputs are watched whatever the levers do
             "outcome": "ok",
+            "canary": False,
             "input_text": value,
         }
         for i, value in enumerate(values)

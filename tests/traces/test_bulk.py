@@ -37,6 +37,7 @@ def _row(event_id: str, **overrides: Any) -> dict[str, Any]:
         "output_text": None,
         "truncated": True,
         "payload": {"levers": ["kill"], "attributes": {"k": "é"}},
+        "canary": False,
     }
     return row | overrides
 

@@ -32,6 +32,7 @@ from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.runner import Outcome, Target, run_cases
 from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
+from blastwall.detect import signal_params
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.registry import releases as registry_releases
 from blastwall.registry import service as registry
@@ -39,7 +40,7 @@ from blastwall.registry.models import System
 from blastwall.traces import ingest
 from blastwall.traces.events import CallEvent
 
-CANARY_ACTION = "canary_failed"
+CANARY_ACTION = signal_params.CANARY_ACTION
 CANARY_USER = "blastwall-canary"
 
 
@@ -136,7 +137,7 @@ def finish(session: Session, plan: Plan, outcomes: list[Outcome], now: datetime)
     run.finished_at = now
     if run.emitted:
         events = [(i, _event(run, plan, o, now)) for i, o in enumerate(outcomes)]
-        ingest.store(session, events, received_at=now)
+        ingest.store(session, events, received_at=now, canary=True)
     session.flush()
     return run
 

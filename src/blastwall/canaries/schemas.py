@@ -65,8 +65,8 @@ class JsonSchemaCheck(BaseModel):
     kind: Literal["json_schema"]
     schema_: Annotated[dict[str, Any], AfterValidator(_valid_schema)] = Field(
         alias="schema",
-        description="JSON schema the output (parsed as JSON) must match; the supported "
-        "subset is listed in docs/canaries.md.",
+        description="JSON Schema (draft 2020-12 unless $schema names another) the output, "
+        "parsed as JSON, must match; only local $ref (docs/canaries.md).",
     )
 
 

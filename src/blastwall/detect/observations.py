@@ -14,7 +14,17 @@ import numpy.typing as npt
 
 from blastwall.detect.replay import Kind
 
-TRACE_BASE = ("id", "system", "environment", "at", "received_at", "trace_id", "decision", "outcome")
+TRACE_BASE = (
+    "id",
+    "system",
+    "environment",
+    "at",
+    "received_at",
+    "trace_id",
+    "decision",
+    "outcome",
+    "canary",
+)
 FEEDBACK_COLUMNS = ("id", "system", "environment", "at", "received_at", "trace_id", "rating")
 REVIEW_COLUMNS = ("id", "system", "environment", "at", "received_at", "trace_id", "verdict")
 
@@ -47,6 +57,11 @@ class Rows:
     def received(self) -> npt.NDArray[np.float64]:
         """received_at as POSIX seconds, for comparisons with lever and release times."""
         return np.fromiter((d.timestamp() for d in self["received_at"]), np.float64, len(self))
+
+    @functools.cached_property
+    def canary(self) -> npt.NDArray[np.bool_]:
+        """Whether each row is a canary case's call, computed once for every monitor."""
+        return np.fromiter((bool(c) for c in self["canary"]), np.bool_, len(self))
 
     @functools.cached_property
     def by_system(self) -> dict[str, npt.NDArray[np.int64]]:

@@ -8,6 +8,10 @@ Which calls a signal watches (``Calls``):
 * ``answered``: decision ``proceed`` or ``reroute``, any outcome (filters and actions act
   on calls that were blocked or failed too).
 * ``all``: every call; inputs arrive whatever the levers do.
+* ``canary``: only canary cases' calls (``canaries.runs``), for ``canary_failures``.
+
+Canary calls are synthetic prompts, not users: every other signal skips them, so they can
+neither raise nor hide a production alarm, nor fill an alarm's sample traces.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ class Calls(StrEnum):
     model = "model"
     answered = "answered"
     every = "all"
+    canary = "canary"
 
 
 # ------------------------------------------------------------------------------ parameters
@@ -132,8 +137,23 @@ class AttributeCategoryParams(AttributeParams, CategoryParams):
     pass
 
 
+CANARY_ACTION = "canary_failed"
+"""The downstream action a failed canary case carries (only canary calls have it)."""
+
+
+def _not_canary(value: str) -> str:
+    if value == CANARY_ACTION:
+        raise ValueError(
+            f"{CANARY_ACTION!r} is only on canary calls, which action_rate skips: watch canary "
+            "failures with 'signal: canary_failures' (no params) instead"
+        )
+    return value
+
+
 class ActionParams(_Params):
-    action: str = Field(min_length=1, max_length=100, description="Downstream action name.")
+    action: Annotated[str, AfterValidator(_not_canary)] = Field(
+        min_length=1, max_length=100, description="Downstream action name."
+    )
     statuses: list[ActionStatus] = Field(
         default=list(DEFAULT_ACTION_STATUSES),
         min_length=1,
@@ -253,6 +273,7 @@ SIGNALS: dict[Signal, SignalDef] = {
     Signal.action_rate: SignalDef(Kind.binary, Calls.answered, ActionParams, ("actions",)),
     Signal.feedback_rate: SignalDef(Kind.binary, Calls.answered, FeedbackParams, feedback=True),
     Signal.review_accuracy: SignalDef(Kind.binary, Calls.every, NoParams, reviews=True),
+    Signal.canary_failures: SignalDef(Kind.binary, Calls.canary, NoParams, ("attributes",)),
 }
 
 

@@ -85,6 +85,11 @@ def select_calls(spec: Spec, rows: Rows, positions: npt.NDArray[np.int64]) -> np
     if spec.environment is not None:
         keep &= rows["environment"][positions] == spec.environment
     calls = spec.definition.calls
+    # Canary calls feed canary_failures only (signal_params' module docstring).
+    canary = rows.canary[positions]
+    keep &= canary if calls is Calls.canary else ~canary
+    if calls is Calls.canary:
+        return positions[keep]
     if calls is not Calls.every:
         decisions = rows["decision"][positions]
         keep &= (decisions == MODEL_DECISIONS[0]) | (decisions == MODEL_DECISIONS[1])
@@ -233,6 +238,14 @@ def _actions(params: dict[str, Any], rows: Rows, calls: npt.NDArray[np.int64]) -
     return values, np.ones(column.shape[0], dtype=bool), Counter()
 
 
+def _canary_failed(params: dict[str, Any], rows: Rows, calls: npt.NDArray[np.int64]) -> Extracted:
+    """1 when the canary case failed, 0 when it passed: one observation per case run."""
+    passed = _attribute({"attribute": "canary_passed"}, rows, calls)
+    ok = np.fromiter((isinstance(p, bool) for p in passed), np.bool_, passed.shape[0])
+    values = np.fromiter((p is False for p in passed), np.int64, passed.shape[0])
+    return values, ok, Counter()
+
+
 def _attribute(
     params: dict[str, Any], rows: Rows, calls: npt.NDArray[np.int64]
 ) -> npt.NDArray[Any]:
@@ -291,6 +304,7 @@ _VALUES = {
     Signal.input_category: _input_category,
     Signal.input_embedding: _input_embedding,
     Signal.action_rate: _actions,
+    Signal.canary_failures: _canary_failed,
 }
 
 

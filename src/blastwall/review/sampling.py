@@ -11,7 +11,8 @@ The sampler tails the traces table after ingest, like the detection engine: its 
 read in a read transaction and items written in a short one that checks the cursor did not
 move meanwhile.  Ingest never waits for it, apart from the engine's horizon lock on
 PostgreSQL.  Only calls the model answered are sampled (decision proceed or reroute,
-outcome ok): a fallback served during a kill is not the model's output.
+outcome ok): a fallback served during a kill is not the model's output.  Canary cases'
+calls are never sampled: they are not users' traffic.
 """
 
 from __future__ import annotations
@@ -107,6 +108,8 @@ def sample_new(factory: sessionmaker[Session], *, limit: int = BATCH_LIMIT) -> S
                         Trace.system.in_(sorted(rates)),
                         Trace.decision.in_(MODEL_DECISIONS),
                         Trace.outcome == "ok",
+                        # Canary cases are synthetic prompts, not user traffic to review.
+                        Trace.canary.is_(False),
                     )
                     .order_by(Trace.id)
                     .limit(limit)

@@ -189,10 +189,18 @@ def ingest(
 
 
 def store(
-    session: Session, events: Sequence[tuple[int, Event]], *, received_at: datetime
+    session: Session,
+    events: Sequence[tuple[int, Event]],
+    *,
+    received_at: datetime,
+    canary: bool = False,
 ) -> tuple[int, list[Rejection]]:
-    """Insert validated events in bulk; events of unregistered systems are rejected."""
-    return insert(session, build(events, received_at=received_at))
+    """Insert validated events in bulk; events of unregistered systems are rejected.
+
+    ``canary``: the calls are canary cases (the canary runner's; production monitors and
+    review skip them).  Not reachable from ``/events``: SDK traffic is production traffic.
+    """
+    return insert(session, build(events, received_at=received_at, canary=canary))
 
 
 @dataclass
@@ -226,12 +234,14 @@ class Built:
         return rejected
 
 
-def build(events: Sequence[tuple[int, Event]], *, received_at: datetime) -> Built:
+def build(
+    events: Sequence[tuple[int, Event]], *, received_at: datetime, canary: bool = False
+) -> Built:
     """Turn validated events into rows; no database needed, so it runs before any lock."""
     built = Built(systems={event.system for _, event in events})
     row = rows.row
     for index, event in events:
-        shape, values = row(event, received_at)
+        shape, values = row(event, received_at, canary=canary)
         shape_rows = built.by_shape.get(shape)
         if shape_rows is None:
             shape_rows = built.by_shape[shape] = []

@@ -58,6 +58,10 @@ class Trace(Base):
     # Everything else the call event carries: retrieved docs, tool calls, downstream
     # actions, filters, levers, surfaces, tokens, error, attributes.
     payload: Mapped[dict[str, Any]]
+    # A canary case's call, written by the canary runner (never by an SDK: events have no
+    # such field, so production traffic cannot hide from monitors).  Production monitors
+    # and review sampling skip these; the canary_failures signal reads only these.
+    canary: Mapped[bool] = mapped_column(default=False)
 
 
 class TraceFeedback(Base):

@@ -69,6 +69,7 @@ TRACES = Shape(
         "output_text",
         "truncated",
         "payload",
+        "canary",
     ),
 )
 FEEDBACK = Shape(cast(Table, TraceFeedback.__table__), (*_TRACE_KEYS, "rating", "comment", "by"))
@@ -106,10 +107,13 @@ def _cap(text: str | None) -> tuple[str | None, bool]:
     return text[:MAX_TEXT_CHARS], True
 
 
-def row(event: Event, received_at: datetime) -> tuple[Shape, tuple[Any, ...]]:
-    """The table an event goes to and its row, in that table's ``Shape.columns`` order."""
+def row(
+    event: Event, received_at: datetime, *, canary: bool = False
+) -> tuple[Shape, tuple[Any, ...]]:
+    """The table an event goes to and its row, in that table's ``Shape.columns`` order;
+    ``canary`` marks a call as a canary case's (only the canary runner says so)."""
     if isinstance(event, CallEvent):
-        return TRACES, _call_row(event, received_at)
+        return TRACES, _call_row(event, received_at, canary)
     if isinstance(event, SdkStatusEvent):
         return SDK_STATUS, _status_row(event, received_at)
     keys = (
@@ -134,7 +138,7 @@ def row(event: Event, received_at: datetime) -> tuple[Shape, tuple[Any, ...]]:
     )
 
 
-def _call_row(event: CallEvent, received_at: datetime) -> tuple[Any, ...]:
+def _call_row(event: CallEvent, received_at: datetime, canary: bool) -> tuple[Any, ...]:
     input_text, input_cut = _cap(event.input)
     output_text, output_cut = _cap(event.output)
     error, error_cut = _cap(event.error)
@@ -161,6 +165,7 @@ def _call_row(event: CallEvent, received_at: datetime) -> tuple[Any, ...]:
         output_text,
         input_cut or output_cut or error_cut,
         payload,
+        canary,
     )
 
 

@@ -21,6 +21,7 @@ class Signal(StrEnum):
     action_rate = "action_rate"
     feedback_rate = "feedback_rate"
     review_accuracy = "review_accuracy"
+    canary_failures = "canary_failures"
 
 
 class ReferenceKind(StrEnum):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 17:04:13.189997
+Create Date: 2026-12-06 17:09:05.661011
 """
 
 from collections.abc import Sequence
@@ -320,6 +320,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("canary", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_traces")),
         sa.UniqueConstraint("at", "event_id", name=op.f("uq_traces_at_event_id")),
     )
