@@ -9,7 +9,8 @@ Case results as events: each case becomes a ``call`` trace of the system in the 
 environment (decision ``proceed``; outcome ``ok``, or ``error`` when the target failed),
 with the prompt, the output and label, ``release``, attributes naming the set, case and
 run, and a downstream action ``canary_failed`` (status ``fired``) when the case failed.
-An ``action_rate`` monitor on ``canary_failed`` is then the canary failure-rate monitor
+They are stored marked ``canary``: production monitors and review sampling skip them, and
+the ``canary_failures`` signal watches only them, one observation per case
 (docs/canaries.md).  Runs against a candidate release that is not in force (the release
 gate) are not emitted: those answers never reached a user, so they are not production
 behaviour and must not raise alarms.
