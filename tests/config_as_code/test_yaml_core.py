@@ -153,3 +153,32 @@ def test_release_surface_files_and_set_values_are_read_as_yaml_12(tmp_path: Path
         "system-prompt": {"content": ["refund", "yes", "off"], "strict": True},
         "generation": {"stream": "on", "top_p": 0.9},
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            "version: 1\nx: " + "[" * 50_000 + "]" * 50_000 + "\n",
+            "x[0][0][0][0][0]: nested deeper than 64 levels: flatten the structure",
+        ),
+        (
+            'version: 1\nx: "a\x00b"\n',
+            "<document>: invalid YAML: the character #x0000 (column 6) is not allowed in a YAML "
+            "file; remove it (YAML allows no control characters but tab and line breaks)",
+        ),
+    ],
+)
+def test_blastwall_apply_prints_one_error_line_not_a_traceback(
+    tmp_path: Path, text: str, error: str
+) -> None:
+    from tests.cli.conftest import invoke  # noqa: PLC0415  (the CLI runner)
+
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    # No server: the file is refused locally before anything is sent.
+    result = invoke("apply", "-f", str(path), env={"BLASTWALL_SERVER": "http://127.0.0.1:9"})
+    assert (result.exit_code, result.stderr.splitlines()) == (
+        1,
+        [f"Error: {path} has 1 problem; fix and run again:", f"{path}:2: {error}"],
+    )
