@@ -42,9 +42,10 @@ class FilterResult:
     blocked: FilterHit | None = None
 
 
-Check = Callable[[str, "re.Match[str]"], tuple[int, int] | None]
-"""``check(text, match)`` returns the span to report (it may widen or trim the match), or
-None to reject it: how filters test context that a look-behind would make slow."""
+Check = Callable[[str, "re.Match[str]"], "tuple[int, int] | Match | None"]
+"""``check(text, match)`` returns the span to report (it may widen or trim the match), a
+``Match`` when it also decides the category (one pass over numbers classifies cards, phones
+and ids), or None to reject it: how filters test context that a look-behind would make slow."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,9 @@ class Rule:
     pattern: str
     check: Check | None = None
     triggers: tuple[str, ...] = ()
+    retry_inside: bool = True
+    """After a rejected match, search again one character on (a real match may start
+    inside it). False when the check already tried what starts inside (it is cheaper)."""
 
 
 class Filter:
@@ -87,19 +91,25 @@ class Filter:
         if action is not None:
             self.action = FilterAction(action)
         self._rules = [
-            (rule.category, re.compile(rule.pattern, flags), rule.check, rule.triggers)
+            (
+                rule.category,
+                re.compile(rule.pattern, flags),
+                rule.check,
+                rule.triggers,
+                rule.retry_inside,
+            )
             for rule in rules
         ]
 
     @property
     def categories(self) -> list[str]:
-        return list(dict.fromkeys(category for category, _, _, _ in self._rules))
+        return list(dict.fromkeys(rule[0] for rule in self._rules))
 
     def scan(self, text: str) -> list[Match]:
         """Every match in ``text``, left to right; where two overlap the earlier one wins."""
         found: list[Match] = []
         lowered: str | None = None
-        for category, regex, check, triggers in self._rules:
+        for category, regex, check, triggers, retry_inside in self._rules:
             if triggers:
                 if lowered is None:
                     lowered = text.lower()
@@ -109,7 +119,7 @@ class Filter:
                     found, category, regex, check, triggers, text, lowered
                 ):
                     continue
-            _scan_all(found, category, regex, check, text)
+            _scan_all(found, category, regex, check, text, retry_inside=retry_inside)
         if len(found) < 2:
             return found
         found.sort(key=lambda f: (f.start, -f.end))
@@ -127,13 +137,19 @@ class Filter:
 
 
 def _scan_all(
-    found: list[Match], category: str, regex: re.Pattern[str], check: Check | None, text: str
+    found: list[Match],
+    category: str,
+    regex: re.Pattern[str],
+    check: Check | None,
+    text: str,
+    *,
+    retry_inside: bool = True,
 ) -> None:
     search = regex.search
     pos = 0
     # A rejected match may hide a real one starting inside it, so retry one character on;
     # the budget keeps hostile input (a megabyte of near-misses) linear.
-    retries = RETRY_BUDGET
+    retries = RETRY_BUDGET if retry_inside else 0
     while (m := search(text, pos)) is not None:
         span = m.span() if check is None else check(text, m)
         if span is None:
@@ -143,7 +159,7 @@ def _scan_all(
             else:
                 pos = max(m.end(), m.start() + 1)
             continue
-        found.append(Match(category, span[0], span[1]))
+        found.append(span if isinstance(span, Match) else Match(category, span[0], span[1]))
         pos = max(m.end(), m.start() + 1)
 
 
@@ -174,7 +190,9 @@ def _scan_triggers(  # noqa: PLR0917 - internal helper of Filter.scan
             continue
         span = m.span() if check is None else check(text, m)
         if span is not None:
-            found.append(Match(category, span[0], span[1]))
+            if not isinstance(span, Match):
+                span = Match(category, span[0], span[1])
+            found.append(span)
             covered = span[1]
     return True
 
