@@ -94,7 +94,7 @@ def _classify(run: str, text: str, end: int, before: str) -> str | None:
         return None
     if _is_ssn(run, digits, cue):
         return "national_id"
-    if cue == "ssn":  # announced as an id, but not a valid one
+    if cue == "ssn" and len(digits) == 9:  # announced as an id, but not a valid one
         return None
     if 12 <= len(digits) <= 19 and _is_card(run, digits):
         return "card"
