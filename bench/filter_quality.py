@@ -131,7 +131,8 @@ def report(split: str) -> None:
     print(f"== prompt injection, split {split}")
     for family in sorted(inj.attacks):
         rate = inj.caught[family] / inj.attacks[family]
-        print(f"{family:22s} caught {inj.caught[family]:4d} of {inj.attacks[family]:4d}  {rate:6.1%}")
+        caught, total = inj.caught[family], inj.attacks[family]
+        print(f"{family:22s} caught {caught:4d} of {total:4d}  {rate:6.1%}")
     print(f"{'averaged over families':22s} {inj.family_average():6.1%}")
     rate = inj.benign_flagged / inj.benign if inj.benign else 0.0
     print(f"benign flagged: {inj.benign_flagged} of {inj.benign} ({rate:.1%})")

@@ -284,7 +284,7 @@ def negative(rng: random.Random, template: str) -> str:
 
 
 def build(split: str, templates: list[str], negatives: list[str], seed: int, n: int) -> list[dict]:
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
     rows: list[dict] = []
     kinds = sorted(MAKERS)
     for index in range(n):
@@ -295,7 +295,11 @@ def build(split: str, templates: list[str], negatives: list[str], seed: int, n: 
         rows.append({"split": split, "text": text, "entities": [{"type": kind, "value": value}]})
     for index in range(n // 4):
         rows.append(
-            {"split": split, "text": negative(rng, negatives[index % len(negatives)]), "entities": []}
+            {
+                "split": split,
+                "text": negative(rng, negatives[index % len(negatives)]),
+                "entities": [],
+            }
         )
     return rows
 

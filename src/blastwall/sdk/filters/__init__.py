@@ -10,6 +10,7 @@ from blastwall.sdk.filters.base import (
     to_text,
 )
 from blastwall.sdk.filters.custom import Blocklist, RegexFilter
+from blastwall.sdk.filters.exfiltration import ExfiltrationLinks
 from blastwall.sdk.filters.injection import PromptInjection
 from blastwall.sdk.filters.pii import PII
 from blastwall.sdk.filters.secrets import Secrets
@@ -17,13 +18,19 @@ from blastwall.sdk.filters.secrets import Secrets
 
 def builtin_filters() -> dict[str, Filter]:
     """The filters the ``filters`` lever can switch on without any app configuration."""
-    return {"pii": PII(), "secrets": Secrets(), "prompt_injection": PromptInjection()}
+    return {
+        "pii": PII(),
+        "secrets": Secrets(),
+        "prompt_injection": PromptInjection(),
+        "exfiltration_links": ExfiltrationLinks(),
+    }
 
 
 __all__ = [
     "DEFAULT_MAX_CHARS",
     "PII",
     "Blocklist",
+    "ExfiltrationLinks",
     "Filter",
     "FilterHit",
     "FilterResult",

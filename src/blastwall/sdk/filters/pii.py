@@ -133,7 +133,8 @@ class PII(Filter):
         ]
         numeric = frozenset(chosen) & {"phone", "card", "national_id", "ip"}
         if numeric:
-            rules.append(Rule("number", NUMBER, partial(classify_number, chosen=numeric), (), False))
+            classify = partial(classify_number, chosen=numeric)
+            rules.append(Rule("number", NUMBER, classify, (), retry_inside=False))
         super().__init__(rules, name=name, action=action)
 
     @property

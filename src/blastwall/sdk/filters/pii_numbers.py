@@ -43,7 +43,8 @@ CUE_WORDS = 4
 _WORDS = re.compile(r"[a-z]+")
 MAESTRO = ("5018", "5020", "5038", "5893", "6304", "6759", "6761", "6762", "6763")
 CARD_PREFIXES = (
-    "4", "51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27", "34", "37", "6011", "65", "644", "645", "646",
+    "4", "51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27", "34", "37",
+    "6011", "65", "644", "645", "646",
     "647", "648", "649", "35", "36", "30", "38", "39", "62", "50", "56", "57", "58", "6",
 )  # fmt: skip
 _SEPARATORS = re.compile(r"[ .\-/]+|\) ?| ?\(")
@@ -78,7 +79,9 @@ def _clean_left(previous: str, first: str) -> bool:
     return not (first == "(" and previous == "(")
 
 
-def _classify(run: str, text: str, end: int, before: str) -> str | None:
+def _classify(  # noqa: PLR0911 - one return per format, in the order they are tried
+    run: str, text: str, end: int, before: str
+) -> str | None:
     digits = "".join(c for c in run if c.isdigit())
     after = text[end] if end < len(text) else " "
     if after.isalpha():
@@ -161,7 +164,7 @@ def _is_sin(run: str, digits: str) -> bool:
     return len(digits) == 9 and luhn_ok(digits)
 
 
-def _is_phone(run: str, digits: str, *, cue: bool) -> bool:
+def _is_phone(run: str, digits: str, *, cue: bool) -> bool:  # noqa: PLR0911 - a return per shape
     if run[0] == "+":
         return 8 <= len(digits) <= 15
     if "/" in run:
