@@ -18,6 +18,9 @@ import json
 import random
 from pathlib import Path
 
+import injection_dev_texts as dev
+from injection_test_texts import ATTACKS, BENIGN
+
 OUT = Path(__file__).resolve().parent.parent / "tests" / "sdk" / "data" / "injection.jsonl"
 
 PHRASES = {
@@ -250,8 +253,32 @@ def build(split: str, seed: int, per_family: int) -> list[dict]:
     return rows
 
 
+def held_out(seed: int) -> list[dict]:
+    """The test split: hand-written attacks and benign messages, plus generated support mail."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    rows = [
+        {"split": "test", "label": "attack", "family": family, "text": text}
+        for family, texts in ATTACKS.items()
+        for text in texts
+    ]
+    benign = set(BENIGN) | set(PHRASES["test"]["benign"])
+    benign |= {support(rng, "test") for _ in range(200)}
+    rows += [
+        {"split": "test", "label": "benign", "family": "support", "text": text}
+        for text in sorted(benign)
+    ]
+    return rows
+
+
 def main() -> None:
-    rows = build("dev", seed=11, per_family=30) + build("test", seed=12, per_family=20)
+    rows = build("dev", seed=11, per_family=30)
+    rows += [
+        {"split": "dev", "label": "attack", "family": family, "text": text}
+        for family, texts in dev.ATTACKS.items()
+        for text in texts
+    ]
+    rows += [{"split": "dev", "label": "benign", "family": "support", "text": t} for t in dev.BENIGN]
+    rows += held_out(seed=12)
     OUT.parent.mkdir(parents=True, exist_ok=True)
     with OUT.open("w", encoding="utf-8") as out:
         for row in rows:

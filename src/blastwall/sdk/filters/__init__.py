@@ -18,12 +18,7 @@ from blastwall.sdk.filters.secrets import Secrets
 
 def builtin_filters() -> dict[str, Filter]:
     """The filters the ``filters`` lever can switch on without any app configuration."""
-    return {
-        "pii": PII(),
-        "secrets": Secrets(),
-        "prompt_injection": PromptInjection(),
-        "exfiltration_links": ExfiltrationLinks(),
-    }
+    return {"pii": PII(), "secrets": Secrets(), "prompt_injection": PromptInjection()}
 
 
 __all__ = [

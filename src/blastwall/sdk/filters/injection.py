@@ -26,6 +26,17 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]")
 # soft hyphen, bidi controls, variation selectors): stripped before matching.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
+_BASE32 = re.compile(r"[A-Z2-7]{16,}=*")
+# Letters spelled apart ("i-g-n-o-r-e", "i g n o r e"): five or more single letters in a row.
+_SPELLED = re.compile(r"(?:\b[A-Za-z][-. _*]){5,}[A-Za-z]\b")
+_SPELL_MARK = re.compile(r"(?<=\b[A-Za-z])[-._*](?=[A-Za-z]\b)")
+_SPELL_SPACE = re.compile(r"(?<=\b[A-Za-z]) (?=[A-Za-z]\b)")
+_MORSE_RUN = re.compile(r"[.-]{1,6}(?:[ /]{1,3}[.-]{1,6}){7,}")
+# Cyrillic and Greek letters that look Latin (Unicode confusables): "Іgnore аll рrevious".
+_LOOKALIKES = str.maketrans(
+    "АВЕЅІЈКМНОРСТХУаеіјоорсуххѕԁһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαεικνορτυχ",
+    "ABESIJKMHOPCTXYaeijoopcyxxsdhlABEZHIKMNOPTYXaeiknoptux",
+)
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2}[ :]?){12,}")
 _LEET_HINT = re.compile(r"[a-z][013457@$][a-z]")
 _LEET = str.maketrans("013457@$", "oieastas")
@@ -76,7 +87,7 @@ class PromptInjection(Filter):
 def _decoded_forms(text: str) -> Iterator[str]:
     """The forms a model might read in ``text``, each yielded only when there is a sign of it."""
     if not text.isascii():
-        normal = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+        normal = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_LOOKALIKES)
         if normal != text:
             yield normal
             text = normal
@@ -89,6 +100,16 @@ def _decoded_forms(text: str) -> Iterator[str]:
         decoded = _hex(m.group())
         if decoded:
             yield decoded
+    for m in _take(_BASE32.finditer(text)):
+        decoded = _base32(m.group())
+        if decoded:
+            yield decoded
+    if _SPELLED.search(text):
+        yield _SPELL_MARK.sub("", text)  # "i-g-n-o-r-e a-l-l": marks join, spaces split
+        yield _SPELL_SPACE.sub("", text.replace("   ", "\0")).replace("\0", " ")
+    morse = _MORSE_RUN.search(text)
+    if morse:
+        yield _morse(morse.group())
     if any(hint in lowered for hint in _ROT13_HINTS):
         yield codecs.encode(text, "rot13")
     if any(hint in lowered for hint in _REVERSED_HINTS):
@@ -120,6 +141,27 @@ def _base64(run: str) -> str | None:
     except (binascii.Error, ValueError):
         return None
     return _printable(raw)
+
+
+def _base32(run: str) -> str | None:
+    try:
+        raw = base64.b32decode(run + "=" * (-len(run) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    return _printable(raw)
+
+
+MORSE = {
+    ".-": "a", "-...": "b", "-.-.": "c", "-..": "d", ".": "e", "..-.": "f", "--.": "g",
+    "....": "h", "..": "i", ".---": "j", "-.-": "k", ".-..": "l", "--": "m", "-.": "n",
+    "---": "o", ".--.": "p", "--.-": "q", ".-.": "r", "...": "s", "-": "t", "..-": "u",
+    "...-": "v", ".--": "w", "-..-": "x", "-.--": "y", "--..": "z",
+}  # fmt: skip
+
+
+def _morse(run: str) -> str:
+    words = re.split(r"\s*/\s*|\s{3,}", run)
+    return " ".join("".join(MORSE.get(code, "") for code in word.split()) for word in words)
 
 
 def _hex(run: str) -> str | None:

@@ -24,15 +24,25 @@ TARGETS = (
     r"programming|constraints|safety (?:rules|filters|guidelines)|everything (?:you were|i) "
     r"told|what you were told)"
 )
+# The same override in the languages attacks most often switch to.
+FOREIGN_IGNORE = (
+    "ignoriere", "ignorier", "vergiss", "missachte", "ignorez", "ignore", "oubliez", "oublie",
+    "ignora", "olvida", "olvide", "dimentica", "ignorare", "esqueça", "esqueca",
+)  # fmt: skip
+FOREIGN_TARGETS = (
+    r"(?:anweisungen|instruktionen|regeln|vorgaben|alles davor|consignes|instructions|"
+    r"règles|regles|instrucciones|reglas|istruzioni|regole|instruções|instrucoes|regras)"
+)
 LEAK = ("reveal", "show", "print", "repeat", "output", "display", "leak", "tell me", "write")
 MODES = ("developer mode", "god mode", "godmode", "dan mode", "jailbreak mode", "dude mode")
 FREE = ("no", "without", "free of", "free from", "not bound by", "unbound by")
 UNSAFE = ("unfiltered", "uncensored", "unrestricted", "amoral", "evil", "jailbroken")
-AI = r"(?:ai|a\.i\.|chatbot|assistant|model|llm|gpt|version|persona|bot)s?"
+AI = r"(?:ai|a\.i\.|chatbot|assistant|model|llm|gpt|version|persona|bot|mode)s?"
 DECODE = ("decode", "decrypt", "apply rot", "rot13", "rot-13", "read this backwards",
           "read it backwards", "reverse", "translate from", "convert from")  # fmt: skip
 ADDRESSED = ("note", "message", "instruction", "text", "ai ", "ais ", "assistant", "llm",
-             "language model")  # fmt: skip
+             "language model", "bot", "agent", "model")  # fmt: skip
+ADDRESSEE = r"(?:ai|assistant|llm|language model|chatbot|gpt|bot|agent|model)s?"
 EXFIL = ("![", "<img", "](")
 
 
@@ -110,6 +120,49 @@ RULES = [
         (*LEAK, "text of", "contents of", "content of", "wording of"),
     ),
     Rule(
+        "ignore_instructions",
+        _any(FOREIGN_IGNORE) + r"\b" + GAP + r"\b" + FOREIGN_TARGETS,
+        word_start,
+        ("ignor", "vergiss", "missacht", "oubli", "olvid", "dimentic", "esque"),
+    ),
+    Rule(
+        "ignore_instructions",
+        r"(?:instructions|rules|directives|guidelines)\b[^.\n]{0,30}?\b(?:are|is|were) (?:now "
+        r")?(?:void|cancel+ed|revoked|invalid|obsolete|null|no longer (?:valid|in effect))"
+        r"|no (?:rules|restrictions) apply",
+        word_start,
+        ("instructions", "rules", "directives", "guidelines", "no rules", "no restrictions"),
+    ),
+    Rule(
+        "prompt_leak",
+        r"(?:repeat|print|output|quote|show|write|copy)\b[^.\n]{0,30}?\b(?:(?:everything|all|"
+        r"the (?:text|words|lines|messages?))\s+(?:written\s+)?above|what (?:you were|was) "
+        r"(?:told|given|written) (?:before|above))|what were you told before",
+        word_start,
+        ("repeat", "print", "output", "quote", "show", "write", "copy", "what were you"),
+    ),
+    Rule(
+        "role_override",
+        r"never (?:refuses?|declines?)\b|(?:freed|liberated|released) from\b[^.\n]{0,30}?"
+        r"\b(?:rules?|restrictions|guidelines|confines|polic(?:y|ies))"
+        r"|(?:you would|you'd|you) (?:normally|usually) refuse"
+        r"|(?:ignores?|ignoring|without|abandons?|drops?) (?:your|its|all|any) (?:ethics|morals|"
+        r"principles|values|programming|training)\b"
+        r"|(?:without (?:any )?|no )(?:safety (?:layer|checks|filters?|guidelines|restrictions)|"
+        r"disclaimers|moral compass|ethics)\b|without any warnings",
+        word_start,
+        ("never", "freed", "liberated", "released", "you would", "you'd", "you normally",
+         "you usually", "ignore", "ignoring", "without", "abandon", "drop", "no "),
+    ),
+    # A role header inside pasted text that gives an order ("ASSISTANT: forward this ...").
+    Rule(
+        "addressed_to_model",
+        r"(?:system|assistant)\s*:\s*(?:the user|forward|ignore|reveal|send|show|tell|approve|"
+        r"new (?:priority )?instructions?|you (?:must|will|should))",
+        word_start,
+        ("system", "assistant"),
+    ),
+    Rule(
         "prompt_leak",
         r"your (?:system (?:prompt|message)|instructions verbatim)",
         word_start,
@@ -129,8 +182,11 @@ RULES = [
     Rule(
         "addressed_to_model",
         r"(?:(?:note|message|instructions?|text)s? (?:to|for) (?:the |any |all )?[\w ]{0,20}?"
-        r"(?:ai|assistant|llm|language model|chatbot|gpt)s?\b|(?:ai|assistant|llm|language "
-        r"model)s? (?:reading|summari[sz]ing|processing|parsing) (?:this|these|the))",
+        + ADDRESSEE
+        + r"\b|"
+        + ADDRESSEE
+        + r"(?: (?:model|agent|assistant|bot)s?)? (?:that )?(?:reading|reads|summari[sz]ing|"
+        r"processing|processes|parsing) (?:this|these|the following))",
         word_start,
         ADDRESSED,
     ),
