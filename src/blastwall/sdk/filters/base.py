@@ -47,6 +47,9 @@ Check = Callable[[str, "re.Match[str]"], "tuple[int, int] | Match | None"]
 ``Match`` when it also decides the category (one pass over numbers classifies cards, phones
 and ids), or None to reject it: how filters test context that a look-behind would make slow."""
 
+CompiledRule = tuple[str, "re.Pattern[str]", Check | None, tuple[str, ...], bool]
+"""A Rule ready to run: category, compiled regex, check, triggers, retry_inside."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -90,7 +93,7 @@ class Filter:
             self.name = name
         if action is not None:
             self.action = FilterAction(action)
-        self._rules = [
+        self._rules: list[CompiledRule] = [
             (
                 rule.category,
                 re.compile(rule.pattern, flags),
@@ -107,9 +110,14 @@ class Filter:
 
     def scan(self, text: str) -> list[Match]:
         """Every match in ``text``, left to right; where two overlap the earlier one wins."""
+        return self._scan_rules(text, self._rules)
+
+    def _scan_rules(
+        self, text: str, rules: Sequence[CompiledRule], lowered: str | None = None
+    ) -> list[Match]:
+        """``scan`` with some of the rules: a subclass may skip those that cannot match."""
         found: list[Match] = []
-        lowered: str | None = None
-        for category, regex, check, triggers, retry_inside in self._rules:
+        for category, regex, check, triggers, retry_inside in rules:
             if triggers:
                 if lowered is None:
                     lowered = text.lower()

@@ -13,11 +13,12 @@ import base64
 import binascii
 import codecs
 import re
+import string
 import unicodedata
 from collections.abc import Iterator
 
 from blastwall.sdk.enums import FilterAction, Stage
-from blastwall.sdk.filters.base import Filter, Match
+from blastwall.sdk.filters.base import CompiledRule, Filter, Match
 from blastwall.sdk.filters.injection_rules import RULES
 
 # Unicode tag characters (U+E0000 block) are invisible yet mirror ASCII: "ASCII smuggling".
@@ -25,26 +26,34 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]")
 # Format characters that render as nothing (zero-width space/joiners, word joiner, BOM,
 # soft hyphen, bidi controls, variation selectors): stripped before matching.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
-_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,2}")
-_BASE32 = re.compile(r"[A-Z2-7]{16,}=*")
+_WORD = re.compile(r"\w+")
+_HEX_PAIRS = frozenset(a + b for a in "0123456789abcdef" for b in "0123456789abcdef") - {
+    a + b for a in "0123456789" for b in "0123456789"
+}
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
+# ASCII punctuation to spaces, so that str.split gives the words (4x faster than a regex).
+_PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c != "_"})
+_BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,6}")
+_HEX_SPACED = re.compile(r"[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){11,}")
 # Letters spelled apart ("i-g-n-o-r-e", "i g n o r e"): five or more single letters in a row.
 _SPELLED = re.compile(r"(?:\b[A-Za-z][-. _*]){5,}[A-Za-z]\b")
 _SPELL_MARK = re.compile(r"(?<=\b[A-Za-z])[-._*](?=[A-Za-z]\b)")
 _SPELL_SPACE = re.compile(r"(?<=\b[A-Za-z]) (?=[A-Za-z]\b)")
 _MORSE_RUN = re.compile(r"[.-]{1,6}(?:[ /]{1,3}[.-]{1,6}){7,}")
-# Cyrillic and Greek letters that look Latin (Unicode confusables): "Іgnore аll рrevious".
+# Cyrillic and Greek letters that look Latin (Unicode confusables), read as the Latin ones:
+# "ignore" written with a Cyrillic i and o reads as "ignore" to a model and to this filter.
 _LOOKALIKES = str.maketrans(
     "АВЕЅІЈКМНОРСТХУаеіјоорсуххѕԁһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαεικνορτυχ",
     "ABESIJKMHOPCTXYaeijoopcyxxsdhlABEZHIKMNOPTYXaeiknoptux",
 )
-_HEX = re.compile(r"(?:[0-9A-Fa-f]{2}[ :]?){12,}")
-_LEET_HINT = re.compile(r"[a-z][013457@$][a-z]")
+_LEET_HINT = re.compile(r"[a-z][013457][a-z]")
 _LEET = str.maketrans("013457@$", "oieastas")
 # Signs that a text is rot13 or reversed: the cue words, or the encoded forms of the
 # words injections are made of ("ignore", "instructions", "system", "prompt", "previous").
-_ROT13_HINTS = ("rot13", "rot-13", "rot 13", "caesar", "vtaber", "vafgehpgvba", "cebzcg",
-                "flfgrz", "cerivbhf", "qvfertneq")  # fmt: skip
-_REVERSED_HINTS = ("backwards", "reverse", "erongi", "snoitcurtsni", "tpmorp", "suoiverp")
+_ROT13_HINTS = frozenset(("rot13", "rot", "caesar", "vtaber", "vafgehpgvbaf", "cebzcg",
+                          "flfgrz", "cerivbhf", "qvfertneq", "ehyrf"))  # fmt: skip
+_REVERSED_HINTS = frozenset(("backwards", "reversed", "reverse", "erongi", "snoitcurtsni",
+                             "tpmorp", "suoiverp", "selur"))  # fmt: skip
 DECODED_LIMIT = 64
 """At most this many encoded runs are decoded per text: hostile input stays linear."""
 
@@ -66,56 +75,94 @@ class PromptInjection(Filter):
         self, *, action: FilterAction | str = FilterAction.block, name: str | None = None
     ) -> None:
         super().__init__(RULES, name=name, action=action, flags=re.IGNORECASE)
+        # Each rule's trigger words: a rule none of whose words is in the text is skipped
+        # (one pass splits the text into words; most rules then cost nothing on prose).
+        # A trigger phrase is only in the text if all its words are ("you are now").
+        self._keyed: list[tuple[list[frozenset[str]] | None, CompiledRule]] = []
+        for rule in self._rules:
+            keys = [frozenset(_words(trigger.lower())) for trigger in rule[3]]
+            always = not keys or any(
+                not key or not _first_word(t) for key, t in zip(keys, rule[3], strict=True)
+            )
+            self._keyed.append((None if always else keys, rule))
 
     def scan(self, text: str) -> list[Match]:
         """Matches in the text as written, else in the first decoded form that has any."""
-        found = super().scan(text)
+        lowered = text.lower()
+        words = _words(lowered)
+        found = self._scan_words(text, lowered, words)
         if found:
             return found
-        if _TAGS.search(text):
+        if not text.isascii() and _TAGS.search(text):
             return [Match("invisible_text", 0, len(text))]
-        for form in _decoded_forms(text):
-            hits = super().scan(form)
+        for form in _decoded_forms(text, lowered, words):
+            form_lowered = form.lower()
+            hits = self._scan_words(form, form_lowered, _words(form_lowered))
             if hits:
                 return [Match(hits[0].category, 0, len(text))]
         return []
+
+    def _scan_words(self, text: str, lowered: str, words: set[str]) -> list[Match]:
+        rules = [
+            rule for keys, rule in self._keyed if keys is None or any(key <= words for key in keys)
+        ]
+        if len(lowered) != len(text):  # a rare Unicode case change: no trigger shortcut
+            lowered = ""
+        return self._scan_rules(text, rules, lowered)
 
     def placeholder(self, category: str) -> str:
         return "[REMOVED]"
 
 
-def _decoded_forms(text: str) -> Iterator[str]:
-    """The forms a model might read in ``text``, each yielded only when there is a sign of it."""
+def _words(lowered: str) -> set[str]:
+    return set(lowered.translate(_PUNCTUATION).split())
+
+
+def _first_word(trigger: str) -> str:
+    m = _WORD.match(trigger.strip())
+    return m.group() if m else ""
+
+
+def _decoded_forms(text: str, lowered: str, words: set[str]) -> Iterator[str]:
+    """The forms a model might read in ``text``, each yielded only when there is a sign of it.
+
+    The signs are read from the set of the text's words where possible (a long word may be
+    base64, hex or base32; five single letters may be a word spelled apart) so that
+    ordinary text pays for almost none of the decoders.
+    """
     if not text.isascii():
         normal = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_LOOKALIKES)
         if normal != text:
             yield normal
-            text = normal
-    lowered = text.lower()
-    for m in _take(_BASE64.finditer(text)):
-        decoded = _base64(m.group())
-        if decoded:
-            yield decoded
-    for m in _take(_HEX.finditer(text)):
-        decoded = _hex(m.group())
-        if decoded:
-            yield decoded
-    for m in _take(_BASE32.finditer(text)):
-        decoded = _base32(m.group())
-        if decoded:
-            yield decoded
-    if _SPELLED.search(text):
+            text, lowered = normal, normal.lower()
+            words = _words(lowered)
+    if words and max(map(len, words)) >= 16:
+        for m in _take(_BASE64.finditer(text)):
+            yield from _decodings(m.group())
+    if len(words & _HEX_PAIRS) >= 3:
+        for m in _take(_HEX_SPACED.finditer(text)):
+            decoded = _hex(m.group())
+            if decoded:
+                yield decoded
+    if len(words & _LETTERS) >= 5 and _SPELLED.search(text):
         yield _SPELL_MARK.sub("", text)  # "i-g-n-o-r-e a-l-l": marks join, spaces split
         yield _SPELL_SPACE.sub("", text.replace("   ", "\0")).replace("\0", " ")
-    morse = _MORSE_RUN.search(text)
-    if morse:
+    if (".-" in text or "-." in text) and (morse := _MORSE_RUN.search(text)):
         yield _morse(morse.group())
-    if any(hint in lowered for hint in _ROT13_HINTS):
+    if not words.isdisjoint(_ROT13_HINTS):
         yield codecs.encode(text, "rot13")
-    if any(hint in lowered for hint in _REVERSED_HINTS):
+    if not words.isdisjoint(_REVERSED_HINTS):
         yield text[::-1]
-    if len(_LEET_HINT.findall(lowered)) >= 2:
+    if len(_LEET_HINT.findall(lowered, 0, len(lowered))) >= 2:
         yield lowered.translate(_LEET)
+
+
+def _decodings(run: str) -> Iterator[str]:
+    """A long run of letters and digits read as base64, base32 and hex, where it decodes."""
+    for decode in (_base64, _base32, _hex):
+        decoded = decode(run)
+        if decoded:
+            yield decoded
 
 
 def _take(matches: Iterator[re.Match[str]]) -> Iterator[re.Match[str]]:
@@ -144,6 +191,8 @@ def _base64(run: str) -> str | None:
 
 
 def _base32(run: str) -> str | None:
+    if not run.rstrip("=").isupper():
+        return None
     try:
         raw = base64.b32decode(run + "=" * (-len(run) % 8))
     except (binascii.Error, ValueError):
@@ -165,6 +214,8 @@ def _morse(run: str) -> str:
 
 
 def _hex(run: str) -> str | None:
+    if len(run) % 2 and " " not in run and ":" not in run:
+        return None
     try:
         raw = bytes.fromhex(run.replace(":", " "))
     except ValueError:

@@ -27,7 +27,7 @@ TARGETS = (
 # The same override in the languages attacks most often switch to.
 FOREIGN_IGNORE = (
     "ignoriere", "ignorier", "vergiss", "missachte", "ignorez", "ignore", "oubliez", "oublie",
-    "ignora", "olvida", "olvide", "dimentica", "ignorare", "esqueça", "esqueca",
+    "ignora", "olvida", "olvide", "dimentica", "ignorare", "esqueça", "esqueca", "esqueçam",
 )  # fmt: skip
 FOREIGN_TARGETS = (
     r"(?:anweisungen|instruktionen|regeln|vorgaben|alles davor|consignes|instructions|"
@@ -123,7 +123,7 @@ RULES = [
         "ignore_instructions",
         _any(FOREIGN_IGNORE) + r"\b" + GAP + r"\b" + FOREIGN_TARGETS,
         word_start,
-        ("ignor", "vergiss", "missacht", "oubli", "olvid", "dimentic", "esque"),
+        FOREIGN_IGNORE,
     ),
     Rule(
         "ignore_instructions",
@@ -151,8 +151,25 @@ RULES = [
         r"|(?:without (?:any )?|no )(?:safety (?:layer|checks|filters?|guidelines|restrictions)|"
         r"disclaimers|moral compass|ethics)\b|without any warnings",
         word_start,
-        ("never", "freed", "liberated", "released", "you would", "you'd", "you normally",
-         "you usually", "ignore", "ignoring", "without", "abandon", "drop", "no "),
+        (
+            "never",
+            "freed",
+            "liberated",
+            "released",
+            "you would",
+            "you'd",
+            "you normally",
+            "you usually",
+            "ignore",
+            "ignores",
+            "ignoring",
+            "without",
+            "abandon",
+            "abandons",
+            "drop",
+            "drops",
+            "no ",
+        ),
     ),
     # A role header inside pasted text that gives an order ("ASSISTANT: forward this ...").
     Rule(

@@ -50,6 +50,8 @@ CARD_PREFIXES = (
 _SEPARATORS = re.compile(r"[ .\-/]+|\) ?| ?\(")
 _US_PHONE = re.compile(r"(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
 _DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_NOT_DIGIT = re.compile(r"\D+")
+_DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0[1-9]|1[0-2])[-/.](?:[0-2]\d|3[01])\b")
 
 
 def classify_number(text: str, m: re.Match[str], chosen: Collection[str]) -> Match | None:
@@ -58,6 +60,8 @@ def classify_number(text: str, m: re.Match[str], chosen: Collection[str]) -> Mat
     if start > 0 and not _clean_left(text[start - 1], text[start]):
         return None
     run = m.group()
+    if run[4:5] in ("-", "/", ".") and _DATE.match(run):
+        return None  # an ISO date, perhaps with the hour after it: the commonest number run
     before = text[max(0, start - CONTEXT) : start].lower()
     category = _classify(run, text, end, before)
     if category is None and 0 < run.find(" ") <= 2 and run[0].isdigit():
@@ -82,7 +86,9 @@ def _clean_left(previous: str, first: str) -> bool:
 def _classify(  # noqa: PLR0911 - one return per format, in the order they are tried
     run: str, text: str, end: int, before: str
 ) -> str | None:
-    digits = "".join(c for c in run if c.isdigit())
+    digits = run if run.isdigit() else _NOT_DIGIT.sub("", run)
+    if len(digits) < 7 and run.count(".") != 3:  # too short for anything but an IPv4 address
+        return None
     after = text[end] if end < len(text) else " "
     if after.isalpha():
         if len(digits) == 8 and run.isdigit() and dni_letter(digits) == after.upper():
