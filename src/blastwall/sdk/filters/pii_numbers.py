@@ -18,7 +18,12 @@ from blastwall.sdk.filters.checksums import cpf_ok, dni_letter, luhn_ok, ssn_ok
 # Runs of digits joined by one separator each: spaces, dashes, dots, slashes, brackets
 # ("+33 (0)2 48 10 09 96", "(03) 2948 8659", "4.13.8.238"). Led by a character class and
 # bounded, so the engine skips ahead between numbers and hostile input stays linear.
-NUMBER = r"[+(\d](?:\d|[ .\-/]\d|\) ?\d| ?\(\d){5,40}"
+NUMBER = (
+    r"(?:\+(?<![\w+]\+)|\((?<![\w(]\()|\d(?<![\w.+/-]\d)(?!\d{3}[-/.][01]\d[-/.][0-3]\d))"
+    r"(?:\d|[ .\-/]\d|\) ?\d| ?\(\d){5,40}"
+)
+"""Led by '+', '(' or a digit that starts a number (look-behinds after the first character
+keep the engine's skip to it); an ISO date ("2025-03-02 12:30") is not a candidate."""
 
 CONTEXT = 28
 """How many characters before a number are read for cue words (about four words)."""
