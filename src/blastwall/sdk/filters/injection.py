@@ -27,9 +27,9 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]")
 # soft hyphen, bidi controls, variation selectors): stripped before matching.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
 _WORD = re.compile(r"\w+")
-_HEX_PAIRS = frozenset(a + b for a in "0123456789abcdef" for b in "0123456789abcdef") - {
-    a + b for a in "0123456789" for b in "0123456789"
-}
+_HEX_PAIRS = frozenset(a + b for a in "0123456789" for b in "abcdef") | frozenset(
+    a + b for a in "abcdef" for b in "0123456789"
+)
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 # ASCII punctuation to spaces, so that str.split gives the words (4x faster than a regex).
 _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c != "_"})
@@ -103,9 +103,15 @@ class PromptInjection(Filter):
         return []
 
     def _scan_words(self, text: str, lowered: str, words: set[str]) -> list[Match]:
-        rules = [
-            rule for keys, rule in self._keyed if keys is None or any(key <= words for key in keys)
-        ]
+        rules: list[CompiledRule] = []
+        for keys, rule in self._keyed:
+            if keys is None:
+                rules.append(rule)
+                continue
+            # Only the triggers whose words are all in the text are searched for.
+            present = tuple(t for t, key in zip(rule[3], keys, strict=True) if key <= words)
+            if present:
+                rules.append((rule[0], rule[1], rule[2], present, rule[4]))
         if len(lowered) != len(text):  # a rare Unicode case change: no trigger shortcut
             lowered = ""
         return self._scan_rules(text, rules, lowered)
@@ -139,7 +145,7 @@ def _decoded_forms(text: str, lowered: str, words: set[str]) -> Iterator[str]:
     if words and max(map(len, words)) >= 16:
         for m in _take(_BASE64.finditer(text)):
             yield from _decodings(m.group())
-    if len(words & _HEX_PAIRS) >= 3:
+    if len(words & _HEX_PAIRS) >= 3:  # hex of text has pairs like "6c" that no word has
         for m in _take(_HEX_SPACED.finditer(text)):
             decoded = _hex(m.group())
             if decoded:

@@ -28,15 +28,14 @@ PATTERNS: dict[str, tuple[str, ...]] = {
         r"(?![A-Za-z0-9])",
     ),
     "national_id": (
-        # UK National Insurance number
-        r"[A-CEGHJ-PR-TW-Z](?<![A-Za-z0-9][A-Z])[A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D]"
-        r"(?![A-Za-z0-9])",
-        # Spanish foreigner id (NIE): X, Y or Z, seven digits, a check letter
-        r"[XYZ](?<![A-Za-z0-9][XYZ])\d{7}[A-Z](?![A-Za-z0-9])",
+        # UK National Insurance number, or (led by X, Y or Z, seven digits, a check letter)
+        # a Spanish foreigner id (NIE): one pass over the capitals for both.
+        r"[A-CEGHJ-PR-TW-Z](?<![A-Za-z0-9][A-Z])(?:[A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D]"
+        r"|(?<=[XYZ])\d{7}[A-Z])(?![A-Za-z0-9])",
     ),
     "ip": (
         # IPv6: from a ':' (found fast), widened to the whole address by _ip.
-        r":(?<!::)[0-9A-Fa-f:]{1,38}(?![\w:])",
+        r":(?<!::)[0-9A-Fa-f]{0,4}:[0-9A-Fa-f:]{0,36}(?![\w:])",
     ),
 }
 CATEGORIES = ("email", "phone", "card", "iban", "national_id", "ip")

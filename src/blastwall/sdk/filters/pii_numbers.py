@@ -99,6 +99,8 @@ def _classify(  # noqa: PLR0911 - one return per format, in the order they are t
         if len(digits) == 8 and run.isdigit() and dni_letter(digits) == after.upper():
             return "national_id" if _ends_word(text, end + 1) else None
         return None
+    if run.isdigit() and len(digits) < 12 and not after.isalpha():
+        return _bare(digits, before)
     if _DOTTED_QUAD.fullmatch(run):
         return _ipv4(run, before)
     if "." in run:
@@ -117,6 +119,14 @@ def _classify(  # noqa: PLR0911 - one return per format, in the order they are t
     if _is_phone(run, digits, cue=cue == "phone"):
         return "phone"
     return None
+
+
+def _bare(digits: str, before: str) -> str | None:
+    """A bare run too short for a card: personal data only after a phone or SSN word."""
+    cue = _nearest_cue(before)
+    if cue == "ssn":
+        return "national_id" if len(digits) == 9 and ssn_ok(digits) else None
+    return "phone" if cue == "phone" and len(digits) >= 9 else None
 
 
 def _ends_word(text: str, at: int) -> bool:
@@ -153,11 +163,11 @@ def _is_ssn(run: str, digits: str, cue: str | None) -> bool:
 
 
 def _is_card(run: str, digits: str) -> bool:
-    if not luhn_ok(digits):
+    if not digits.startswith(CARD_PREFIXES):
         return False
     if len(digits) == 12 and not digits.startswith(MAESTRO):
         return False
-    if not digits.startswith(CARD_PREFIXES):
+    if not luhn_ok(digits):
         return False
     groups = _SEPARATORS.split(run)
     if len(groups) == 1:
