@@ -104,8 +104,13 @@ def phone(rng: random.Random) -> str:
             example = candidate
             break
     style = rng.random()
-    if style < 0.5:
+    if style < 0.4:
         return phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+    if style < 0.5:  # as people also write them: dots or dashes between the groups
+        national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
+        if " " in national and "(" not in national:
+            return national.replace(" ", rng.choice(".-"))
+        return national
     international = phonenumbers.format_number(example, PhoneNumberFormat.INTERNATIONAL)
     national = phonenumbers.format_number(example, PhoneNumberFormat.NATIONAL)
     if style < 0.6 and national.startswith("0") and region not in ("IT", "RU", "UA"):
@@ -239,6 +244,11 @@ NEGATIVES_DEV = [
     "timestamp {epoch} ms since epoch",
     "the part number is {part}",
     "coordinates {lat}, {lon}",
+    "page {room} of {room}, figure {ver}",
+    "device MAC {mac} rebooted",
+    "request id {uuid} failed",
+    "the total was 1 234 567,{i2} EUR",
+    "pi is about 3.{epoch}",
 ]
 NEGATIVES_TEST = [
     "release {ver} is now on the update channel",
@@ -253,6 +263,10 @@ NEGATIVES_TEST = [
     "batch {epoch} processed, {jira} updated",
     "OID {oid} is set in the certificate policy",
     "call reference {part}, estimated at {time}",
+    "HTTP 503 at {date}T{time}:00Z for trace {uuid}",
+    "interface {mac} is down since {time}",
+    "population 12 345 678 in {date}",
+    "ratio 0.{epoch} after tuning",
 ]
 
 
@@ -277,6 +291,10 @@ def negative(rng: random.Random, template: str) -> str:
         "sha": "".join(rng.choice("0123456789abcdef") for _ in range(12)),
         "epoch": str(rng.randint(1_600_000_000_000, 1_800_000_000_000)),
         "part": f"{rng.randint(100, 999)}-{rng.randint(1000, 9999)}-{rng.randint(10, 99)}",
+        "mac": ":".join(f"{rng.randint(0, 255):02X}" for _ in range(6)),
+        "uuid": "-".join(
+            "".join(rng.choice("0123456789abcdef") for _ in range(n)) for n in (8, 4, 4, 4, 12)
+        ),
         "lat": f"{rng.uniform(-80, 80):.4f}",
         "lon": f"{rng.uniform(-170, 170):.4f}",
     }

@@ -205,8 +205,27 @@ def test_oversize_text_is_cut_when_redacting_and_refused_when_blocking() -> None
         "ignore " * 150_000,
         "AKIA" * 250_000,
         "-----BEGIN PRIVATE KEY-----" + "A" * 900_000,
+        "aWdub3Jl" * 125_000,  # base64 of "ignore" over and over: decoded and scanned once
+        "i-" * 500_000,  # letters spelled apart
+        "\u200b\U000e0041" * 250_000,  # invisible characters
+        ".- " * 330_000,  # Morse
+        "(0" * 500_000,
     ],
-    ids=["digits", "spaced-digits", "letters", "at-dots", "colons", "keywords", "akia", "pem"],
+    ids=[
+        "digits",
+        "spaced-digits",
+        "letters",
+        "at-dots",
+        "colons",
+        "keywords",
+        "akia",
+        "pem",
+        "base64",
+        "spelled",
+        "invisible",
+        "morse",
+        "brackets",
+    ],
 )
 def test_a_megabyte_of_hostile_text_is_filtered_promptly(hostile: str) -> None:
     filters = [PII(), Secrets(), PromptInjection(action="redact")]

@@ -26,7 +26,7 @@ TARGETS = (
 )
 # The same override in the languages attacks most often switch to.
 FOREIGN_IGNORE = (
-    "ignoriere", "ignorier", "vergiss", "missachte", "ignorez", "ignore", "oubliez", "oublie",
+    "ignoriere", "ignorier", "vergiss", "missachte", "ignorez", "oubliez", "oublie",
     "ignora", "olvida", "olvide", "dimentica", "ignorare", "esqueça", "esqueca", "esqueçam",
 )  # fmt: skip
 FOREIGN_TARGETS = (

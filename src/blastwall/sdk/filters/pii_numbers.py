@@ -35,6 +35,7 @@ NOT_PERSONAL = frozenset((
     "case", "item", "isbn", "version", "build", "release", "firmware", "driver", "kernel",
     "patch", "clause", "section", "chapter", "oid", "snmpget", "snmp", "identifier",
     "timestamp", "epoch", "coordinates", "total", "amount", "price", "paid", "v", "ver",
+    "page", "figure", "fig", "table", "step", "paragraph", "appendix", "article",
 ))  # fmt: skip
 PHONE_CUES = frozenset((
     "phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms",
@@ -55,6 +56,7 @@ CARD_PREFIXES = (
 _SEPARATORS = re.compile(r"[ .\-/]+|\) ?| ?\(")
 _US_PHONE = re.compile(r"(?:\(\d{3}\) ?|\d{3}[ .-])\d{3}[ .-]\d{4}")
 _DOTTED_QUAD = re.compile(r"\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}")
+_SSN_SHAPE = re.compile(r"\d{3}([- ]?)\d\d\1\d{4}")
 _NOT_DIGIT = re.compile(r"\D+")
 _DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0[1-9]|1[0-2])[-/.](?:[0-2]\d|3[01])\b")
 
@@ -103,14 +105,14 @@ def _classify(  # noqa: PLR0911 - one return per format, in the order they are t
         return _bare(digits, before)
     if _DOTTED_QUAD.fullmatch(run):
         return _ipv4(run, before)
-    if "." in run:
-        return "national_id" if len(digits) == 11 and cpf_ok(run) else None
+    if "." in run and len(digits) == 11 and cpf_ok(run):
+        return "national_id"
     cue = _nearest_cue(before)
     if cue == "not":
         return None
     if _is_ssn(run, digits, cue):
         return "national_id"
-    if cue == "ssn" and len(digits) == 9:  # announced as an id, but not a valid one
+    if cue == "ssn" and _SSN_SHAPE.fullmatch(run):  # announced as an SSN, but not a valid one
         return None
     if 12 <= len(digits) <= 19 and _is_card(run, digits):
         return "card"
@@ -189,7 +191,9 @@ def _is_phone(run: str, digits: str, *, cue: bool) -> bool:  # noqa: PLR0911 - a
     if run[0] == "+":
         return 8 <= len(digits) <= 15
     if "/" in run:
-        return False
+        return False  # a fraction or a date
+    if not cue and run.count(".") == 1 and run.replace(".", "").isdigit():
+        return False  # a decimal number
     if _US_PHONE.fullmatch(run) and run.lstrip("(")[0] in "23456789":
         return True
     groups = [g for g in _SEPARATORS.split(run) if g]
