@@ -134,7 +134,9 @@ class PII(Filter):
         if numeric:
             classify = partial(classify_number, chosen=numeric)
             rules.append(Rule("number", NUMBER, classify, (), retry_inside=False))
-        super().__init__(rules, name=name, action=action)
+        # ASCII classes: every format here is ASCII, and the engine tests \d and \w a quarter
+        # faster (checks that need Unicode, like a letter glued on, run in Python).
+        super().__init__(rules, name=name, action=action, flags=re.ASCII)
 
     @property
     def categories(self) -> list[str]:
