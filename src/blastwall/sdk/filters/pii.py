@@ -55,6 +55,8 @@ def _email(text: str, m: re.Match[str]) -> tuple[int, int] | None:
     equals = text.rfind("=", start, at)  # "contact=jane@example.com": a key, not the address
     if equals > start and equals + 1 < at and text[equals - 1].isalnum():
         start = equals + 1
+    while start < at - 1 and text[start] in "'`{|}~":  # quotes and braces around it, not in it
+        start += 1
     if start == at or text[start] == ".":
         return None
     # "git@github.com:org/repo.git" and "ssh://git@host/..." are SSH logins, not mailboxes.
