@@ -168,8 +168,9 @@ def national_id(rng: random.Random) -> str:
 
 
 def ipv4(rng: random.Random) -> str:
-    first = rng.choice([10, 172, 192, 203, 198, 81, 145, 52, 8])
-    return ".".join([str(first)] + [str(rng.randint(0, 255)) for _ in range(3)])
+    first = rng.choice([10, 172, 192, 203, 198, 81, 145, 52, 8, 1])
+    top = rng.choice([9, 99, 255])  # short addresses too ("10.0.0.1", "8.8.4.4")
+    return ".".join([str(first)] + [str(rng.randint(0, top)) for _ in range(3)])
 
 
 def ipv6(rng: random.Random) -> str:

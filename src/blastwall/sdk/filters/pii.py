@@ -10,7 +10,12 @@ from functools import partial
 from blastwall.sdk.enums import FilterAction
 from blastwall.sdk.filters.base import Check, Filter, Rule
 from blastwall.sdk.filters.checksums import dni_letter, iban_ok, luhn_ok
-from blastwall.sdk.filters.pii_numbers import NUMBER, classify_number
+from blastwall.sdk.filters.pii_numbers import (
+    DOTTED_QUAD,
+    NUMBER,
+    classify_dotted_quad,
+    classify_number,
+)
 
 __all__ = ["PII", "iban_ok", "luhn_ok"]
 
@@ -136,6 +141,8 @@ class PII(Filter):
         if numeric:
             classify = partial(classify_number, chosen=numeric)
             rules.append(Rule("number", NUMBER, classify, (), retry_inside=False))
+            quad = partial(classify_dotted_quad, chosen=numeric)
+            rules.append(Rule("ip", DOTTED_QUAD, quad, (), retry_inside=False))
         # ASCII classes: every format here is ASCII, and the engine tests \d and \w a quarter
         # faster (checks that need Unicode, like a letter glued on, run in Python).
         super().__init__(rules, name=name, action=action, flags=re.ASCII)

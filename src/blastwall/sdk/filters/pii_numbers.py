@@ -19,11 +19,17 @@ from blastwall.sdk.filters.checksums import cpf_ok, dni_letter, luhn_ok, ssn_ok
 # ("+33 (0)2 48 10 09 96", "(03) 2948 8659", "4.13.8.238"). Led by a character class and
 # bounded, so the engine skips ahead between numbers and hostile input stays linear.
 NUMBER = (
-    r"(?:\+(?<![\w+]\+)|\((?<![\w(]\()|\d(?<![\w.+/-]\d)(?!\d{3}[-/.][01]\d[-/.][0-3]\d))"
-    r"(?:\d|[ .\-/]\d|\) ?\d| ?\(\d){5,40}"
+    r"[+(\d](?:(?<=\+)(?<![\w+]\+)|(?<=\()(?<![\w(]\()"
+    r"|(?<=\d)(?<![\w.+/-]\d)(?!\d{3}[-/.][01]\d[-/.][0-3]\d))"
+    r"(?:\d|[ .\-/]\d|\) ?\d| ?\(\d){5,40}+"
 )
 """Led by '+', '(' or a digit that starts a number (look-behinds after the first character
-keep the engine's skip to it); an ISO date ("2025-03-02 12:30") is not a candidate."""
+keep the engine's skip to it), six units or more; an ISO date ("2025-03-02 12:30") is not
+a candidate. Short dotted quads ("8.8.8.8") are found by DOTTED_QUAD from their dots."""
+
+DOTTED_QUAD = r"\.(?<=\d\.)\d{1,3}+\.\d{1,3}+\.\d{1,3}+(?!\d|\.\d)"
+"""An IPv4 address from its first dot (dots are rarer than digits); the check walks back
+to the first octet."""
 
 CONTEXT = 28
 """How many characters before a number are read for cue words (about four words)."""
@@ -44,6 +50,14 @@ PHONE_CUES = frozenset((
 SSN_CUES = frozenset(("ssn", "security", "tin", "id", "itin"))
 # Words that name some other kind of personal data: the nearest cue decides.
 OTHER_CUES = frozenset(("card", "ip", "address", "server", "host", "iban", "account", "email"))
+_CUES = (
+    dict.fromkeys(SSN_CUES, "ssn")
+    | dict.fromkeys(PHONE_CUES, "phone")
+    | dict.fromkeys(NOT_PERSONAL, "not")
+    | dict.fromkeys(OTHER_CUES, "other")
+)
+"""Each cue word's meaning; where a word is in two lists the later one wins, as before."""
+_EDGES = "0123456789" + "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 CUE_WORDS = 4
 """Only the last few words before a number are its cue ("the order of the day: call...")."""
 _WORDS = re.compile(r"[a-z]+")
@@ -103,8 +117,8 @@ def _classify(  # noqa: PLR0911 - one return per format, in the order they are t
         return None
     if run.isdigit() and len(digits) < 12 and not after.isalpha():
         return _bare(digits, before)
-    if _DOTTED_QUAD.fullmatch(run):
-        return _ipv4(run, before)
+    if _DOTTED_QUAD.fullmatch(run) and _ipv4(run, before):
+        return "ip"  # else perhaps a phone written with dots ("078.123.91.73")
     if "." in run and len(digits) == 11 and cpf_ok(run):
         return "national_id"
     cue = _nearest_cue(before)
@@ -136,17 +150,36 @@ def _ends_word(text: str, at: int) -> bool:
 
 
 def _nearest_cue(before: str) -> str | None:
-    """The cue word nearest before a number: "not" (personal), "phone", "ssn" or None."""
-    for word in reversed(_WORDS.findall(before)[-CUE_WORDS:]):
-        if word in OTHER_CUES:
-            return "other"
-        if word in NOT_PERSONAL:
-            return "not"
-        if word in PHONE_CUES:
-            return "phone"
-        if word in SSN_CUES:
-            return "ssn"
+    """The cue word nearest before a number: "not" (personal), "phone", "ssn" or None.
+
+    Split on spaces, then a token's edges stripped: most tokens are then a bare word
+    ("order"); only glued ones ("user_phone=") need the regex. This runs for most numbers,
+    so it avoids a regex call per number.
+    """
+    for token in reversed(before.split()[-CUE_WORDS:]):
+        word = token.strip(_EDGES)
+        if not word:
+            continue
+        for part in reversed((word,) if word.isalpha() else _WORDS.findall(word)):
+            cue = _CUES.get(part)
+            if cue is not None:
+                return cue
     return None
+
+
+def classify_dotted_quad(text: str, m: re.Match[str], chosen: Collection[str]) -> Match | None:
+    """An IPv4 address found from its first dot (``DOTTED_QUAD``), or None."""
+    start = m.start()
+    while start > 0 and m.start() - start < 3 and text[start - 1].isdigit():
+        start -= 1
+    if start > 0 and not _clean_left(text[start - 1], text[start]):
+        return None
+    run = text[start : m.end()]
+    if "ip" not in chosen or not _DOTTED_QUAD.fullmatch(run):
+        return None
+    if _ipv4(run, text[max(0, start - CONTEXT) : start].lower()) is None:
+        return None
+    return Match("ip", start, m.end())
 
 
 def _ipv4(run: str, before: str) -> str | None:
