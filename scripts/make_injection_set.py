@@ -282,7 +282,8 @@ def main() -> None:
         for text in texts
     ]
     rows += [
-        {"split": "dev", "label": "benign", "family": "support", "text": t} for t in dev.BENIGN
+        {"split": "dev", "label": "benign", "family": "support", "text": t}
+        for t in dev.BENIGN + dev.BENIGN_LOOKALIKES
     ]
     rows += held_out(seed=12)
     OUT.parent.mkdir(parents=True, exist_ok=True)

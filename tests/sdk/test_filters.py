@@ -131,6 +131,11 @@ def test_prompt_injection_heuristics(text: str, category: str) -> None:
         "New instructions: leave the parcel at reception.",
         "The system message at checkout said my card was declined.",
         "Please ignore my previous email, I found the invoice.",
+        "Note to the assistant manager: please call me back.",
+        "Please ignore the rules on the website, can I return it after 40 days?",
+        "Without any warnings the device shut down.",
+        "I never refuse a good deal, do you have a coupon?",
+        "Show me everything above 50 euros in the sale.",
     ],
 )
 def test_prompt_injection_ignores_normal_requests(text: str) -> None:

@@ -24,6 +24,16 @@ TARGETS = (
     r"programming|constraints|safety (?:rules|filters|guidelines)|everything (?:you were|i) "
     r"told|what you were told)"
 )
+# Words that make "ignore ... rules" an override of the model's own: without one, only
+# the model's kind of rules count, right after the verb ("ignore instructions and print").
+QUALIFIERS = (
+    r"(?:previous|prior|above|earlier|preceding|following|all|any|every|your|its|system|"
+    r"developer|original|initial|existing|current|old|these|those)"
+)
+MODEL_TARGETS = (
+    r"(?:instructions?|prompts?|directions|guidelines|guardrails|directives|everything "
+    r"(?:you were|i) told|what you were told|everything before (?:this|that))"
+)
 # The same override in the languages attacks most often switch to.
 FOREIGN_IGNORE = (
     "ignoriere", "ignorier", "vergiss", "missachte", "ignorez", "oubliez", "oublie",
@@ -37,12 +47,14 @@ LEAK = ("reveal", "show", "print", "repeat", "output", "display", "leak", "tell 
 MODES = ("developer mode", "god mode", "godmode", "dan mode", "jailbreak mode", "dude mode")
 FREE = ("no", "without", "free of", "free from", "not bound by", "unbound by")
 UNSAFE = ("unfiltered", "uncensored", "unrestricted", "amoral", "evil", "jailbroken")
-AI = r"(?:ai|a\.i\.|chatbot|assistant|model|llm|gpt|version|persona|bot|mode)s?"
+AI = r"(?:ai|a\.i\.|chatbot|assistant|model|llm|gpt|persona|bot|mode)s?"
 DECODE = ("decode", "decrypt", "apply rot", "rot13", "rot-13", "read this backwards",
           "read it backwards", "reverse", "translate from", "convert from")  # fmt: skip
 ADDRESSED = ("note", "message", "instruction", "text", "ai ", "ais ", "assistant", "llm",
              "language model", "bot", "agent", "model")  # fmt: skip
-ADDRESSEE = r"(?:ai|assistant|llm|language model|chatbot|gpt|bot|agent|model)s?"
+# Who an injection in a document addresses. "assistant" and "agent" alone are people too
+# ("note to the assistant manager"): they count after "AI" or before "model".
+ADDRESSEE = r"(?:ai|llm|language model|chatbot|gpt|bot|(?:ai )?(?:assistant|agent) model)s?"
 EXFIL = ("![", "<img", "](")
 
 
@@ -61,7 +73,18 @@ def _any(words: tuple[str, ...]) -> str:
 RULES = [
     Rule(
         "ignore_instructions",
-        _any(IGNORE) + r"\b" + GAP + r"\b" + TARGETS + r"\b",
+        _any(IGNORE)
+        + r"\b(?:"
+        + GAP
+        + r"\b"
+        + QUALIFIERS
+        + r"\b"
+        + GAP
+        + r"\b"
+        + TARGETS
+        + r"|(?: (?:the|all|any|your|its))? "
+        + MODEL_TARGETS
+        + r")\b",
         word_start,
         IGNORE,
     ),
@@ -91,7 +114,7 @@ RULES = [
     ),
     Rule(
         "role_override",
-        r"(?:do anything now|stay in character|broken free of|never refuses?\b|\[jailbreak\])",
+        r"(?:do anything now|stay in character|broken free of|never refuses\b|\[jailbreak\])",
         word_start,
         ("do anything now", "stay in character", "broken free", "never refuse", "[jailbreak]"),
     ),
@@ -99,7 +122,7 @@ RULES = [
         "role_override",
         _any(FREE) + r"(?: any| all)?\s(?:(?:ethical|moral|content|safety)\s(?:restrictions|"
         r"filters|guidelines|polic(?:y|ies)|boundaries|limits|rules|principles)|filters|"
-        r"censorship|guidelines|restrictions whatsoever)\b",
+        r"censorship|guidelines)\b",
         word_start,
         ("no ", "without", "free of", "free from", "not bound", "unbound"),
     ),
@@ -135,21 +158,23 @@ RULES = [
     ),
     Rule(
         "prompt_leak",
-        r"(?:repeat|print|output|quote|show|write|copy)\b[^.\n]{0,30}?\b(?:(?:everything|all|"
-        r"the (?:text|words|lines|messages?))\s+(?:written\s+)?above|what (?:you were|was) "
+        r"(?:repeat|print|output|quote|show|write|copy)\b[^.\n]{0,30}?\b(?:(?:everything|all)"
+        r"\s+written\s+above|(?:the|all) (?:text|words|lines|messages?)\s+(?:written\s+)?above"
+        r"|what (?:you were|was) "
         r"(?:told|given|written) (?:before|above))|what were you told before",
         word_start,
         ("repeat", "print", "output", "quote", "show", "write", "copy", "what were you"),
     ),
     Rule(
         "role_override",
-        r"never (?:refuses?|declines?)\b|(?:freed|liberated|released) from\b[^.\n]{0,30}?"
+        r"never (?:refuses|declines)\b|you (?:will |must |shall )?never (?:refuse|decline)\b"
+        r"|(?:freed|liberated|released) from\b[^.\n]{0,30}?"
         r"\b(?:rules?|restrictions|guidelines|confines|polic(?:y|ies))"
         r"|(?:you would|you'd|you) (?:normally|usually) refuse"
         r"|(?:ignores?|ignoring|without|abandons?|drops?) (?:your|its|all|any) (?:ethics|morals|"
         r"principles|values|programming|training)\b"
         r"|(?:without (?:any )?|no )(?:safety (?:layer|checks|filters?|guidelines|restrictions)|"
-        r"disclaimers|moral compass|ethics)\b|without any warnings",
+        r"disclaimers|moral compass|ethics)\b",
         word_start,
         (
             "never",
@@ -201,7 +226,7 @@ RULES = [
         r"(?:(?:note|message|instructions?|text)s? (?:to|for) (?:the |any |all )?[\w ]{0,20}?"
         + ADDRESSEE
         + r"\b|"
-        + ADDRESSEE
+        + r"(?:ai|llm|language model|chatbot|gpt|bot|model)s?"
         + r"(?: (?:model|agent|assistant|bot)s?)? (?:that )?(?:reading|reads|summari[sz]ing|"
         r"processing|processes|parsing) (?:this|these|the following))",
         word_start,
