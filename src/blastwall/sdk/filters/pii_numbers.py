@@ -81,6 +81,10 @@ def classify_number(text: str, m: re.Match[str], chosen: Collection[str]) -> Mat
     if start > 0 and not _clean_left(text[start - 1], text[start]):
         return None
     run = m.group()
+    if run.isdigit() and len(run) < 12 and (end == len(text) or not text[end].isalpha()):
+        # The commonest run in logs (order numbers, counters): decided by the cue alone.
+        category = _bare(run, text[max(0, start - CONTEXT) : start].lower())
+        return Match(category, start, end) if category and category in chosen else None
     if run[4:5] in ("-", "/", ".") and _DATE.match(run):
         return None  # an ISO date, perhaps with the hour after it: the commonest number run
     before = text[max(0, start - CONTEXT) : start].lower()
