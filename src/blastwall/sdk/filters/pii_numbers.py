@@ -20,7 +20,7 @@ from blastwall.sdk.filters.checksums import cpf_ok, dni_letter, luhn_ok, ssn_ok
 # bounded, so the engine skips ahead between numbers and hostile input stays linear.
 NUMBER = (
     r"[+(\d](?:(?<=\+)(?<![\w+]\+)|(?<=\()(?<![\w(]\()"
-    r"|(?<=\d)(?<![\w.+/-]\d)(?!\d{3}[-/.][01]\d[-/.][0-3]\d))"
+    r"|(?<=\d)(?<![\w.+/-]\d)(?!(?<=[12])\d{3}[-/.][01]\d[-/.][0-3]\d))"
     r"(?:\d|[ .\-/]\d|\) ?\d| ?\(\d){5,40}+"
 )
 """Led by '+', '(' or a digit that starts a number (look-behinds after the first character
@@ -132,7 +132,7 @@ def _classify(  # noqa: PLR0911 - one return per format, in the order they are t
         return "national_id"
     if cue == "ssn" and _SSN_SHAPE.fullmatch(run):  # announced as an SSN, but not a valid one
         return None
-    if 12 <= len(digits) <= 19 and _is_card(run, digits):
+    if 12 <= len(digits) <= 19 and run[0] != "+" and _is_card(run, digits):
         return "card"
     if _is_sin(run, digits):
         return "national_id"
