@@ -31,7 +31,8 @@ _HEX_PAIRS = frozenset(a + b for a in "0123456789" for b in "abcdef") | frozense
     a + b for a in "abcdef" for b in "0123456789"
 )
 _LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
-# ASCII punctuation to spaces, so that str.split gives the words (4x faster than a regex).
+# ASCII punctuation to spaces, so that str.split gives the words of ASCII text (4x faster
+# than a regex); other text is split by the regex, which knows every script's punctuation.
 _PUNCTUATION = str.maketrans({c: " " for c in string.punctuation if c != "_"})
 _BASE64 = re.compile(r"[A-Za-z0-9+/]{16,}={0,6}")
 _HEX_SPACED = re.compile(r"[0-9A-Fa-f]{2}(?:[ :][0-9A-Fa-f]{2}){11,}")
@@ -121,7 +122,10 @@ class PromptInjection(Filter):
 
 
 def _words(lowered: str) -> set[str]:
-    return set(lowered.translate(_PUNCTUATION).split())
+    """The set of words in a lower-cased text: what the rules' trigger words are checked in."""
+    if lowered.isascii():
+        return set(lowered.translate(_PUNCTUATION).split())
+    return set(_WORD.findall(lowered))
 
 
 def _first_word(trigger: str) -> str:
