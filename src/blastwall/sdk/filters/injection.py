@@ -47,6 +47,9 @@ _LOOKALIKES = str.maketrans(
     "АВЕЅІЈКМНОРСТХУаеіјоорсуххѕԁһӏΑΒΕΖΗΙΚΜΝΟΡΤΥΧαεικνορτυχ",
     "ABESIJKMHOPCTXYaeijoopcyxxsdhlABEZHIKMNOPTYXaeiknoptux",
 )
+# A Latin letter next to a Cyrillic or Greek one inside a word: the sign of look-alikes
+# (Russian or Greek text on its own is left as it is, and costs no translation).
+_MIXED_SCRIPT = re.compile("[\u0370-\u03ff\u0400-\u04ff](?:(?<=[A-Za-z].)|(?=[A-Za-z]))")
 _LEET_HINT = re.compile(r"[a-z][013457][a-z]")
 _LEET = str.maketrans("013457@$", "oieastas")
 # Signs that a text is rot13 or reversed: the cue words, or the encoded forms of the
@@ -140,12 +143,11 @@ def _decoded_forms(text: str, lowered: str, words: set[str]) -> Iterator[str]:
     base64, hex or base32; five single letters may be a word spelled apart) so that
     ordinary text pays for almost none of the decoders.
     """
-    if not text.isascii():
-        normal = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text)).translate(_LOOKALIKES)
-        if normal != text:
-            yield normal
-            text, lowered = normal, normal.lower()
-            words = _words(lowered)
+    normal = _normalised(text)
+    if normal is not None:
+        yield normal
+        text, lowered = normal, normal.lower()
+        words = _words(lowered)
     if words and max(map(len, words)) >= 16:
         for m in _take(_BASE64.finditer(text)):
             yield from _decodings(m.group())
@@ -165,6 +167,19 @@ def _decoded_forms(text: str, lowered: str, words: set[str]) -> Iterator[str]:
         yield text[::-1]
     if len(_LEET_HINT.findall(lowered, 0, len(lowered))) >= 2:
         yield lowered.translate(_LEET)
+
+
+def _normalised(text: str) -> str | None:
+    """Non-ASCII text as a model reads it (invisible characters out, NFKC, look-alike
+    letters as Latin ones), or None when that changes nothing."""
+    if text.isascii():
+        return None
+    normal = _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
+    if not unicodedata.is_normalized("NFKC", normal):  # a quick check, then the slow work
+        normal = unicodedata.normalize("NFKC", normal)
+    if _MIXED_SCRIPT.search(normal):
+        normal = normal.translate(_LOOKALIKES)
+    return normal if normal != text else None
 
 
 def _decodings(run: str) -> Iterator[str]:
