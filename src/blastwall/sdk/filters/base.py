@@ -153,11 +153,17 @@ def _scan_all(
     *,
     retry_inside: bool = True,
 ) -> None:
+    if not retry_inside:  # no retries: the engine's own iteration is cheaper than search()
+        for each in regex.finditer(text):
+            span = each.span() if check is None else check(text, each)
+            if span is not None:
+                found.append(span if isinstance(span, Match) else Match(category, *span))
+        return
     search = regex.search
     pos = 0
     # A rejected match may hide a real one starting inside it, so retry one character on;
     # the budget keeps hostile input (a megabyte of near-misses) linear.
-    retries = RETRY_BUDGET if retry_inside else 0
+    retries = RETRY_BUDGET
     while (m := search(text, pos)) is not None:
         span = m.span() if check is None else check(text, m)
         if span is None:

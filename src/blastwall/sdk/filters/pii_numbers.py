@@ -78,12 +78,18 @@ _DATE = re.compile(r"(?:19|20)\d\d[-/.](?:0[1-9]|1[0-2])[-/.](?:[0-2]\d|3[01])\b
 def classify_number(text: str, m: re.Match[str], chosen: Collection[str]) -> Match | None:
     """The personal-data category of the number run at ``m``, or None for any other number."""
     start, end = m.span()
-    if start > 0 and not _clean_left(text[start - 1], text[start]):
+    # The regex's look-behinds keep ASCII words, dots and dashes off the left edge; a
+    # letter of another script glued on is tested here.
+    if start > 0 and not text[start - 1].isascii() and text[start - 1].isalnum():
         return None
     run = m.group()
     if run.isdigit() and len(run) < 12 and (end == len(text) or not text[end].isalpha()):
         # The commonest run in logs (order numbers, counters): decided by the cue alone.
-        category = _bare(run, text[max(0, start - CONTEXT) : start].lower())
+        cue = _nearest_cue(text[max(0, start - CONTEXT) : start].lower())
+        if cue == "ssn":
+            category = "national_id" if len(run) == 9 and ssn_ok(run) else None
+        else:
+            category = "phone" if cue == "phone" and len(run) >= 9 else None
         return Match(category, start, end) if category and category in chosen else None
     if run[4:5] in ("-", "/", ".") and _DATE.match(run):
         return None  # an ISO date, perhaps with the hour after it: the commonest number run
