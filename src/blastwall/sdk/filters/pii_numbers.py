@@ -19,8 +19,9 @@ from blastwall.sdk.filters.checksums import cpf_ok, dni_letter, luhn_ok, ssn_ok
 # ("+33 (0)2 48 10 09 96", "(03) 2948 8659", "4.13.8.238"). Led by a character class and
 # bounded, so the engine skips ahead between numbers and hostile input stays linear.
 NUMBER = (
-    r"[+(\d](?:(?<=\+)(?<![\w+]\+)|(?<=\()(?<![\w(]\()"
-    r"|(?<=\d)(?<![\w.+/-]\d)(?!(?<=[12])\d{3}[-/.][01]\d[-/.][0-3]\d))"
+    # Each look-behind tests one kind of first character and passes the others: a chain
+    # of them rejects a digit inside a number in one step (an alternation took three).
+    r"[+(\d](?<![\w.+/-]\d)(?<![\w+]\+)(?<![\w(]\()(?!(?<=[12])\d{3}[-/.][01]\d[-/.][0-3]\d)"
     r"(?:\d|[ .\-/]\d|\) ?\d| ?\(\d){5,40}+"
 )
 """Led by '+', '(' or a digit that starts a number (look-behinds after the first character
