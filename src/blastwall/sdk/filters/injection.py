@@ -165,8 +165,16 @@ def _decoded_forms(text: str, lowered: str, words: set[str]) -> Iterator[str]:
         yield codecs.encode(text, "rot13")
     if not words.isdisjoint(_REVERSED_HINTS):
         yield text[::-1]
-    if len(_LEET_HINT.findall(lowered, 0, len(lowered))) >= 2:
+    if _leet_hint(lowered, words):
         yield lowered.translate(_LEET)
+
+
+def _leet_hint(lowered: str, words: set[str]) -> bool:
+    """Two letter-digit-letter spots ("1gn0r3"): leetspeak may hide words here."""
+    if lowered.isascii():  # the regex is fast on ASCII text, and its word sets are large
+        return len(_LEET_HINT.findall(lowered)) >= 2
+    mixed = (w for w in words if not w.isalpha() and not w.isdigit())
+    return sum(len(_LEET_HINT.findall(w)) for w in mixed) >= 2
 
 
 def _normalised(text: str) -> str | None:
