@@ -9,8 +9,10 @@ span is then real). Baseline: an OpenTelemetry SDK span (start, four attributes,
 processor, no exporter). Target: median guarded call <= 0.25 x median span without a
 provider.
 
-Also: microseconds per KB of text through the PII and secrets filters, and the cost the
-export thread pays per call to serialise it (off the caller's path).
+Also: microseconds per KB of text through the PII and secrets filters, the cost the
+export thread pays per call to serialise it (off the caller's path), and the PII and
+prompt-injection filters per KB of digit-heavy text and of prose against a plain regex
+scan of the same text (bench/_filter_cost.py; target <= 50 us per KB).
 
 Run: .venv/bin/python bench/sdk_overhead.py [--rounds 41] [--per-round 2000]
 """
@@ -23,12 +25,16 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from opentelemetry import trace as otel_trace
 from opentelemetry.sdk.trace import TracerProvider
 
 from blastwall.sdk import PII, Guard, Secrets, Stage, run_filters
 from blastwall.sdk.events import call_events
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _filter_cost import print_filter_costs
 
 TARGET = 0.25
 
@@ -189,6 +195,7 @@ def main() -> int:
     for kb in (1, 16, 256):
         us = filter_us_per_kb(kb, repeats=max(3, 200 // kb))
         print(f"PII + secrets filters, {kb:3d} KB text: {us:6.1f} us per KB")
+    print_filter_costs()  # PII and prompt-injection cost per KB (bench/_filter_cost.py)
     return 0 if ratio <= TARGET else 1
 
 

@@ -10,6 +10,7 @@ from blastwall.sdk.filters.base import (
     to_text,
 )
 from blastwall.sdk.filters.custom import Blocklist, RegexFilter
+from blastwall.sdk.filters.exfiltration import ExfiltrationLinks
 from blastwall.sdk.filters.injection import PromptInjection
 from blastwall.sdk.filters.pii import PII
 from blastwall.sdk.filters.secrets import Secrets
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_MAX_CHARS",
     "PII",
     "Blocklist",
+    "ExfiltrationLinks",
     "Filter",
     "FilterHit",
     "FilterResult",

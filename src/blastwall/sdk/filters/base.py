@@ -42,9 +42,13 @@ class FilterResult:
     blocked: FilterHit | None = None
 
 
-Check = Callable[[str, "re.Match[str]"], tuple[int, int] | None]
-"""``check(text, match)`` returns the span to report (it may widen or trim the match), or
-None to reject it: how filters test context that a look-behind would make slow."""
+Check = Callable[[str, "re.Match[str]"], "tuple[int, int] | Match | None"]
+"""``check(text, match)`` returns the span to report (it may widen or trim the match), a
+``Match`` when it also decides the category (one pass over numbers classifies cards, phones
+and ids), or None to reject it: how filters test context that a look-behind would make slow."""
+
+CompiledRule = tuple[str, "re.Pattern[str]", Check | None, tuple[str, ...], bool]
+"""A Rule ready to run: category, compiled regex, check, triggers, retry_inside."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,9 @@ class Rule:
     pattern: str
     check: Check | None = None
     triggers: tuple[str, ...] = ()
+    retry_inside: bool = True
+    """After a rejected match, search again one character on (a real match may start
+    inside it). False when the check already tried what starts inside (it is cheaper)."""
 
 
 class Filter:
@@ -86,20 +93,31 @@ class Filter:
             self.name = name
         if action is not None:
             self.action = FilterAction(action)
-        self._rules = [
-            (rule.category, re.compile(rule.pattern, flags), rule.check, rule.triggers)
+        self._rules: list[CompiledRule] = [
+            (
+                rule.category,
+                re.compile(rule.pattern, flags),
+                rule.check,
+                rule.triggers,
+                rule.retry_inside,
+            )
             for rule in rules
         ]
 
     @property
     def categories(self) -> list[str]:
-        return list(dict.fromkeys(category for category, _, _, _ in self._rules))
+        return list(dict.fromkeys(rule[0] for rule in self._rules))
 
     def scan(self, text: str) -> list[Match]:
         """Every match in ``text``, left to right; where two overlap the earlier one wins."""
+        return self._scan_rules(text, self._rules)
+
+    def _scan_rules(
+        self, text: str, rules: Sequence[CompiledRule], lowered: str | None = None
+    ) -> list[Match]:
+        """``scan`` with some of the rules: a subclass may skip those that cannot match."""
         found: list[Match] = []
-        lowered: str | None = None
-        for category, regex, check, triggers in self._rules:
+        for category, regex, check, triggers, retry_inside in rules:
             if triggers:
                 if lowered is None:
                     lowered = text.lower()
@@ -109,7 +127,7 @@ class Filter:
                     found, category, regex, check, triggers, text, lowered
                 ):
                     continue
-            _scan_all(found, category, regex, check, text)
+            _scan_all(found, category, regex, check, text, retry_inside=retry_inside)
         if len(found) < 2:
             return found
         found.sort(key=lambda f: (f.start, -f.end))
@@ -127,8 +145,20 @@ class Filter:
 
 
 def _scan_all(
-    found: list[Match], category: str, regex: re.Pattern[str], check: Check | None, text: str
+    found: list[Match],
+    category: str,
+    regex: re.Pattern[str],
+    check: Check | None,
+    text: str,
+    *,
+    retry_inside: bool = True,
 ) -> None:
+    if not retry_inside:  # no retries: the engine's own iteration is cheaper than search()
+        for each in regex.finditer(text):
+            span = each.span() if check is None else check(text, each)
+            if span is not None:
+                found.append(span if isinstance(span, Match) else Match(category, *span))
+        return
     search = regex.search
     pos = 0
     # A rejected match may hide a real one starting inside it, so retry one character on;
@@ -143,7 +173,7 @@ def _scan_all(
             else:
                 pos = max(m.end(), m.start() + 1)
             continue
-        found.append(Match(category, span[0], span[1]))
+        found.append(span if isinstance(span, Match) else Match(category, span[0], span[1]))
         pos = max(m.end(), m.start() + 1)
 
 
@@ -174,7 +204,9 @@ def _scan_triggers(  # noqa: PLR0917 - internal helper of Filter.scan
             continue
         span = m.span() if check is None else check(text, m)
         if span is not None:
-            found.append(Match(category, span[0], span[1]))
+            if not isinstance(span, Match):
+                span = Match(category, span[0], span[1])
+            found.append(span)
             covered = span[1]
     return True
 
