@@ -67,7 +67,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Incident command for production AI: detect, contain, roll back, command.",
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
-        max_body_size=settings.max_body_bytes,
     )
     app.state.settings = settings
     app.state.engine = engine

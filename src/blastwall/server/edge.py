@@ -7,10 +7,11 @@ of the body is read, and answers 401 (or 429 when an address keeps guessing) wit
 reading it. The actor it found travels in ``request.state.actor`` so the route's
 dependencies do not query the token again.
 
-Body size is enforced by FastAPI's streaming limiter (``max_body_size``: a declared
-Content-Length over the limit is refused before reading, a chunked body as soon as it
-crosses it); this module maps its 413 to problem+json. JSON nesting is measured here as
-the body streams through, so every route refuses a too-deep body the same way.
+Body size is enforced here too, while the body streams: a declared Content-Length over the
+route's limit is refused before a byte is read, a chunked body as soon as it crosses it.
+(FastAPI's own ``max_body_size`` answers a declared oversize in text/plain, whatever the
+app's error handlers say; every Blastwall error is problem+json.) JSON nesting is measured
+as the body streams through, so every route refuses a too-deep body the same way.
 """
 
 from __future__ import annotations
@@ -28,12 +29,24 @@ from blastwall.exceptions import Unauthorized
 from blastwall.server.errors import problem
 from blastwall.server.json_depth import MAX_JSON_DEPTH, too_deep
 from blastwall.server.throttle import AuthThrottle
-from blastwall.traces.ingest import MAX_WIRE_BYTES
+from blastwall.traces import ingest
 
 API_PREFIX = "/api/v1/"
 EVENTS_PATH = "/api/v1/events"
 OFF_LOOP_BYTES = 256 * 1024
 """Bodies larger than this are measured for depth in a worker thread, off the event loop."""
+
+
+class BodyTooLarge(HTTPException):
+    """Raised from ``receive`` so FastAPI passes it through its body reading unchanged."""
+
+    def __init__(self, limit: int, path: str) -> None:
+        super().__init__(
+            status_code=413,
+            detail=f"the request body is over the {limit}-byte limit of {path}; send less "
+            "(events: fewer per request, gzipped; other routes: BLASTWALL_MAX_BODY_BYTES "
+            "sets the limit)",
+        )
 
 
 class JsonTooDeep(HTTPException):
@@ -60,9 +73,40 @@ class EdgeMiddleware:
                 await refusal(scope, receive, send)  # the body is never read
                 return
         headers = Headers(scope=scope)
+        limit = _body_limit(api, scope["path"])
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > limit:
+            refusal = _problem_of(BodyTooLarge(limit, scope["path"]))
+            await refusal(scope, receive, send)  # refused before a byte is read
+            return
+        receive = _limited(receive, limit, scope["path"])
         if _is_json(headers):
             receive = _depth_checked(receive)
         await self.app(scope, receive, send)
+
+
+def _body_limit(api: FastAPI, path: str) -> int:
+    # Event batches are large by design and carry their own limit (traces/ingest.py).
+    if path == EVENTS_PATH:
+        return ingest.MAX_WIRE_BYTES
+    limit: int = api.state.settings.max_body_bytes
+    return limit
+
+
+def _limited(receive: Receive, limit: int, path: str) -> Receive:
+    """A ``receive`` that stops reading once the body crosses ``limit`` bytes."""
+    size = 0
+
+    async def limited() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.request":
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise BodyTooLarge(limit, path)
+        return message
+
+    return limited
 
 
 def _needs_token(api: FastAPI, path: str) -> bool:
@@ -146,26 +190,17 @@ def _depth_checked(receive: Receive) -> Receive:
     return checked
 
 
-async def _too_large(request: Request, exc: Exception) -> JSONResponse:
-    settings = request.app.state.settings
-    limit = MAX_WIRE_BYTES if request.url.path == EVENTS_PATH else settings.max_body_bytes
+def _problem_of(exc: BodyTooLarge | JsonTooDeep) -> JSONResponse:
+    if isinstance(exc, BodyTooLarge):
+        return problem(413, "Payload too large", exc.detail)
     return problem(
-        413,
-        "Payload too large",
-        f"the request body is over the {limit}-byte limit of {request.url.path}; send less "
-        "(events: fewer per request, gzipped; other routes: BLASTWALL_MAX_BODY_BYTES sets "
-        "the limit)",
+        422, "Invalid input", exc.detail, errors=[{"field": "body", "message": exc.detail}]
     )
 
 
-async def _json_too_deep(_: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, JsonTooDeep)
-    return problem(
-        422,
-        "Invalid input",
-        str(exc.detail),
-        errors=[{"field": "body", "message": str(exc.detail)}],
-    )
+async def _refused(_: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BodyTooLarge | JsonTooDeep)
+    return _problem_of(exc)
 
 
 def install(app: FastAPI) -> None:
@@ -175,5 +210,5 @@ def install(app: FastAPI) -> None:
         settings.auth_failure_limit, settings.auth_failure_window_s
     )
     app.add_middleware(EdgeMiddleware)
-    app.add_exception_handler(413, _too_large)
-    app.add_exception_handler(JsonTooDeep, _json_too_deep)
+    app.add_exception_handler(BodyTooLarge, _refused)
+    app.add_exception_handler(JsonTooDeep, _refused)

@@ -67,13 +67,7 @@ async def _writer(request: Request) -> Writer:
     return writer
 
 
-@router.post(
-    "/events",
-    response_model=IngestResultRead,
-    openapi_extra=_BATCH_BODY,
-    # Its own limit, above the server-wide BLASTWALL_MAX_BODY_BYTES: batches are large.
-    max_body_size=ingest.MAX_WIRE_BYTES,
-)
+@router.post("/events", response_model=IngestResultRead, openapi_extra=_BATCH_BODY)
 def post_events(
     _: Viewer,
     raw: Annotated[bytes, Depends(_raw_body)],
