@@ -96,13 +96,14 @@ class Broadcaster:
         if self._closed:
             subscription.end()
             return subscription
+        # Registered before the await below, so a close() meanwhile ends this one too.
+        self._subscriptions.add(subscription)
         if self._task is None:
             latest = await asyncio.to_thread(self._latest)
             if self._task is None:
                 self._last = latest
                 self._task = asyncio.get_running_loop().create_task(self._run())
                 notify.listen(self.wake)
-        self._subscriptions.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
