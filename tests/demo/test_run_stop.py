@@ -41,7 +41,8 @@ def test_one_ctrl_c_stops_everything_without_a_traceback(tmp_path: Path) -> None
                 httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
                 break
             except httpx.HTTPError:
-                assert time.monotonic() < deadline and process.poll() is None, "did not start"
+                assert time.monotonic() < deadline, "the demo did not start"
+                assert process.poll() is None, "the demo exited at start"
                 time.sleep(0.2)
         time.sleep(3)  # let the demo agent make calls and open its lever stream
         process.send_signal(signal.SIGINT)
