@@ -51,9 +51,8 @@ def test_a_declared_oversized_body_is_refused_with_413(client: TestClient) -> No
         "application/problem+json",
     )
     assert response.json()["detail"] == (
-        "the request body is over the 1048576-byte limit of /api/v1/incidents; send less "
-        "(events: fewer per request, gzipped; other routes: BLASTWALL_MAX_BODY_BYTES sets "
-        "the limit)"
+        "the request body is over the 1048576-byte limit of /api/v1/incidents; send less, or "
+        "raise BLASTWALL_MAX_BODY_BYTES on the server"
     )
 
 

@@ -41,11 +41,16 @@ class BodyTooLarge(HTTPException):
     """Raised from ``receive`` so FastAPI passes it through its body reading unchanged."""
 
     def __init__(self, limit: int, path: str) -> None:
+        if path == EVENTS_PATH:
+            fix = (
+                f"send fewer events per request (at most {ingest.MAX_EVENTS_PER_BATCH}) "
+                "and gzip them"
+            )
+        else:
+            fix = "send less, or raise BLASTWALL_MAX_BODY_BYTES on the server"
         super().__init__(
             status_code=413,
-            detail=f"the request body is over the {limit}-byte limit of {path}; send less "
-            "(events: fewer per request, gzipped; other routes: BLASTWALL_MAX_BODY_BYTES "
-            "sets the limit)",
+            detail=f"the request body is over the {limit}-byte limit of {path}; {fix}",
         )
 
 

@@ -36,6 +36,8 @@ MAX_ATTRIBUTES_BYTES = 16 * 1024
 """``attributes`` as compact JSON."""
 MAX_TOOL_CALLS_BYTES = 64 * 1024
 """``tool_calls`` (arguments and results included) as compact JSON."""
+MAX_SURFACES_BYTES = 8 * 1024
+"""``surfaces`` (names and versions) as compact JSON."""
 MAX_ACTIONS_BYTES = 16 * 1024
 """``actions`` (reasons included) as compact JSON."""
 MAX_ITEMS = 100
@@ -146,7 +148,10 @@ class CallEvent(_Event):
     outcome: Outcome
     error: str | None = None
     release: Annotated[str, Field(max_length=100)] | None = None
-    surfaces: dict[Name, int | Name] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    surfaces: Annotated[
+        dict[Name, int | str],
+        _json_capped(MAX_SURFACES_BYTES, "send surface versions (ids, numbers), not content"),
+    ] = Field(default_factory=dict, max_length=MAX_ITEMS)
     input: str | None = None
     retrieved: list[Retrieved] = Field(default_factory=list, max_length=MAX_ITEMS)
     model: ShortText | None = None
