@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-BIN = Path(sys.executable).parent / "blastwall"
+# The CLI of this checkout (the venv's `blastwall` script may come from another install).
+BLASTWALL = [sys.executable, "-c", "from blastwall.cli.main import main; main()"]
 
 
 def _free_port() -> int:
@@ -32,7 +33,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     db = f"sqlite:///{tmp_path / 'serve.db'}"
     env = {**os.environ, "BLASTWALL_ENGINE_ENABLED": "false"}
     made = subprocess.run(
-        [BIN, "token", "create", "--name", "sdk", "--role", "admin", "--db", db, "--json"],
+        [*BLASTWALL, "token", "create", "--name", "sdk", "--role", "admin", "--db", db, "--json"],
         check=True,
         capture_output=True,
         text=True,
@@ -41,7 +42,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
     token = json.loads(made.stdout)["token"]
     port = _free_port()
     process = subprocess.Popen(
-        [BIN, "serve", "--db", db, "--port", str(port)],
+        [*BLASTWALL, "serve", "--db", db, "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
