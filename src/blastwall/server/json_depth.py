@@ -9,14 +9,12 @@ with a message that says so.
 
 from __future__ import annotations
 
-import re
 from array import array
 from itertools import accumulate
 
 MAX_JSON_DEPTH = 64
 """Deepest nesting of arrays and objects a request body may have."""
 
-_STRINGS = re.compile(rb'"[^"]*"')
 _KEEP = b'"[]{}'
 _DROP = bytes(sorted(set(range(256)) - set(_KEEP)))
 # Openers become +1 and closers -1 as signed bytes, so one pair of either kind peels.
@@ -37,9 +35,11 @@ def nesting_depth(body: bytes) -> int:
     """
     # Escapes occur only inside strings. Dropping escaped backslashes, then escaped quotes,
     # leaves quotes that each open or close a string, paired left to right as a parser does.
-    text = body.replace(b"\\\\", b"").replace(b'\\"', b"")
-    skeleton = _STRINGS.sub(b"", text.translate(None, _DROP)).replace(b'"', b"")
-    skeleton = skeleton.translate(_SIGNS)
+    text = body.replace(b"\\\\", b"").replace(b'\\"', b"") if b"\\" in body else body
+    # Between the 1st and 2nd quote is a string, between the 2nd and 3rd is not, and so on:
+    # keep the pieces outside strings (a split, not a regex: far fewer steps per string).
+    outside = b"".join(text.translate(None, _DROP).split(b'"')[::2])
+    skeleton = outside.translate(_SIGNS)
     # Peeling innermost pairs lowers the depth by one per pass. While a pass halves the
     # skeleton it is the cheaper step; after that one counting pass over what is left is.
     levels = 0
