@@ -17,8 +17,9 @@ CHUNK = b"x" * (64 * 1024)
 class Upload(threading.Thread):
     """POST ``total`` bytes to ``path``, as fast as the server takes them, in a thread.
 
-    ``sent`` counts body bytes the kernel accepted; ``response`` is the raw head and start
-    of the answer once it arrives; ``done_sending`` is set if the whole body went out.
+    ``sent`` counts body bytes the kernel accepted; ``response`` is the raw answer, whole
+    once ``answered`` is set; ``done_sending`` is set if the whole body went out.
+    ``started_sending`` is set after the first chunk went out, or the answer came first.
     """
 
     def __init__(
@@ -47,6 +48,17 @@ class Upload(threading.Thread):
             lines.append(f"Content-Length: {self.total}")
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
+    def _complete(self) -> bool:
+        """True once the head and as many body bytes as its Content-Length have arrived."""
+        head, found, body = self.response.partition(b"\r\n\r\n")
+        if not found:
+            return False
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                return len(body) >= int(value)
+        return False
+
     def status(self) -> int:
         return int(self.response.split(b" ", 2)[1])
 
@@ -63,14 +75,16 @@ class Upload(threading.Thread):
                 readable, writable, _ = select.select([sock], [sock], [], 0.05)
                 if readable:
                     data = sock.recv(65536)
-                    if not self.answered.is_set():
+                    if self.sent_when_answered < 0:
                         self.sent_when_answered = self.sent
                     self.response += data
-                    self.answered.set()
+                    if not data or self._complete():
+                        self.answered.set()
+                        self.started_sending.set()
                     if not data:
                         return
                     continue
-                if not writable or self.answered.is_set():
+                if not writable or self.sent_when_answered >= 0:
                     continue
                 if not pending:
                     if self.sent >= self.total:
