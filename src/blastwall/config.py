@@ -63,6 +63,25 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds between detection engine ticks (sooner while it is catching up).",
     )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body, in bytes, on every route but /api/v1/events (which "
+        "takes up to 16 MiB): a declared Content-Length over it is refused before reading, a "
+        "chunked body as soon as it crosses it (413).",
+    )
+    auth_failure_limit: int = Field(
+        default=20,
+        ge=1,
+        description="Failed authentications from one client address, within "
+        "auth_failure_window_s, after which that address gets 429 until the window ends.",
+    )
+    auth_failure_window_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=86_400,
+        description="Seconds of the window in which auth_failure_limit failures are counted.",
+    )
     canary_scheduler_enabled: bool = Field(
         default=True,
         description="Run due canary sets in the server process (off: tests, or another "

@@ -222,3 +222,30 @@ def test_a_stream_that_falls_behind_ends_so_the_client_resumes(
     sent = asyncio.run(read_all())
     # Three events arrive at once for an inbox of two: at most the first is sent, then it ends.
     assert sent in ([], [stream.format_event(committed[0])])
+
+
+def test_closing_the_broadcaster_ends_open_streams_and_new_ones() -> None:
+    """What a stop signal does (server/shutdown.py): every stream ends, SDKs then poll."""
+    broadcaster = stream.Broadcaster(fetch=lambda after: [], latest=lambda: 0)
+    backlog = [stream.StateEvent(1, "s", "{}")]
+
+    async def read(body: Any) -> list[str]:
+        async with asyncio.timeout(60):
+            return [chunk async for chunk in body]
+
+    async def scenario() -> tuple[list[str], list[str]]:
+        open_stream = stream.events(
+            broadcaster, lambda since: backlog, since=0, system=None, heartbeat_s=60
+        )
+        reading = asyncio.create_task(read(open_stream))
+        while not broadcaster._subscriptions:  # the stream has subscribed
+            await asyncio.sleep(0.01)
+        broadcaster.close()
+        first = await reading
+        later = stream.events(
+            broadcaster, lambda since: backlog, since=0, system=None, heartbeat_s=60
+        )
+        return first, await read(later)
+
+    first, later = asyncio.run(scenario())
+    assert first == later == [stream.format_event(backlog[0])]

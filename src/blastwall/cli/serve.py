@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import gc
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -25,6 +27,12 @@ PRIMARY_LOCK = "BLASTWALL_SERVE_PRIMARY_LOCK"
 
 BACKGROUND = ("engine_enabled", "canary_scheduler_enabled")
 """Settings that start background threads; with several workers only the primary runs them."""
+
+GRACEFUL_S = 5
+"""After a stop signal, seconds requests still running may take before they are cancelled.
+
+Lever streams end at once (server/shutdown.py); this bounds anything else.
+"""
 
 _primary_lock: int | None = None
 
@@ -65,7 +73,13 @@ def serve(
         if workers == 1:
             served = create_app(config, engine)
             _tune_garbage_collector()
-            uvicorn.run(served, host=config.host, port=config.port)
+            with _sigterm_exits_cleanly():
+                uvicorn.run(
+                    served,
+                    host=config.host,
+                    port=config.port,
+                    timeout_graceful_shutdown=GRACEFUL_S,
+                )
             return
     _require_posix_locks()
     # Each worker builds its app from the environment (uvicorn starts them fresh), so the
@@ -82,6 +96,7 @@ def serve(
                 host=config.host,
                 port=config.port,
                 workers=workers,
+                timeout_graceful_shutdown=GRACEFUL_S,
             )
 
 
@@ -130,6 +145,25 @@ def _environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@contextmanager
+def _sigterm_exits_cleanly() -> Iterator[None]:
+    """Exit 0 after a SIGTERM's graceful shutdown, as after Ctrl-C.
+
+    uvicorn handles the signal, shuts down, then raises it again with the handler that was
+    installed before it ran; by default that kills the process (status -15), which service
+    managers and scripts read as a crash rather than a requested stop.
+    """
+
+    def stopped(_sig: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    previous = signal.signal(signal.SIGTERM, stopped)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _require_posix_locks() -> None:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import socket
 from pathlib import Path
 
 import uvicorn
@@ -121,11 +123,35 @@ def main() -> None:
             server, agent_token, console, rate=args.rate, drift_after_s=args.drift_after
         )
         traffic.start()
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=5,
+    )
     try:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning")
+        DemoServer(config, traffic).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn raises Ctrl-C again once it has stopped: the demo is over
     finally:
-        if traffic is not None:
-            traffic.stop()
+        if traffic is not None and not traffic.stopped.is_set():
+            traffic.stop()  # the server stopped some other way than by a signal
+    console.print("demo stopped")
+
+
+class DemoServer(uvicorn.Server):
+    """uvicorn that stops the demo traffic first, so its traces reach the server."""
+
+    def __init__(self, config: uvicorn.Config, traffic: Traffic | None) -> None:
+        super().__init__(config)
+        self.traffic = traffic
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        if self.traffic is not None:
+            # In a thread: the SDK's final flush posts to this very server.
+            await asyncio.to_thread(self.traffic.stop)
+        await super().shutdown(sockets)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Request
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import State
 
 from blastwall.exceptions import InvalidInput
 from blastwall.levers import audit, audit_verify, authority, service, stream
@@ -72,7 +73,11 @@ def _start(factory: sessionmaker[Session], since: int, system: str | None) -> in
 
 
 def _broadcaster(request: Request) -> stream.Broadcaster:
-    state = request.app.state
+    return broadcaster_of(request.app.state)
+
+
+def broadcaster_of(state: State) -> stream.Broadcaster:
+    """The app's one lever broadcaster, made on first use (a stream, or the app stopping)."""
     if getattr(state, "lever_broadcaster", None) is None:
         factory = state.read_session_factory
         state.lever_broadcaster = stream.Broadcaster(

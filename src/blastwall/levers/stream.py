@@ -10,6 +10,7 @@ revision counter's lock is held until commit), so "revision > last seen" misses 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -45,18 +46,28 @@ KEEPALIVE = ": keepalive\n\n"
 
 @dataclass(eq=False)
 class Subscription:
-    """One open stream's inbox; ``lagged`` when it fell too far behind to keep up."""
+    """One open stream's inbox; ``lagged`` when it fell too far behind to keep up.
 
-    queue: asyncio.Queue[StateEvent] = field(
+    ``None`` in the queue, or ``ended``, means the server is stopping: the stream ends
+    so SDKs see it close and fall back to polling, instead of holding the server open.
+    """
+
+    queue: asyncio.Queue[StateEvent | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_MAX)
     )
     lagged: bool = False
+    ended: bool = False
 
     def offer(self, event: StateEvent) -> None:
         try:
             self.queue.put_nowait(event)
         except asyncio.QueueFull:
             self.lagged = True
+
+    def end(self) -> None:
+        self.ended = True
+        with contextlib.suppress(asyncio.QueueFull):  # a full queue is read, then ended
+            self.queue.put_nowait(None)
 
 
 class Broadcaster:
@@ -76,18 +87,23 @@ class Broadcaster:
         self._task: asyncio.Task[None] | None = None
         self._subscriptions: set[Subscription] = set()
         self._last = 0
+        self._closed = False
 
     async def subscribe(self) -> Subscription:
         """Open an inbox that receives every state committed from now on."""
         self._bind(asyncio.get_running_loop())
         subscription = Subscription()
+        if self._closed:
+            subscription.end()
+            return subscription
+        # Registered before the await below, so a close() meanwhile ends this one too.
+        self._subscriptions.add(subscription)
         if self._task is None:
             latest = await asyncio.to_thread(self._latest)
             if self._task is None:
                 self._last = latest
                 self._task = asyncio.get_running_loop().create_task(self._run())
                 notify.listen(self.wake)
-        self._subscriptions.add(subscription)
         return subscription
 
     def unsubscribe(self, subscription: Subscription) -> None:
@@ -104,6 +120,20 @@ class Broadcaster:
             loop.call_soon_threadsafe(self._wake.set)
         except RuntimeError:  # the loop closed between the check and the call
             return
+
+    def close(self) -> None:
+        """End every stream, and any opened from now on; safe from any thread or a signal."""
+        self._closed = True
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        with contextlib.suppress(RuntimeError):  # the loop closed meanwhile: nothing is open
+            loop.call_soon_threadsafe(self._end_all)
+
+    def _end_all(self) -> None:
+        for subscription in list(self._subscriptions):
+            subscription.end()
+        self._wake.set()
 
     def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
         # A test client may run the app on a fresh loop; state from a dead loop is unusable.
@@ -155,17 +185,20 @@ async def events(
         for event in await asyncio.to_thread(backlog, since):
             last_sent = max(last_sent, event.revision)
             yield format_event(event)
-        while not subscription.lagged:
+        while not (subscription.lagged or subscription.ended):
             try:
                 async with asyncio.timeout(heartbeat_s):
-                    event = await subscription.queue.get()
+                    fresh = await subscription.queue.get()
             except TimeoutError:
                 yield KEEPALIVE
                 continue
-            if event.revision <= last_sent or (system is not None and event.system != system):
+            if fresh is None:
+                break  # the server is stopping
+            if fresh.revision <= last_sent or (system is not None and fresh.system != system):
                 continue
-            last_sent = event.revision
-            yield format_event(event)
-        # Too far behind: end the stream; the client reconnects with Last-Event-ID.
+            last_sent = fresh.revision
+            yield format_event(fresh)
+        # Too far behind, or the server is stopping: end the stream; the client reconnects
+        # with Last-Event-ID (or polls while the server is away).
     finally:
         broadcaster.unsubscribe(subscription)

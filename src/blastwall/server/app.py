@@ -19,7 +19,9 @@ from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
 from blastwall.detect.engine import EngineThread
 from blastwall.levers import audit
-from blastwall.server import errors, routers
+from blastwall.levers.api import broadcaster_of
+from blastwall.server import edge, errors, routers
+from blastwall.server.shutdown import on_stop_signal
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +53,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         if settings.canary_scheduler_enabled:
             canaries.start()
         try:
-            yield
+            # On SIGTERM or Ctrl-C, end the lever streams at once: uvicorn waits for open
+            # responses before it shuts down, and a stream never finishes by itself.
+            with on_stop_signal(broadcaster_of(app.state).close):
+                yield
         finally:
             canaries.stop()
             worker.stop()
@@ -69,6 +74,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.session_factory = factory
     app.state.read_session_factory = read_factory
     errors.install(app)
+    edge.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")
 

@@ -39,7 +39,11 @@ def _bearer(request: Request) -> str | None:
 
 
 def _actor(request: Request) -> Actor:
-    # Authenticate in a short read of its own so the request's unit of work stays clean.
+    # The edge middleware authenticated the request before its body was read (edge.py).
+    actor = getattr(request.state, "actor", None)
+    if isinstance(actor, Actor):
+        return actor
+    # Otherwise, in a short read of its own so the request's unit of work stays clean.
     with _factory(request, read_only=True)() as session:
         return access.authenticate(session, _bearer(request))
 

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from blastwall.server.deps import DbSession, Viewer
-from blastwall.traces import ingest, service
+from blastwall.traces import service
 from blastwall.traces.schemas import (
     FeedbackCreate,
     FeedbackRead,
@@ -33,26 +33,10 @@ _BATCH_BODY = {
 
 
 async def _raw_body(request: Request) -> bytes:
-    # Read here, bounded, so a huge body is refused before it is buffered; parsing and
-    # storing happen in the route's worker thread, off the event loop.
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > ingest.MAX_WIRE_BYTES:
-        raise _too_large(int(declared))
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > ingest.MAX_WIRE_BYTES:
-            raise _too_large(size)
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _too_large(size: int) -> ingest.PayloadTooLarge:
-    return ingest.PayloadTooLarge(
-        f"the request body is {size} bytes, over the {ingest.MAX_WIRE_BYTES}-byte limit; "
-        f"send fewer events per request (at most {ingest.MAX_EVENTS_PER_BATCH}) and gzip them"
-    )
+    # Read here, so parsing and storing happen in the route's worker thread, off the event
+    # loop. The server's edge (server/edge.py) caps the body at ingest.MAX_WIRE_BYTES as it
+    # streams in, so this never buffers more.
+    return await request.body()
 
 
 async def _writer(request: Request) -> Writer:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any, Literal, NotRequired
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic_core import PydanticCustomError, to_json
 from typing_extensions import TypedDict
 
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
@@ -26,6 +27,38 @@ TraceId = Annotated[str, Field(pattern=TRACE_ID_PATTERN)]
 SystemName = Annotated[str, Field(pattern=slug_pattern(NAME_MAX))]
 EnvironmentName = Annotated[str, Field(pattern=slug_pattern(ENVIRONMENT_MAX))]
 ShortText = Annotated[str, Field(max_length=200)]
+Name = Annotated[str, Field(max_length=200)]
+Ref = Annotated[str, Field(max_length=1_000)]
+
+# What one event may carry, beyond the batch's own limits (docs/traces.md, "Caps"). Free
+# text (input, output, error, comment) is cut at 32,768 characters when stored instead.
+MAX_ATTRIBUTES_BYTES = 16 * 1024
+"""``attributes`` as compact JSON."""
+MAX_TOOL_CALLS_BYTES = 64 * 1024
+"""``tool_calls`` (arguments and results included) as compact JSON."""
+MAX_SURFACES_BYTES = 8 * 1024
+"""``surfaces`` (names and versions) as compact JSON."""
+MAX_ACTIONS_BYTES = 16 * 1024
+"""``actions`` (reasons included) as compact JSON."""
+MAX_ITEMS = 100
+"""Entries in ``surfaces``, ``retrieved``, ``tool_calls``, ``actions``, ``filters``."""
+MAX_LEVERS = 20
+
+
+def _json_capped(limit: int, hint: str) -> AfterValidator:
+    """Refuse a value whose compact JSON is over ``limit`` bytes, saying by how much."""
+
+    def check(value: Any) -> Any:
+        size = len(to_json(value))
+        if size > limit:
+            raise PydanticCustomError(
+                "too_large",
+                "is {size} bytes as JSON, over the {limit}-byte cap; {hint}",
+                {"size": size, "limit": limit, "hint": hint},
+            )
+        return value
+
+    return AfterValidator(check)
 
 
 class Decision(StrEnum):
@@ -71,15 +104,15 @@ _PART = ConfigDict(extra="forbid")
 class Retrieved(TypedDict):
     __pydantic_config__ = _PART  # type: ignore[misc]
 
-    id: str
-    source: str
+    id: Ref
+    source: Ref
     score: NotRequired[float | None]
 
 
 class ToolCall(TypedDict):
     __pydantic_config__ = _PART  # type: ignore[misc]
 
-    name: str
+    name: Name
     arguments: NotRequired[dict[str, Any]]
     result: NotRequired[Any]
     status: Literal["ok", "refused", "denied", "error"]
@@ -89,7 +122,7 @@ class ToolCall(TypedDict):
 class ActionRecord(TypedDict):
     __pydantic_config__ = _PART  # type: ignore[misc]
 
-    name: str
+    name: Name
     reversible: bool
     status: Literal["fired", "refused", "denied", "approved"]
     gate: NotRequired[Literal["validator", "approval"] | None]
@@ -99,9 +132,9 @@ class ActionRecord(TypedDict):
 class FilterRecord(TypedDict):
     __pydantic_config__ = _PART  # type: ignore[misc]
 
-    filter: str
+    filter: Name
     stage: Literal["input", "output"]
-    category: str
+    category: Name
     action: Literal["redact", "block"]
     count: Annotated[int, Field(ge=0)]
 
@@ -115,24 +148,40 @@ class CallEvent(_Event):
     outcome: Outcome
     error: str | None = None
     release: Annotated[str, Field(max_length=100)] | None = None
-    surfaces: dict[str, int | str] = Field(default_factory=dict)
+    surfaces: Annotated[
+        dict[Name, int | str],
+        _json_capped(MAX_SURFACES_BYTES, "send surface versions (ids, numbers), not content"),
+    ] = Field(default_factory=dict, max_length=MAX_ITEMS)
     input: str | None = None
-    retrieved: list[Retrieved] = Field(default_factory=list)
+    retrieved: list[Retrieved] = Field(default_factory=list, max_length=MAX_ITEMS)
     model: ShortText | None = None
     requested_model: ShortText | None = None
-    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_calls: Annotated[
+        list[ToolCall],
+        _json_capped(
+            MAX_TOOL_CALLS_BYTES, "record smaller arguments and results (ids, not documents)"
+        ),
+    ] = Field(default_factory=list, max_length=MAX_ITEMS)
     output: str | None = None
     label: ShortText | None = None
     confidence: float | None = Field(default=None, ge=0, le=1)
     input_tokens: int | None = Field(default=None, ge=0)
     output_tokens: int | None = Field(default=None, ge=0)
-    actions: list[ActionRecord] = Field(default_factory=list)
-    levers: list[str] = Field(default_factory=list)
-    filters: list[FilterRecord] = Field(default_factory=list)
+    actions: Annotated[
+        list[ActionRecord],
+        _json_capped(MAX_ACTIONS_BYTES, "shorten the actions' reasons"),
+    ] = Field(default_factory=list, max_length=MAX_ITEMS)
+    levers: list[ShortText] = Field(default_factory=list, max_length=MAX_LEVERS)
+    filters: list[FilterRecord] = Field(default_factory=list, max_length=MAX_ITEMS)
     lever_revision: int = Field(default=0, ge=0)
     lever_stale: bool = False
     latency_ms: float | None = Field(default=None, ge=0)
-    attributes: dict[str, Any] = Field(default_factory=dict)
+    attributes: Annotated[
+        dict[str, Any],
+        _json_capped(
+            MAX_ATTRIBUTES_BYTES, "keep attributes to ids, flags and counts; log the rest"
+        ),
+    ] = Field(default_factory=dict)
 
 
 class FeedbackEvent(_Event):

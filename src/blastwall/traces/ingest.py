@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from blastwall.db.base import utcnow
 from blastwall.exceptions import BlastwallError, InvalidInput
 from blastwall.registry.models import System
+from blastwall.server.json_depth import too_deep
 from blastwall.traces import rows
 from blastwall.traces.bulk import insert_ignoring_duplicates
 from blastwall.traces.events import (
@@ -90,6 +91,8 @@ def decode_body(raw: bytes, content_encoding: str | None) -> bytes:
         )
     if not inflater.eof:
         raise InvalidInput("the gzip body is truncated; send the whole compressed batch")
+    # The server's edge measures plain JSON bodies as they arrive; a gzipped one only now.
+    _check_depth(body)
     return body
 
 
@@ -103,6 +106,7 @@ def parse_batch(body: bytes) -> tuple[list[tuple[int, Event]], list[Rejection]]:
     else:
         _check_count(len(events))
         return list(enumerate(events)), []
+    _check_depth(body)  # json.loads recurses per level: refuse deep nesting before it runs
     try:
         items = json.loads(body)
     except ValueError as exc:
@@ -140,6 +144,12 @@ def _without_nul(body: bytes) -> bytes:
     if b"\\u0000" not in body:
         return body
     return _NUL_ESCAPE.sub(rb"\1\\ufffd", body)
+
+
+def _check_depth(body: bytes) -> None:
+    reason = too_deep(body)
+    if reason is not None:
+        raise InvalidInput(reason)
 
 
 def _check_count(count: int) -> None:

@@ -1,0 +1,60 @@
+"""`make run`: one Ctrl-C stops the server and the demo traffic, flushing traces, quietly."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def test_one_ctrl_c_stops_everything_without_a_traceback(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {**os.environ, "BLASTWALL_DATA_DIR": str(tmp_path), "BLASTWALL_DATABASE_URL": ""}
+    command = [sys.executable, "-m", "blastwall.demo.run", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--config", str(EXAMPLE), "--rate", "20"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the demo did not start"
+                assert process.poll() is None, "the demo exited at start"
+                time.sleep(0.2)
+        time.sleep(3)  # let the demo agent make calls and open its lever stream
+        process.send_signal(signal.SIGINT)
+        output, _ = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, output
+    assert "Traceback" not in output
+    assert "CancelledError" not in output
+    assert output.rstrip().endswith("demo stopped")
+    with sqlite3.connect(tmp_path / "blastwall.db") as db:
+        (traces,) = db.execute("select count(*) from traces").fetchone()
+    assert traces > 0  # the demo's traces were flushed before the server went down
