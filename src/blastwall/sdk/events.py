@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from blastwall.sdk.enums import GateStatus, Rating
+from blastwall.sdk.event_caps import fit
 from blastwall.sdk.filters.base import to_text
 from blastwall.sdk.records import GateRecord
 
@@ -193,7 +194,7 @@ def call_events(call: Call, redact: Redactor | None = None) -> list[dict[str, An
         "latency_ms": None if call.latency_ms is None else round(call.latency_ms, 3),
         "attributes": json_safe(call.attributes or {}),
     }
-    events = [event]
+    events = [fit(event)]
     for hit in event["filters"]:
         events.append({**head, "id": uuid.uuid4().hex, "type": "filter_hit", **hit})
     return events
