@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import uvicorn
@@ -30,6 +32,22 @@ from blastwall.server.app import create_app
 
 console = Console()
 DEMO_ACTOR = Actor(name="demo-setup", role=Role.admin)
+
+
+def cli_command(executable: str | None = None, path: str | None = None) -> str:
+    """How the user runs this install's ``blastwall``: the bare name when it is the one on
+    PATH, else the script beside the running interpreter (whatever venv that is), so the
+    printed commands work as pasted."""
+    script = Path(executable or sys.executable).parent / "blastwall"
+    on_path = shutil.which("blastwall", path=path)
+    if not script.exists():
+        return "blastwall"
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "blastwall"
+    try:
+        return str(script.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.absolute())
 
 
 def ensure_token(
@@ -107,12 +125,11 @@ def main() -> None:
     console.print("\nIn another terminal:\n")
     console.print(f"  export BLASTWALL_SERVER={server}")
     console.print(f"  export BLASTWALL_TOKEN={token}")
-    console.print("  .venv/bin/blastwall systems")
-    console.print("  .venv/bin/blastwall trace list --system support-agent")
-    console.print(
-        "  .venv/bin/blastwall kill support-agent --reason 'drill'   # demo moves to fallback"
-    )
-    console.print("  .venv/bin/blastwall restore support-agent --reason 'drill over'")
+    bw = cli_command()
+    console.print(f"  {bw} systems")
+    console.print(f"  {bw} trace list --system support-agent")
+    console.print(f"  {bw} kill support-agent --reason 'drill'   # demo moves to fallback")
+    console.print(f"  {bw} restore support-agent --reason 'drill over'")
     console.print("\nAPI docs: " + server + "/api/v1/docs    (Ctrl-C stops the server)\n")
     app = create_app(settings, engine)
     traffic = None
