@@ -15,7 +15,8 @@ from tests.cli.conftest import Invoke, invoke, lines, make_system
 
 @pytest.fixture
 def system(api: httpx.Client) -> str:
-    return make_system(api)["name"]
+    surfaces = [{"name": "model", "kind": "model"}, {"name": "kb-public", "kind": "retrieval"}]
+    return make_system(api, surfaces=surfaces)["name"]
 
 
 def test_kill_then_restore_reports_each_state(cli: Invoke, system: str) -> None:
@@ -54,7 +55,7 @@ def test_contain_pulls_several_levers_in_one_revision(cli: Invoke, system: str) 
         "-l",
         "filter=pii,secrets",
         "-l",
-        "disable-tool=issue_refund",
+        "disable-tool=issue-refund",
         "-l",
         "retrieval=kb-public",
         "--reason",
@@ -63,7 +64,7 @@ def test_contain_pulls_several_levers_in_one_revision(cli: Invoke, system: str) 
     assert result.exit_code == 0, result.output
     assert lines(result.stdout) == [
         "Levers set on support-bot in all environments (revision 1): safe mode; rerouted to "
-        "gpt-4o-mini; filters: pii, secrets; disabled tools: issue_refund; retrieval only "
+        "gpt-4o-mini; filters: pii, secrets; disabled tools: issue-refund; retrieval only "
         "from: kb-public"
     ]
 
@@ -113,6 +114,24 @@ def test_apply_off_marks_the_lever_each_off_follows() -> None:
     levers = [Lever("kill", None), Lever("filter", "pii"), Lever("filter", "secrets")]
     marked = apply_off(levers, ["lever", "lever", "off", "lever"])
     assert [lever.off for lever in marked] == [False, True, False]
+
+
+def test_undeclared_tool_or_source_is_refused_naming_the_declared_ones(
+    cli: Invoke, system: str
+) -> None:
+    tool = cli("contain", system, "-l", "disable-tool=not_a_tool", "-r", "x")
+    assert tool.exit_code == 1
+    assert tool.stderr == (
+        "Error: support-bot declares no tool named not_a_tool; its tools are: issue-refund, "
+        "send-email. Use one of them, or declare it in actions with `blastwall apply`\n"
+    )
+    source = cli("contain", system, "-l", "retrieval=kb-public,wiki", "-r", "x")
+    assert source.exit_code == 1
+    assert source.stderr.startswith(
+        "Error: support-bot declares no retrieval source named wiki; its retrieval sources "
+        "are: kb-public. "
+    )
+    assert cli("levers", system, "--json").stdout.count('"revision": 0') == 1
 
 
 def test_levers_lists_each_environment(cli: Invoke, system: str) -> None:

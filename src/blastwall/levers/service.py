@@ -24,7 +24,7 @@ from blastwall.db.session import on_commit
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents import timeline
 from blastwall.incidents.models import Incident
-from blastwall.levers import audit, authority, notify
+from blastwall.levers import audit, authority, declared, notify
 from blastwall.levers.enums import ALL_ENVIRONMENTS, Lever
 from blastwall.levers.models import LeverState
 from blastwall.levers.schemas import LeverSet
@@ -203,6 +203,7 @@ def change(
     state = _stored(session, system, environment)
     before = snapshot(state)
     after = {**before, **parsed.model_dump(include=parsed.model_fields_set)}
+    declared.check(session, system, before, after)
     if after == before:
         return LeverChange(state or _default(system, environment), changed=False)
 
