@@ -46,7 +46,7 @@ def check(
     """Raise InvalidInput when ``after`` adds a tool or source ``system`` does not declare."""
     new_tools = _added(before.get("disabled_tools"), after.get("disabled_tools"))
     if new_tools:
-        _refuse(system, "tool", "disabled_tools", new_tools, tools(system), "actions")
+        _refuse(system, "tool", "disabled_tools", new_tools, tools(system), where="actions")
     new_sources = _added(before.get("retrieval_sources"), after.get("retrieval_sources"))
     if new_sources:
         declared = retrieval_sources(session, system)
@@ -56,7 +56,7 @@ def check(
             "retrieval_sources",
             new_sources,
             declared,
-            "a retrieval surface (its name, or its content's sources list)",
+            where="a retrieval surface (its name, or its content's sources list)",
         )
 
 
@@ -65,7 +65,7 @@ def _added(before: list[str] | None, after: list[str] | None) -> list[str]:
 
 
 def _refuse(
-    system: System, kind: str, field: str, names: list[str], declared: list[str], where: str
+    system: System, kind: str, field: str, names: list[str], declared: list[str], *, where: str
 ) -> None:
     unknown = [name for name in names if name not in declared]
     if not unknown:
