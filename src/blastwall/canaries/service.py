@@ -20,14 +20,13 @@ from blastwall.canaries.schemas import (
     TargetRead,
     TargetSpec,
 )
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.levers import audit
 from blastwall.registry import service as registry
 from blastwall.registry.models import System
 from blastwall.registry.names import require_slug
 from blastwall.registry.surfaces import canonical_hash
-
-MAX_RUNS = 500
 
 
 def newest(session: Session, system: System, name: str) -> CanarySet | None:
@@ -246,8 +245,8 @@ def list_runs(
     system: str | None = None,
     canary_set: str | None = None,
     release: str | None = None,
-    limit: int = 50,
-) -> list[CanaryRun]:
+    page: PageQuery | None = None,
+) -> Page[CanaryRun]:
     """Runs, newest first."""
     query = select(CanaryRun)
     if system is not None:
@@ -256,7 +255,9 @@ def list_runs(
         query = query.where(CanaryRun.set_name == canary_set)
     if release is not None:
         query = query.where(CanaryRun.release == release)
-    return list(session.scalars(query.order_by(CanaryRun.id.desc()).limit(limit)))
+    return paginate(
+        session, query, keys=[CanaryRun.id], list_name="canary-runs", page=page, descending=True
+    )
 
 
 def get_run(session: Session, run_id: int) -> CanaryRun:

@@ -134,7 +134,7 @@ def list_runs(
     as_json: AsJson = False,
 ) -> None:
     """Canary runs of SYSTEM, newest first."""
-    items = connect(server).get(path("canary-runs"), system=system, release=release, limit=limit)
+    items = connect(server).list(path("canary-runs"), system=system, release=release, limit=limit)
     out.show(items, as_json, _render_runs)
 
 

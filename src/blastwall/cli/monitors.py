@@ -85,7 +85,7 @@ def list_alarms(
     as_json: AsJson = False,
 ) -> None:
     """Alarms, newest first, with the estimated change time and the incident they joined."""
-    items = connect(server).get(path("alarms"), system=system, incident_id=incident, limit=limit)
+    items = connect(server).list(path("alarms"), system=system, incident_id=incident, limit=limit)
     out.show(items, as_json, _render_alarms)
 
 

@@ -77,7 +77,7 @@ def ensure_token(
 
 def activate_first_release(session: Session) -> None:
     """Put each system's oldest release in force wherever nothing is active yet."""
-    for system in registry.list_(session):
+    for system in registry.all_(session):
         oldest = min(releases.list_releases(session, system.name), key=lambda r: r.id, default=None)
         if oldest is None:
             continue

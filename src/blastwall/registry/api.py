@@ -23,15 +23,16 @@ from blastwall.registry.schemas import (
     SystemUpsertRead,
 )
 from blastwall.server.deps import Admin, Commander, DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["registry"])
 
 Environment = Annotated[str, Query(description="An environment of the system, e.g. prod.")]
 
 
-@router.get("/systems", response_model=list[SystemRead])
-def list_systems(session: DbSession, _: Viewer) -> list[SystemRead]:
-    return [SystemRead.model_validate(s) for s in service.list_(session)]
+@router.get("/systems", response_model=ItemsPage[SystemRead])
+def list_systems(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[SystemRead]:
+    return ItemsPage.of(service.list_(session, page), SystemRead.model_validate)
 
 
 @router.post("/systems", response_model=SystemRead, status_code=201)

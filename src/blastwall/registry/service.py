@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents.models import Incident
 from blastwall.levers import audit
@@ -48,7 +49,13 @@ def get_by_name(session: Session, name: str, *, lock: bool = False) -> System:
     return system
 
 
-def list_(session: Session) -> list[System]:
+def list_(session: Session, page: PageQuery | None = None) -> Page[System]:
+    """Systems by name, one page (follow its ``next_cursor``)."""
+    return paginate(session, select(System), keys=[System.name], list_name="systems", page=page)
+
+
+def all_(session: Session) -> list[System]:
+    """Every system by name, for callers inside the server (there are tens, not millions)."""
     return list(session.scalars(select(System).order_by(System.name)))
 
 

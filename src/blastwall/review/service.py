@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.models import Monitor
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
@@ -30,7 +31,6 @@ from blastwall.review.wilson import Interval, wilson
 from blastwall.traces.models import Trace
 
 CLAIM_TTL = timedelta(minutes=30)
-MAX_LIST = 1000
 
 
 @dataclass(frozen=True)
@@ -130,17 +130,15 @@ def list_(
     *,
     system: str | None = None,
     status: Status | None = None,
-    limit: int = 100,
-) -> list[ReviewItem]:
+    page: PageQuery | None = None,
+) -> Page[ReviewItem]:
     """Items, oldest first."""
-    if not 1 <= limit <= MAX_LIST:
-        raise InvalidInput(f"limit: {limit} is out of range; use 1 to {MAX_LIST}")
     statement = select(ReviewItem)
     if system is not None:
         statement = statement.where(ReviewItem.system == system)
     if status is not None:
         statement = statement.where(ReviewItem.status == status.value)
-    return list(session.scalars(statement.order_by(ReviewItem.id).limit(limit)))
+    return paginate(session, statement, keys=[ReviewItem.id], list_name="review", page=page)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
