@@ -98,7 +98,7 @@ def test_run_then_activate_through_the_gate(client: TestClient, system: None) ->
     )
     assert ok.status_code == 200
     listed = client.get("/api/v1/canary-runs", params={"system": "support-agent"}).json()
-    assert [r["id"] for r in listed] == [good["id"], run["id"]]
+    assert [r["id"] for r in listed["items"]] == [good["id"], run["id"]]
     assert client.get(f"/api/v1/canary-runs/{run['id']}").json()["release"] == "bad-2"
 
 

@@ -181,7 +181,8 @@ def test_the_scheduler_runs_a_set_when_its_interval_has_passed(
     [second] = scheduler.run_due(session_factory, now + timedelta(seconds=3600))
     with session_factory() as session:
         found = [
-            (r.set_name, r.trigger, r.status) for r in service.list_runs(session, system=SYSTEM)
+            (r.set_name, r.trigger, r.status)
+            for r in service.list_runs(session, system=SYSTEM).items
         ]
     assert second > first
     assert found == [("nightly", "schedule", "passed"), ("nightly", "schedule", "passed")]

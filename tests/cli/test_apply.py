@@ -40,7 +40,7 @@ def test_dry_run_shows_the_plan_and_changes_nothing(
         "Dry run: 1 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged. "
         "Nothing was changed.",
     ]
-    assert api.get("/systems").json() == []
+    assert api.get("/systems").json() == {"items": [], "next_cursor": None}
 
 
 def test_apply_then_apply_again_is_a_no_op(cli: Invoke, api: httpx.Client, config: Path) -> None:
@@ -48,7 +48,7 @@ def test_apply_then_apply_again_is_a_no_op(cli: Invoke, api: httpx.Client, confi
     assert lines(first.stdout)[-1] == (
         "Applied blastwall.yaml: 1 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged."
     )
-    assert [s["name"] for s in api.get("/systems").json()] == ["support-bot"]
+    assert [s["name"] for s in api.get("/systems").json()["items"]] == ["support-bot"]
     again = cli("apply", str(config))
     assert lines(again.stdout) == ["Nothing to apply: Blastwall already matches blastwall.yaml."]
     as_json = json.loads(cli("apply", "-f", str(config), "--json").stdout)

@@ -182,7 +182,7 @@ def test_audit_routes_list_and_verify(
     committed_system(session_factory)
     client.post("/api/v1/systems/support-bot/kill", json={"reason": "one"})
     client.post("/api/v1/systems/support-bot/restore", json={"reason": "two"})
-    entries = client.get("/api/v1/audit?after_seq=2").json()
+    entries = client.get("/api/v1/audit?after_seq=2").json()["items"]
     assert [(e["seq"], e["action"], e["reason"], e["actor"]) for e in entries] == [
         (3, "lever.restore", "two", "root")
     ]

@@ -65,7 +65,7 @@ def test_plan_system_does_not_write(session: Session) -> None:
     action, changes = service.plan_system(session, system_spec())
     assert action is ChangeAction.create
     assert changes["environments"] == (None, ["staging", "prod"])
-    assert service.list_(session) == []
+    assert service.all_(session) == []
 
 
 def test_surface_with_versions_cannot_be_removed_or_rekinded(session: Session) -> None:
@@ -123,5 +123,5 @@ def test_delete_removes_an_unreleased_system(session: Session) -> None:
     make_system(session)
     surfaces.add_surface_version(session, SYSTEM, "prompt", {"template": "hi"}, ADMIN)
     service.delete(session, SYSTEM, ADMIN)
-    assert service.list_(session) == []
+    assert service.all_(session) == []
     assert (last_audit(session).action, last_audit(session).target) == ("system.delete", SYSTEM)

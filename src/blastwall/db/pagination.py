@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, or_
+from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from blastwall.exceptions import InvalidInput
@@ -121,7 +121,11 @@ def decode(cursor: str, *, list_name: str, keys: Sequence[InstrumentedAttribute[
 
 def _value(value: Any, key: InstrumentedAttribute[Any]) -> Any:
     """``value`` as the key column's Python type, or None when it is not one."""
-    expected = key.type.python_type
+    column_type = key.type
+    # A TypeDecorator (UTCDateTime) reports ``object``; the type it wraps knows better.
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    expected = column_type.python_type
     if expected is datetime:
         text = value.get("t") if isinstance(value, dict) else None
         try:
