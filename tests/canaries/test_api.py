@@ -108,7 +108,7 @@ def test_unknown_release_and_missing_run_are_404(client: TestClient, system: Non
     response = client.post(f"{SETS}/routing/run", params={"release": "v9"})
     assert (response.status_code, response.json()["detail"]) == (
         404,
-        "support-agent has no release 'v9'; GET /api/v1/systems/support-agent/releases lists them",
+        "support-agent has no release 'v9'; `blastwall release list support-agent` lists them",
     )
     assert client.get("/api/v1/canary-runs/999").status_code == 404
 

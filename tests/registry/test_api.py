@@ -45,7 +45,7 @@ def test_system_create_read_and_upsert(client: TestClient) -> None:
         {"name": "issue-refund", "reversible": False, "description": ""},
         {"name": "tag-ticket", "reversible": True, "description": "Adds a label."},
     ]
-    assert [s["name"] for s in client.get(SYSTEMS).json()] == ["support-agent"]
+    assert [s["name"] for s in client.get(SYSTEMS).json()["items"]] == ["support-agent"]
     assert client.get(AGENT).json()["risk_tier"] == "high"
     unchanged = client.put(AGENT, json=_system_body())
     assert (unchanged.json()["action"], unchanged.json()["changes"]) == ("unchanged", {})

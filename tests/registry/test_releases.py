@@ -88,7 +88,7 @@ def test_get_release_says_how_to_list(session: Session) -> None:
     with pytest.raises(NotFound) as caught:
         releases.get_release(session, SYSTEM, "r9")
     assert caught.value.detail == (
-        "support-agent has no release 'r9'; GET /api/v1/systems/support-agent/releases lists them"
+        "support-agent has no release 'r9'; `blastwall release list support-agent` lists them"
     )
 
 

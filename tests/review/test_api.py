@@ -67,7 +67,7 @@ def test_an_unknown_system_is_a_clear_404(client: TestClient) -> None:
     response = _put(client, {"sample_rate": 0.1}, system="nope")
     assert (response.status_code, response.json()["detail"]) == (
         404,
-        "no system named 'nope'; GET /api/v1/systems lists the systems",
+        "no system named 'nope'; `blastwall systems` lists the systems",
     )
 
 

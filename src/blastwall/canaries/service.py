@@ -114,8 +114,7 @@ def get_set(session: Session, system_name: str, name: str, version: int | None =
     if found is None:
         which = f"canary set {name!r}" + (f" version {version}" if version else "")
         raise NotFound(
-            f"{system.name} has no {which}; GET /api/v1/systems/{system.name}/canaries "
-            "lists the sets (blastwall canary list SYSTEM)"
+            f"{system.name} has no {which}; `blastwall canary list {system.name}` lists the sets"
         )
     return found
 
@@ -222,9 +221,8 @@ def get_target(session: Session, system_name: str) -> CanaryTarget:
     target = find_target(session, system)
     if target is None:
         raise NotFound(
-            f"{system.name} has no canary target; set one with PUT "
-            f"/api/v1/systems/{system.name}/canary-target or under the system's "
-            "'canary_target:' in blastwall.yaml"
+            f"{system.name} has no canary target; set one under the system's "
+            "'canary_target:' in blastwall.yaml and run `blastwall apply -f blastwall.yaml`"
         )
     return target
 
@@ -263,5 +261,7 @@ def list_runs(
 def get_run(session: Session, run_id: int) -> CanaryRun:
     run = session.get(CanaryRun, run_id)
     if run is None:
-        raise NotFound(f"canary run {run_id} does not exist; GET /api/v1/canary-runs lists them")
+        raise NotFound(
+            f"canary run {run_id} does not exist; `blastwall canary runs SYSTEM` lists them"
+        )
     return run

@@ -50,8 +50,8 @@ def _render_sets(items: list[dict[str, Any]]) -> None:
             ]
             for s in items
         ),
-        empty="No canary sets: declare them under the system's 'canaries:' in blastwall.yaml, "
-        "or PUT /api/v1/systems/NAME/canaries/SET.",
+        empty="No canary sets: declare them under the system's 'canaries:' in blastwall.yaml "
+        "and run `blastwall apply -f blastwall.yaml`.",
     )
 
 

@@ -56,7 +56,7 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
             for m in items
         ),
         empty="No monitors on this system: declare them under the system's 'monitors:' in "
-        "blastwall.yaml, or POST /api/v1/systems/NAME/monitors.",
+        "blastwall.yaml and run `blastwall apply -f blastwall.yaml`.",
     )
     for m in items:
         if m["state"]["message"]:

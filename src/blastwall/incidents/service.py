@@ -55,7 +55,7 @@ def _system(session: Session, name: str) -> System:
     system = session.scalar(select(System).where(System.name == name))
     if system is None:
         raise NotFound(
-            f"system: no system named {name!r}; `blastwall system list` shows them, "
+            f"system: no system named {name!r}; `blastwall systems` lists them, "
             "or leave system out if it is not known yet"
         )
     return system

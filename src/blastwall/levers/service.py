@@ -66,7 +66,7 @@ class LeverChange:
 def get_system(session: Session, name: str) -> System:
     system = session.scalar(select(System).where(System.name == name))
     if system is None:
-        raise NotFound(f"no system named {name!r}; GET /api/v1/systems lists the systems")
+        raise NotFound(f"no system named {name!r}; `blastwall systems` lists the systems")
     return system
 
 
@@ -190,7 +190,7 @@ def change(
     _check_environment(system, environment)
     if incident_id is not None and session.get(Incident, incident_id) is None:
         raise NotFound(
-            f"incident {incident_id} does not exist; GET /api/v1/incidents lists them",
+            f"incident {incident_id} does not exist; `blastwall incident list` lists them",
             field="incident_id",
         )
     levers = _levers_pulled(parsed)

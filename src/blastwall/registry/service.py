@@ -45,7 +45,7 @@ def get_by_name(session: Session, name: str, *, lock: bool = False) -> System:
     """The system called ``name``; ``lock`` holds its row until commit (use before writing)."""
     system = _find(session, name, lock=lock)
     if system is None:
-        raise NotFound(f"no system named {name!r}; GET /api/v1/systems lists the systems")
+        raise NotFound(f"no system named {name!r}; `blastwall systems` lists the systems")
     return system
 
 
@@ -191,7 +191,8 @@ def create(session: Session, spec: SystemSpec, actor: Actor) -> System:
     if _find(session, spec.name) is not None:
         raise Conflict(
             f"a system named {spec.name!r} exists; "
-            f"update it with PUT /api/v1/systems/{spec.name} or pick another name"
+            "change it in blastwall.yaml and run `blastwall apply -f blastwall.yaml`, "
+            "or pick another name"
         )
     return upsert_system(session, spec, actor).system
 

@@ -116,7 +116,9 @@ def configure(
 def get(session: Session, item_id: int) -> ReviewItem:
     item = session.get(ReviewItem, item_id)
     if item is None:
-        raise NotFound(f"no review item {item_id}; GET /api/v1/review lists the queue")
+        raise NotFound(
+            f"no review item {item_id}; `blastwall review next` gives you the next item to review"
+        )
     return item
 
 
@@ -189,7 +191,9 @@ def mark(
     now = now or utcnow()
     item = session.scalar(select(ReviewItem).where(ReviewItem.id == item_id).with_for_update())
     if item is None:
-        raise NotFound(f"no review item {item_id}; GET /api/v1/review lists the queue")
+        raise NotFound(
+            f"no review item {item_id}; `blastwall review next` gives you the next item to review"
+        )
     if item.status == Status.done.value:
         raise Conflict(
             f"review item {item_id} was already marked {item.verdict} by {item.reviewer}; "
