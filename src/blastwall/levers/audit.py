@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.db.counters import current_value, next_value
-from blastwall.db.session import AUDIT_KEY
 from blastwall.db.pagination import Page, PageQuery, paginate
+from blastwall.db.session import AUDIT_KEY
 from blastwall.exceptions import InvalidInput
 from blastwall.levers.models import AuditEntry, Counter
 
