@@ -23,6 +23,7 @@ NOT_COMMANDS = {
     "import testing",  # `from blastwall import testing`
     "server (FastAPI,",  # a box of the architecture diagram
     "(built-in default)",  # the severity matrix's author name
+    "command line needs",  # prose: "The blastwall command line needs ..."
 }
 
 

@@ -202,7 +202,7 @@ def test_audit_routes_list_and_verify(
 
 def test_audit_head_and_verify_since_head(client: TestClient) -> None:
     head = client.get("/api/v1/audit/head").json()
-    newest = client.get("/api/v1/audit").json()[-1]
+    newest = client.get("/api/v1/audit").json()["items"][-1]
     assert head == {
         "seq": 1,
         "hash": newest["hash"],
