@@ -49,7 +49,7 @@ def test_example_release_goes_live_in_every_environment(
             env: releases.get_active(session, "support-agent", env).release.name
             for env in ("staging", "prod")
         }
-        history = releases.list_deployments(session, "support-agent")
+        history = releases.list_deployments(session, "support-agent").items
     assert live == {"staging": "initial", "prod": "initial"}
     assert len(history) == 2
 

@@ -86,7 +86,7 @@ def test_release_lifecycle_and_rollback(client: TestClient) -> None:
     }
     derived = client.get(f"{AGENT}/releases/r2+rollback-prompt-1").json()
     assert derived["surfaces"]["prompt"]["number"] == 1
-    history = client.get(f"{AGENT}/deployments", params={"environment": "prod"}).json()
+    history = client.get(f"{AGENT}/deployments", params={"environment": "prod"}).json()["items"]
     assert [(d["release"], d["reason"]) for d in history] == [
         ("r2+rollback-prompt-1", "rude answers"),
         ("r2", ""),

@@ -138,16 +138,16 @@ def get_active(name: str, environment: Environment, session: DbSession, _: Viewe
     return ActiveRead.of(releases.get_active(session, name, environment))
 
 
-@router.get("/systems/{name}/deployments", response_model=list[DeploymentRead])
+@router.get("/systems/{name}/deployments", response_model=ItemsPage[DeploymentRead])
 def list_deployments(
     name: str,
     session: DbSession,
     _: Viewer,
+    page: Paging,
     environment: Annotated[str | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[DeploymentRead]:
-    history = releases.list_deployments(session, name, environment, limit)
-    return [DeploymentRead.of(d) for d in history]
+) -> ItemsPage[DeploymentRead]:
+    history = releases.list_deployments(session, name, environment, page)
+    return ItemsPage.of(history, DeploymentRead.of)
 
 
 @router.post("/systems/{name}/rollback", response_model=RollbackRead)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from blastwall.access.schemas import Actor
 from blastwall.canaries import gate as canary_gate
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import timeline
 from blastwall.incidents.models import Incident
@@ -343,12 +344,17 @@ def get_active(session: Session, system_name: str, environment: str) -> Deployme
 
 
 def list_deployments(
-    session: Session, system_name: str, environment: str | None = None, limit: int = 100
-) -> list[Deployment]:
-    """Activation history (rollbacks included), newest first."""
+    session: Session,
+    system_name: str,
+    environment: str | None = None,
+    page: PageQuery | None = None,
+) -> Page[Deployment]:
+    """Activation history (rollbacks included), newest first, one page."""
     system = service.get_by_name(session, system_name)
     query = select(Deployment).where(Deployment.system_id == system.id)
     if environment is not None:
         service.require_environment(system, environment)
         query = query.where(Deployment.environment == environment)
-    return list(session.scalars(query.order_by(Deployment.id.desc()).limit(limit)))
+    return paginate(
+        session, query, keys=[Deployment.id], list_name="deployments", page=page, descending=True
+    )
