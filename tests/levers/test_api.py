@@ -233,3 +233,23 @@ def test_authority_route_shows_the_defaults(client: TestClient) -> None:
         {"subject": "role:responder", "lever": "kill", "system": "*"},
         {"subject": "role:responder", "lever": "restore", "system": "*"},
     ]
+
+
+def test_undeclared_tool_or_source_is_a_422_naming_the_declared_ones(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    committed_system(session_factory)
+    tool = change(client, set={"disabled_tools": ["not_a_tool"]})
+    assert tool.status_code == 422
+    assert (tool.json()["field"], tool.json()["detail"]) == (
+        "set.disabled_tools",
+        "support-bot declares no tool named not_a_tool; its tools are: refund, send_email. "
+        "Use one of them, or declare it in actions with `blastwall apply`",
+    )
+    source = change(client, set={"retrieval_sources": ["wiki"]})
+    assert source.status_code == 422
+    assert source.json()["field"] == "set.retrieval_sources"
+    assert source.json()["detail"].startswith(
+        "support-bot declares no retrieval source named wiki; its retrieval sources are: "
+        "kb-public. "
+    )
