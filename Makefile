@@ -5,15 +5,20 @@ PY := $(VENV)/bin/python
 PORT ?= 7300
 LINT_PATHS := $(wildcard src tests bench scripts)
 
-.PHONY: run test lint typecheck unit venv postgres-pkg clean
+.PHONY: run test lint typecheck unit venv venv-run postgres-pkg clean
 
-run: venv
+# Running needs the server and PostgreSQL driver only; the dev extra (torch, test tools)
+# is installed by `make test`.
+run: venv-run
 	@$(PY) -m blastwall.demo.run --port $(PORT) --config examples/blastwall.yaml
 
 test: venv postgres-pkg lint typecheck unit
 
 venv:
-	@scripts/bootstrap-venv.sh
+	@scripts/bootstrap-venv.sh dev
+
+venv-run:
+	@scripts/bootstrap-venv.sh server,postgres
 
 postgres-pkg:
 	@scripts/install-debian.sh postgresql

@@ -164,9 +164,9 @@ def test_a_request_past_its_deadline_expires_and_cannot_be_approved(
         )
     viewer = _as(tokens["sdk"])
     pending = app_client.get("/api/v1/approvals", params={"status": "pending"}, headers=viewer)
-    assert [a["id"] for a in pending.json()] == [2]
+    assert [a["id"] for a in pending.json()["items"]] == [2]
     expired = app_client.get("/api/v1/approvals", params={"status": "expired"}, headers=viewer)
-    assert [(a["id"], a["status"]) for a in expired.json()] == [(1, "expired")]
+    assert [(a["id"], a["status"]) for a in expired.json()["items"]] == [(1, "expired")]
     assert app_client.get("/api/v1/approvals/1", headers=viewer).json()["status"] == "expired"
     late = app_client.post(
         "/api/v1/approvals/1/approve", json={"reason": "ok"}, headers=_as(tokens["remy"])
@@ -186,7 +186,7 @@ def test_list_filters_by_status_and_system(app_client: TestClient, tokens: dict[
 
     def ids(**params: str) -> list[int]:
         found = app_client.get("/api/v1/approvals", params=params, headers=viewer).json()
-        return [a["id"] for a in found]
+        return [a["id"] for a in found["items"]]
 
     assert ids() == [1, 2, 3]
     assert ids(status="pending") == [1, 2]

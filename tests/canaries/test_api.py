@@ -98,7 +98,7 @@ def test_run_then_activate_through_the_gate(client: TestClient, system: None) ->
     )
     assert ok.status_code == 200
     listed = client.get("/api/v1/canary-runs", params={"system": "support-agent"}).json()
-    assert [r["id"] for r in listed] == [good["id"], run["id"]]
+    assert [r["id"] for r in listed["items"]] == [good["id"], run["id"]]
     assert client.get(f"/api/v1/canary-runs/{run['id']}").json()["release"] == "bad-2"
 
 
@@ -108,7 +108,7 @@ def test_unknown_release_and_missing_run_are_404(client: TestClient, system: Non
     response = client.post(f"{SETS}/routing/run", params={"release": "v9"})
     assert (response.status_code, response.json()["detail"]) == (
         404,
-        "support-agent has no release 'v9'; GET /api/v1/systems/support-agent/releases lists them",
+        "support-agent has no release 'v9'; `blastwall release list support-agent` lists them",
     )
     assert client.get("/api/v1/canary-runs/999").status_code == 404
 

@@ -40,8 +40,12 @@ def test_a_new_body_makes_a_new_version_and_the_same_body_does_not(session: Sess
 
 def test_an_unknown_set_says_how_to_list_them(session: Session) -> None:
     make_system(session)
-    with pytest.raises(NotFound, match="support-agent has no canary set 'nope'; GET"):
+    with pytest.raises(NotFound) as caught:
         service.get_set(session, SYSTEM, "nope")
+    assert caught.value.detail == (
+        "support-agent has no canary set 'nope'; `blastwall canary list support-agent` "
+        "lists the sets"
+    )
     with pytest.raises(InvalidInput, match="canary set name: 'Bad Name' is not a valid name"):
         put_set(session, name="Bad Name")
 
@@ -132,8 +136,7 @@ def test_the_gate_refuses_an_untested_or_failing_release_and_allows_a_passing_on
     assert str(untested.value) == (
         "release v2 of support-agent cannot be activated: the release gate requires its "
         "canaries to pass (routing v1 has not been run against v2). Run them with `blastwall "
-        "canary run support-agent --release v2` (or POST /api/v1/systems/support-agent/"
-        "canaries/SET/run?release=v2), fix what fails, and activate again"
+        "canary run support-agent --release v2`, fix what fails, and activate again"
     )
     [bad_run] = _run(session_factory, "bad-3")
     with (
@@ -181,7 +184,8 @@ def test_the_scheduler_runs_a_set_when_its_interval_has_passed(
     [second] = scheduler.run_due(session_factory, now + timedelta(seconds=3600))
     with session_factory() as session:
         found = [
-            (r.set_name, r.trigger, r.status) for r in service.list_runs(session, system=SYSTEM)
+            (r.set_name, r.trigger, r.status)
+            for r in service.list_runs(session, system=SYSTEM).items
         ]
     assert second > first
     assert found == [("nightly", "schedule", "passed"), ("nightly", "schedule", "passed")]

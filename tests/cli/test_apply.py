@@ -33,14 +33,15 @@ def test_dry_run_shows_the_plan_and_changes_nothing(
     result = cli("apply", "-f", str(config), "--dry-run")
     assert result.exit_code == 0, result.output
     assert lines(result.stdout) == [
-        "ACTION   KIND     NAME          CHANGES",
-        "─" * 112,
-        "create   system   support-bot   owner='alice'; risk_tier='high'; environments=['prod'];"
-        " stale_policy='keep_last'",
+        "create system support-bot",
+        "    owner = 'alice'",
+        "    risk_tier = 'high'",
+        "    environments = ['prod']",
+        "    stale_policy = 'keep_last'",
         "Dry run: 1 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged. "
         "Nothing was changed.",
     ]
-    assert api.get("/systems").json() == []
+    assert api.get("/systems").json() == {"items": [], "next_cursor": None}
 
 
 def test_apply_then_apply_again_is_a_no_op(cli: Invoke, api: httpx.Client, config: Path) -> None:
@@ -48,7 +49,7 @@ def test_apply_then_apply_again_is_a_no_op(cli: Invoke, api: httpx.Client, confi
     assert lines(first.stdout)[-1] == (
         "Applied blastwall.yaml: 1 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged."
     )
-    assert [s["name"] for s in api.get("/systems").json()] == ["support-bot"]
+    assert [s["name"] for s in api.get("/systems").json()["items"]] == ["support-bot"]
     again = cli("apply", str(config))
     assert lines(again.stdout) == ["Nothing to apply: Blastwall already matches blastwall.yaml."]
     as_json = json.loads(cli("apply", "-f", str(config), "--json").stdout)
@@ -95,3 +96,20 @@ def test_apply_needs_an_admin(cli: Invoke, config: Path, responder_token: str) -
         1,
         "Error: rita has role responder; this needs admin or higher\n",
     )
+
+
+def test_a_realistic_plan_reads_in_80_columns(server_url: str, admin_token: str) -> None:
+    example = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
+    env = {"BLASTWALL_SERVER": server_url, "BLASTWALL_TOKEN": admin_token}
+    plan = json.loads(invoke("apply", "-f", str(example), "--dry-run", "--json", env=env).stdout)
+    steps = [s for s in plan["plan"] if s["action"] in ("create", "update", "delete")]
+    result = invoke("apply", "-f", str(example), "--dry-run", env=env | {"COLUMNS": "80"})
+    assert result.exit_code == 0, result.output
+    printed = result.stdout.splitlines()
+    # Every line but the closing sentence fits: nothing wraps, so a word is never split.
+    assert max(len(line) for line in printed[:-1]) <= 80
+    headers = [f"{s['action']} {s['kind']} {s['name']}" for s in steps]
+    assert [line for line in printed if not line.startswith(" ")][:-1] == headers
+    # One line per step and per field it sets (two when an update's values do not fit),
+    # against 230 lines when the plan was a folded four-column table.
+    assert len(steps) + 1 < len(printed) <= 150

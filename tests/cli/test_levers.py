@@ -9,13 +9,14 @@ import pytest
 import typer
 
 from blastwall.cli.errors import UsageProblem
-from blastwall.cli.levers import Lever, build_set, describe, parse_lever
+from blastwall.cli.levers import Lever, apply_off, build_set, describe, parse_lever
 from tests.cli.conftest import Invoke, invoke, lines, make_system
 
 
 @pytest.fixture
 def system(api: httpx.Client) -> str:
-    return make_system(api)["name"]
+    surfaces = [{"name": "model", "kind": "model"}, {"name": "kb-public", "kind": "retrieval"}]
+    return make_system(api, surfaces=surfaces)["name"]
 
 
 def test_kill_then_restore_reports_each_state(cli: Invoke, system: str) -> None:
@@ -54,7 +55,7 @@ def test_contain_pulls_several_levers_in_one_revision(cli: Invoke, system: str) 
         "-l",
         "filter=pii,secrets",
         "-l",
-        "disable-tool=issue_refund",
+        "disable-tool=issue-refund",
         "-l",
         "retrieval=kb-public",
         "--reason",
@@ -63,17 +64,74 @@ def test_contain_pulls_several_levers_in_one_revision(cli: Invoke, system: str) 
     assert result.exit_code == 0, result.output
     assert lines(result.stdout) == [
         "Levers set on support-bot in all environments (revision 1): safe mode; rerouted to "
-        "gpt-4o-mini; filters: pii, secrets; disabled tools: issue_refund; retrieval only "
+        "gpt-4o-mini; filters: pii, secrets; disabled tools: issue-refund; retrieval only "
         "from: kb-public"
     ]
 
 
 def test_contain_off_removes_one_filter_and_keeps_the_rest(cli: Invoke, system: str) -> None:
     cli("contain", system, "-l", "filter=pii", "-l", "filter=secrets", "-r", "leak")
-    result = cli("contain", system, "-l", "filter=pii", "-l", "reroute", "--off", "-r", "ok")
+    result = cli(
+        "contain", system, "-l", "filter=pii", "--off", "-l", "reroute", "--off", "-r", "ok"
+    )
     assert lines(result.stdout) == [
         "Levers set on support-bot in all environments (revision 2): filters: secrets"
     ]
+
+
+def test_off_switches_off_only_the_lever_it_follows(cli: Invoke, system: str) -> None:
+    cli("contain", system, "-l", "human_fallback", "-r", "review by people")
+    result = cli(
+        "contain", system, "-l", "human_fallback", "--off", "-l", "safe_mode", "-r", "swap"
+    )
+    assert result.exit_code == 0, result.output
+    assert lines(result.stdout) == [
+        "Levers set on support-bot in all environments (revision 2): safe mode"
+    ]
+
+
+def test_off_before_any_lever_is_refused() -> None:
+    result = invoke("contain", "support-bot", "--off", "-l", "safe_mode", "-r", "x")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: --off switches off the lever just before it: write it after that lever, "
+        "e.g. --lever safe_mode --off\n"
+    )
+
+
+def test_a_lever_named_both_on_and_off_is_refused() -> None:
+    result = invoke(
+        "contain", "support-bot", "-l", "safe_mode", "-l", "safe-mode", "--off", "-r", "x"
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "Error: lever 'safe_mode' is named both on and off: name it once, with --off "
+        "right after it to switch it off\n"
+    )
+
+
+def test_apply_off_marks_the_lever_each_off_follows() -> None:
+    levers = [Lever("kill", None), Lever("filter", "pii"), Lever("filter", "secrets")]
+    marked = apply_off(levers, ["lever", "lever", "off", "lever"])
+    assert [lever.off for lever in marked] == [False, True, False]
+
+
+def test_undeclared_tool_or_source_is_refused_naming_the_declared_ones(
+    cli: Invoke, system: str
+) -> None:
+    tool = cli("contain", system, "-l", "disable-tool=not_a_tool", "-r", "x")
+    assert tool.exit_code == 1
+    assert tool.stderr == (
+        "Error: support-bot declares no tool named not_a_tool; its tools are: issue-refund, "
+        "send-email. Use one of them, or declare it in actions with `blastwall apply`\n"
+    )
+    source = cli("contain", system, "-l", "retrieval=kb-public,wiki", "-r", "x")
+    assert source.exit_code == 1
+    assert source.stderr.startswith(
+        "Error: support-bot declares no retrieval source named wiki; its retrieval sources "
+        "are: kb-public. "
+    )
+    assert cli("levers", system, "--json").stdout.count('"revision": 0') == 1
 
 
 def test_levers_lists_each_environment(cli: Invoke, system: str) -> None:
@@ -176,7 +234,7 @@ def test_parse_lever_accepts_dashes_and_plurals() -> None:
 
 def test_lever_that_needs_a_value_says_which() -> None:
     with pytest.raises(UsageProblem) as caught:
-        build_set([Lever("reroute", None)], off=False, current={})
+        build_set([Lever("reroute", None)], current={})
     assert caught.value.message == (
         "lever 'reroute' needs a value: --lever reroute=MODEL, e.g. reroute=gpt-4o-mini"
     )
@@ -184,13 +242,14 @@ def test_lever_that_needs_a_value_says_which() -> None:
 
 def test_build_set_edits_lists_from_the_current_state() -> None:
     current = {"filters": ["pii"], "disabled_tools": ["a", "b"]}
-    on = build_set(
-        [Lever("filter", "secrets,pii"), Lever("kill", None)], off=False, current=current
-    )
+    on = build_set([Lever("filter", "secrets,pii"), Lever("kill", None)], current=current)
     assert on == {"filters": ["pii", "secrets"], "killed": True}
     off = build_set(
-        [Lever("disable_tool", "a"), Lever("retrieval", None), Lever("safe_mode", None)],
-        off=True,
+        [
+            Lever("disable_tool", "a", off=True),
+            Lever("retrieval", None, off=True),
+            Lever("safe_mode", None, off=True),
+        ],
         current=current,
     )
     assert off == {"disabled_tools": ["b"], "retrieval_sources": None, "safe_mode": False}

@@ -97,8 +97,8 @@ def test_rollback_with_nothing_known_good_says_so(
     assert result.exit_code == 1
     assert result.stderr == (
         "Error: no release of support-bot is marked known-good; mark one with "
-        "POST /api/v1/systems/support-bot/releases/RELEASE/known-good, "
-        "or roll back to a named release\n"
+        "`blastwall release mark-known-good support-bot RELEASE --reason ...`, "
+        "or roll back to a named release (--to RELEASE)\n"
     )
 
 

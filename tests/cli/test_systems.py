@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 
 import httpx
+import pytest
 
+from blastwall.cli import client
 from tests.cli.conftest import Invoke, lines, make_system
 
 
@@ -29,3 +31,32 @@ def test_systems_table_and_json(cli: Invoke, api: httpx.Client) -> None:
         ("faq-bot", "low"),
         ("support-bot", "high"),
     ]
+
+
+def test_lists_follow_next_cursor_to_the_end_or_the_limit(
+    cli: Invoke, api: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Pages of two, so three systems take two pages.
+    monkeypatch.setattr(client, "PAGE_SIZE", 2)
+    for name in ("a-bot", "b-bot", "c-bot"):
+        make_system(api, name, actions=[], surfaces=[])
+    listed = json.loads(cli("systems", "--json").stdout)
+    assert [s["name"] for s in listed] == ["a-bot", "b-bot", "c-bot"]
+    seen: list[dict[str, object]] = []
+    transport = httpx.HTTPTransport()
+
+    def record(request: httpx.Request) -> httpx.Response:
+        seen.append(dict(request.url.params))
+        return transport.handle_request(request)
+
+    token = api.headers["Authorization"].removeprefix("Bearer ")
+    server = str(api.base_url).removesuffix("/api/v1/").removesuffix("/api/v1")
+    reader = client.Client(server, token, transport=httpx.MockTransport(record))
+    assert [s["name"] for s in reader.list(client.path("systems"), limit=3)] == [
+        "a-bot",
+        "b-bot",
+        "c-bot",
+    ]
+    assert [p["limit"] for p in seen] == ["2", "1"]
+    assert "cursor" not in seen[0]
+    assert seen[1]["cursor"]

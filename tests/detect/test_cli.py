@@ -58,7 +58,17 @@ def test_kind_comes_from_bench_kind_when_not_given(stream_file: Path) -> None:
 def test_without_a_kind_it_says_how_to_give_one(stream_file: Path) -> None:
     result = run(str(stream_file))
     assert result.exit_code == 2
-    assert "--kind categorical|binary|continuous" in result.stderr
+    assert result.stderr == (
+        "Error: missing --kind: say what the values are: --kind categorical|binary|continuous "
+        "(category ids 0..255, 0/1, or numbers)\n"
+    )
+
+
+def test_help_names_kind_as_required_and_no_internal_variable() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    assert "BENCH_KIND" not in result.stdout
+    assert "Required: what the values are" in result.stdout
 
 
 @pytest.mark.parametrize(

@@ -235,7 +235,7 @@ def test_alarms_are_listed_filtered_and_shown(client: TestClient, session_factor
     tick(session_factory, engine)
     push(session_factory, classifier_calls(1500, 3000, first=3000))
     tick(session_factory, engine)
-    [alarm] = client.get("/api/v1/alarms").json()
+    [alarm] = client.get("/api/v1/alarms").json()["items"]
     assert {k: alarm[k] for k in ("system", "monitor", "signal", "trace_id", "repeats")} == {
         "system": "refund-bot",
         "monitor": "fraud-share",
@@ -246,9 +246,9 @@ def test_alarms_are_listed_filtered_and_shown(client: TestClient, session_factor
     assert alarm["change_at"] == "2025-01-01T00:00:03.043000Z"
     assert alarm["current"]["fraud"] == 0.120482
     assert client.get(f"/api/v1/alarms/{alarm['id']}").json() == alarm
-    assert client.get("/api/v1/alarms", params={"system": "other"}).json() == []
+    assert client.get("/api/v1/alarms", params={"system": "other"}).json()["items"] == []
     by_incident = client.get("/api/v1/alarms", params={"incident_id": alarm["incident_id"]})
-    assert [a["id"] for a in by_incident.json()] == [alarm["id"]]
+    assert [a["id"] for a in by_incident.json()["items"]] == [alarm["id"]]
     incident = client.get(f"/api/v1/incidents/{alarm['incident_id']}").json()
     # The monitor declared moderate harm: reversible here, so severity 2.
     assert (incident["harm"], incident["severity"], incident["classes"]) == (

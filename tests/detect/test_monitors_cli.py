@@ -46,7 +46,7 @@ def test_monitor_list_shows_phase_counters_and_what_is_wrong(
     register(session_factory)
     assert lines(cli(server, admin_token, "monitor", "list", "refund-bot").stdout) == [
         "No monitors on this system: declare them under the system's 'monitors:' in "
-        "blastwall.yaml, or POST /api/v1/systems/NAME/monitors."
+        "blastwall.yaml and run `blastwall apply -f blastwall.yaml`."
     ]
     add_monitor(
         session_factory,

@@ -157,7 +157,9 @@ def test_list_filters_by_status_and_system_oldest_first(
     def ids(**params: str) -> list[int]:
         return [
             h["id"]
-            for h in app_client.get("/api/v1/handoffs", params=params, headers=viewer).json()
+            for h in app_client.get("/api/v1/handoffs", params=params, headers=viewer).json()[
+                "items"
+            ]
         ]
 
     assert ids() == [1, 2, 3]

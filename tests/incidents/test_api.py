@@ -77,7 +77,7 @@ def test_lifecycle_over_the_api(client: TestClient) -> None:
         "status",
     ]
     assert resolved["timeline"][-1]["message"] == "contained -> resolved: fixed prompt shipped"
-    listed = client.get(BASE, params={"status": "resolved"}).json()
+    listed = client.get(BASE, params={"status": "resolved"}).json()["items"]
     assert [i["id"] for i in listed] == [incident_id]
     assert "timeline" not in listed[0]
     metrics = client.get(f"{BASE}/metrics").json()

@@ -196,10 +196,10 @@ def test_list_filters_and_metrics_average_milestones(session: Session) -> None:
         incident.acknowledged_at, incident.contained_at = at(minutes + 2), at(minutes + 4)
     first.resolved_at = at(70)
 
-    assert [i.id for i in service.list_(session)] == [second.id, first.id]
-    assert [i.id for i in service.list_(session, system="refund-bot")] == [first.id]
-    assert [i.id for i in service.list_(session, severity=3)] == [second.id]
-    assert service.list_(session, status="resolved") == []
+    assert [i.id for i in service.list_(session).items] == [second.id, first.id]
+    assert [i.id for i in service.list_(session, system="refund-bot").items] == [first.id]
+    assert [i.id for i in service.list_(session, severity=3).items] == [second.id]
+    assert service.list_(session, status="resolved").items == []
     summary = service.metrics(session)
     assert (summary.incidents, summary.mttd_s, summary.mtta_s) == (2, 1200.0, 120.0)
     assert (summary.mean_time_to_contain_s, summary.mttr_s) == (240.0, 3600.0)

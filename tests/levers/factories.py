@@ -10,7 +10,7 @@ from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.incidents.models import Incident
-from blastwall.registry.models import System
+from blastwall.registry.models import DownstreamAction, Surface, System
 
 ADMIN = Actor("root", Role.admin)
 COMMANDER = Actor("carol", Role.commander)
@@ -33,6 +33,12 @@ def make_system(
         environments=list(environments),
         stale_policy=stale_policy,
         stale_after_s=stale_after_s,
+        # What the C6 levers may name: tools (actions) and retrieval sources (surfaces).
+        actions=[
+            DownstreamAction(name="refund", reversible=False),
+            DownstreamAction(name="send_email", reversible=True),
+        ],
+        surfaces=[Surface(name="kb-public", kind="retrieval")],
     )
     session.add(system)
     session.flush()

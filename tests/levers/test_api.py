@@ -182,7 +182,7 @@ def test_audit_routes_list_and_verify(
     committed_system(session_factory)
     client.post("/api/v1/systems/support-bot/kill", json={"reason": "one"})
     client.post("/api/v1/systems/support-bot/restore", json={"reason": "two"})
-    entries = client.get("/api/v1/audit?after_seq=2").json()
+    entries = client.get("/api/v1/audit?after_seq=2").json()["items"]
     assert [(e["seq"], e["action"], e["reason"], e["actor"]) for e in entries] == [
         (3, "lever.restore", "two", "root")
     ]
@@ -202,7 +202,7 @@ def test_audit_routes_list_and_verify(
 
 def test_audit_head_and_verify_since_head(client: TestClient) -> None:
     head = client.get("/api/v1/audit/head").json()
-    newest = client.get("/api/v1/audit").json()[-1]
+    newest = client.get("/api/v1/audit").json()["items"][-1]
     assert head == {
         "seq": 1,
         "hash": newest["hash"],
@@ -233,3 +233,23 @@ def test_authority_route_shows_the_defaults(client: TestClient) -> None:
         {"subject": "role:responder", "lever": "kill", "system": "*"},
         {"subject": "role:responder", "lever": "restore", "system": "*"},
     ]
+
+
+def test_undeclared_tool_or_source_is_a_422_naming_the_declared_ones(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    committed_system(session_factory)
+    tool = change(client, set={"disabled_tools": ["not_a_tool"]})
+    assert tool.status_code == 422
+    assert (tool.json()["field"], tool.json()["detail"]) == (
+        "set.disabled_tools",
+        "support-bot declares no tool named not_a_tool; its tools are: refund, send_email. "
+        "Use one of them, or declare it in actions with `blastwall apply`",
+    )
+    source = change(client, set={"retrieval_sources": ["wiki"]})
+    assert source.status_code == 422
+    assert source.json()["field"] == "set.retrieval_sources"
+    assert source.json()["detail"].startswith(
+        "support-bot declares no retrieval source named wiki; its retrieval sources are: "
+        "kb-public. "
+    )

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.db.pagination import PageQuery
 from blastwall.db.session import make_session_factory, unit_of_work
 from blastwall.exceptions import InvalidInput
 from blastwall.levers import audit, service
@@ -285,9 +286,12 @@ def test_entries_from_before_the_key_still_verify(
 def test_list_pages_in_chain_order(session_factory: sessionmaker[Session]) -> None:
     three_changes(session_factory)
     with session_factory() as session:
-        assert [e.seq for e in audit.list_(session, limit=2)] == [1, 2]
-        assert [e.reason for e in audit.list_(session, after_seq=2)] == ["three"]
-        with pytest.raises(InvalidInput, match="limit must be between 1 and 1000 \\(got 0\\)"):
-            audit.list_(session, limit=0)
+        first = audit.list_(session, page=PageQuery(limit=2))
+        assert [e.seq for e in first.items] == [1, 2]
+        rest = audit.list_(session, page=PageQuery(limit=2, cursor=first.next_cursor))
+        assert ([e.reason for e in rest.items], rest.next_cursor) == (["three"], None)
+        assert [e.reason for e in audit.list_(session, after_seq=2).items] == ["three"]
+        with pytest.raises(InvalidInput, match="limit: 0 is out of range; use 1 to 1000"):
+            audit.list_(session, page=PageQuery(limit=0))
         with pytest.raises(InvalidInput, match="after_seq must be 0 or more"):
             audit.list_(session, after_seq=-1)

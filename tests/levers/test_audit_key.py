@@ -30,7 +30,7 @@ def test_server_with_a_key_writes_and_verifies_keyed_entries(
             "/api/v1/tokens", json={"name": "ci-bot", "role": "viewer"}, headers=auth
         )
         assert created.status_code == 201
-        entries = client.get("/api/v1/audit", headers=auth).json()
+        entries = client.get("/api/v1/audit", headers=auth).json()["items"]
         # Entry 1 (the test's admin token) was written before the server had a key.
         assert [(e["seq"], e["scheme"]) for e in entries] == [
             (1, "sha256"),

@@ -12,6 +12,7 @@ from blastwall.exceptions import Forbidden, InvalidInput, NotFound
 from blastwall.incidents.models import TimelineEntry
 from blastwall.levers import audit_verify, service
 from blastwall.levers.models import AuditEntry
+from blastwall.registry.models import SurfaceVersion
 from tests.levers.factories import ADMIN, RESPONDER, VIEWER, make_incident, make_system
 
 
@@ -205,3 +206,74 @@ def test_describe_names_each_moved_lever() -> None:
         "killed off -> on, reroute_model none -> small, filters [] -> [pii]"
     )
     assert service.describe(service.NORMAL, service.NORMAL) == "no lever moved"
+
+
+def test_undeclared_tool_is_refused_naming_the_declared_tools(session: Session) -> None:
+    make_system(session)
+    with pytest.raises(InvalidInput) as caught:
+        service.change(
+            session,
+            "support-bot",
+            "*",
+            {"disabled_tools": ["refund", "nuke"]},
+            actor=ADMIN,
+            reason="x",
+        )
+    assert caught.value.detail == (
+        "support-bot declares no tool named nuke; its tools are: refund, send_email. Use one "
+        "of them, or declare it in actions with `blastwall apply`"
+    )
+    assert caught.value.extra == {"field": "set.disabled_tools"}
+    assert entries(session) == []
+
+
+def test_sources_listed_in_any_retrieval_version_are_declared(session: Session) -> None:
+    system = make_system(session)
+    kb = system.surfaces[0]
+    session.add(
+        SurfaceVersion(
+            surface=kb,
+            number=1,
+            content={"index": "kb-1", "sources": ["faq", 7]},
+            content_hash="0" * 64,
+            created_by="root",
+        )
+    )
+    session.flush()
+    result = service.change(
+        session,
+        "support-bot",
+        "*",
+        {"retrieval_sources": ["faq", "kb-public"]},
+        actor=ADMIN,
+        reason="x",
+    )
+    assert result.state.retrieval_sources == ["faq", "kb-public"]
+    with pytest.raises(InvalidInput) as caught:
+        service.change(
+            session, "support-bot", "*", {"retrieval_sources": ["7"]}, actor=ADMIN, reason="x"
+        )
+    assert caught.value.detail.startswith(
+        "support-bot declares no retrieval source named 7; its retrieval sources are: faq, "
+        "kb-public. "
+    )
+
+
+def test_a_name_in_force_but_no_longer_declared_can_still_be_switched_back(
+    session: Session,
+) -> None:
+    system = make_system(session)
+    service.change(
+        session,
+        "support-bot",
+        "*",
+        {"disabled_tools": ["refund", "send_email"]},
+        actor=ADMIN,
+        reason="x",
+    )
+    system.actions = [a for a in system.actions if a.name != "refund"]
+    session.flush()
+    result = service.change(
+        session, "support-bot", "*", {"disabled_tools": ["refund"]}, actor=ADMIN, reason="y"
+    )
+    assert result.state.disabled_tools == ["refund"]

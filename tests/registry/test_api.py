@@ -45,7 +45,7 @@ def test_system_create_read_and_upsert(client: TestClient) -> None:
         {"name": "issue-refund", "reversible": False, "description": ""},
         {"name": "tag-ticket", "reversible": True, "description": "Adds a label."},
     ]
-    assert [s["name"] for s in client.get(SYSTEMS).json()] == ["support-agent"]
+    assert [s["name"] for s in client.get(SYSTEMS).json()["items"]] == ["support-agent"]
     assert client.get(AGENT).json()["risk_tier"] == "high"
     unchanged = client.put(AGENT, json=_system_body())
     assert (unchanged.json()["action"], unchanged.json()["changes"]) == ("unchanged", {})
@@ -86,7 +86,7 @@ def test_release_lifecycle_and_rollback(client: TestClient) -> None:
     }
     derived = client.get(f"{AGENT}/releases/r2+rollback-prompt-1").json()
     assert derived["surfaces"]["prompt"]["number"] == 1
-    history = client.get(f"{AGENT}/deployments", params={"environment": "prod"}).json()
+    history = client.get(f"{AGENT}/deployments", params={"environment": "prod"}).json()["items"]
     assert [(d["release"], d["reason"]) for d in history] == [
         ("r2+rollback-prompt-1", "rude answers"),
         ("r2", ""),

@@ -88,7 +88,7 @@ def test_get_release_says_how_to_list(session: Session) -> None:
     with pytest.raises(NotFound) as caught:
         releases.get_release(session, SYSTEM, "r9")
     assert caught.value.detail == (
-        "support-agent has no release 'r9'; GET /api/v1/systems/support-agent/releases lists them"
+        "support-agent has no release 'r9'; `blastwall release list support-agent` lists them"
     )
 
 
@@ -140,7 +140,7 @@ def test_activation_puts_the_release_in_force_and_is_audited(session: Session) -
     assert (active.release, active.surfaces["model"].content) == ("r2", {"model": "gpt-2"})
     with pytest.raises(NotFound, match="nothing is active in support-agent/staging"):
         releases.get_active(session, SYSTEM, "staging")
-    history = releases.list_deployments(session, SYSTEM, "prod")
+    history = releases.list_deployments(session, SYSTEM, "prod").items
     assert [d.release.name for d in history] == ["r2", "r1"]
 
 

@@ -176,8 +176,8 @@ def test_rollback_without_a_known_good_release_says_what_to_do(session: Session)
         _rollback(session)
     assert caught.value.detail == (
         "no release of support-agent is marked known-good; mark one with "
-        "POST /api/v1/systems/support-agent/releases/RELEASE/known-good, "
-        "or roll back to a named release"
+        "`blastwall release mark-known-good support-agent RELEASE --reason ...`, "
+        "or roll back to a named release (--to RELEASE)"
     )
 
 

@@ -68,5 +68,6 @@ def test_unknown_surface_lists_the_known_ones(session: Session) -> None:
         surfaces.add_surface_version(session, SYSTEM, "tools", {}, ADMIN)
     assert caught.value.detail == (
         "support-agent has no surface 'tools' (its surfaces: kb, model, prompt, settings); "
-        "add surfaces to the system with PUT /api/v1/systems/support-agent"
+        "declare them under the system's 'surfaces:' in blastwall.yaml and run "
+        "`blastwall apply -f blastwall.yaml`"
     )

@@ -65,7 +65,7 @@ def test_plan_system_does_not_write(session: Session) -> None:
     action, changes = service.plan_system(session, system_spec())
     assert action is ChangeAction.create
     assert changes["environments"] == (None, ["staging", "prod"])
-    assert service.list_(session) == []
+    assert service.all_(session) == []
 
 
 def test_surface_with_versions_cannot_be_removed_or_rekinded(session: Session) -> None:
@@ -81,14 +81,16 @@ def test_surface_with_versions_cannot_be_removed_or_rekinded(session: Session) -
 
 def test_create_refuses_existing_name_and_says_to_update(session: Session) -> None:
     make_system(session)
-    with pytest.raises(Conflict, match="update it with PUT /api/v1/systems/support-agent"):
+    with pytest.raises(
+        Conflict, match=r"change it in blastwall\.yaml and run `blastwall apply -f blastwall\.yaml`"
+    ):
         service.create(session, system_spec(), ADMIN)
 
 
 def test_get_by_name_says_how_to_list(session: Session) -> None:
     with pytest.raises(NotFound) as caught:
         service.get_by_name(session, "nope")
-    assert caught.value.detail == "no system named 'nope'; GET /api/v1/systems lists the systems"
+    assert caught.value.detail == "no system named 'nope'; `blastwall systems` lists the systems"
 
 
 @pytest.mark.parametrize(
@@ -123,5 +125,5 @@ def test_delete_removes_an_unreleased_system(session: Session) -> None:
     make_system(session)
     surfaces.add_surface_version(session, SYSTEM, "prompt", {"template": "hi"}, ADMIN)
     service.delete(session, SYSTEM, ADMIN)
-    assert service.list_(session) == []
+    assert service.all_(session) == []
     assert (last_audit(session).action, last_audit(session).target) == ("system.delete", SYSTEM)

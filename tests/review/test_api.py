@@ -67,7 +67,7 @@ def test_an_unknown_system_is_a_clear_404(client: TestClient) -> None:
     response = _put(client, {"sample_rate": 0.1}, system="nope")
     assert (response.status_code, response.json()["detail"]) == (
         404,
-        "no system named 'nope'; GET /api/v1/systems lists the systems",
+        "no system named 'nope'; `blastwall systems` lists the systems",
     )
 
 
@@ -91,7 +91,7 @@ def test_a_reviewer_claims_reads_and_marks_an_item(
     )
     assert (marked.status_code, marked.json()["verdict"]) == (200, "incorrect")
     done = client.get(f"{API}/review", params={"status": "done"}).json()
-    assert [i["id"] for i in done] == [item["id"]]
+    assert [i["id"] for i in done["items"]] == [item["id"]]
     accuracy = client.get(f"{API}/systems/{SYSTEM}/accuracy").json()
     assert accuracy["baseline"] == {
         "accuracy": 0.0,
@@ -118,7 +118,7 @@ def test_viewers_cannot_claim_or_mark_and_bad_verdicts_are_named(
     queue(session_factory, calls(1))
     viewer = _as(app_client, session_factory, "vic", Role.viewer)
     assert app_client.post(f"{API}/review/next", headers=viewer).status_code == 403
-    item_id = client.get(f"{API}/review").json()[0]["id"]
+    item_id = client.get(f"{API}/review").json()["items"][0]["id"]
     wrong = client.post(f"{API}/review/{item_id}", json={"verdict": "meh"})
     assert wrong.status_code == 422
     assert wrong.json()["detail"] == "verdict: Input should be 'correct' or 'incorrect'"

@@ -106,7 +106,9 @@ def test_marking_refuses_a_missing_a_finished_or_someone_elses_item(
     _mark(session_factory, held, "correct")
     with pytest.raises(Conflict, match=f"review item {held} was already marked correct by ana"):
         _mark(session_factory, held, "incorrect")
-    with pytest.raises(NotFound, match="no review item 999; GET /api/v1/review lists the queue"):
+    with pytest.raises(
+        NotFound, match="no review item 999; `blastwall review next` gives you the next item"
+    ):
         _mark(session_factory, 999, "correct")
     _mark(session_factory, held + 1, "incorrect", reviewer="ben")  # unclaimed: anyone may
 

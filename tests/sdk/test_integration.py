@@ -234,7 +234,7 @@ def test_events_handoffs_and_approvals_reach_the_server(guard: Guard, api: httpx
     assert wait_for(lambda: decision(guard) is Decision.human_fallback, timeout=30)
 
     def handed_off() -> bool:
-        return any(h["system"] == SYSTEM for h in api.get("/handoffs").json())
+        return any(h["system"] == SYSTEM for h in api.get("/handoffs").json()["items"])
 
     assert wait_for(handed_off, timeout=30)
 
@@ -244,7 +244,7 @@ def test_events_handoffs_and_approvals_reach_the_server(guard: Guard, api: httpx
 
     def responder() -> None:
         def pending() -> list[dict[str, object]]:
-            listed: list[dict[str, object]] = api.get("/approvals?status=pending").json()
+            listed: list[dict[str, object]] = api.get("/approvals?status=pending").json()["items"]
             return listed
 
         if wait_for(lambda: bool(pending()), timeout=30):

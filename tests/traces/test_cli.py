@@ -49,9 +49,9 @@ def test_list_show_and_flag_a_trace(
 
         paged = cli("trace", "list", "-n", "1", "--json")
         page = json.loads(paged.stdout)
-        assert [t["trace_id"] for t in page["traces"]] == ["t-new"]
+        assert [t["trace_id"] for t in page["items"]] == ["t-new"]
         older = cli("trace", "list", "-n", "1", "--cursor", page["next_cursor"], "--json")
-        assert [t["trace_id"] for t in json.loads(older.stdout)["traces"]] == ["t-old"]
+        assert [t["trace_id"] for t in json.loads(older.stdout)["items"]] == ["t-old"]
 
         shown = cli("trace", "show", "t-new")
         assert shown.exit_code == 0, shown.output

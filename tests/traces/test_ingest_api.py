@@ -94,8 +94,9 @@ def test_bad_events_are_rejected_by_index_and_the_rest_kept(
         },
         {
             "index": 4,
-            "reason": "system: 'unknown-system' is not registered; register it (blastwall.yaml "
-            "or POST /api/v1/systems) or fix the system name the SDK is configured with",
+            "reason": "system: 'unknown-system' is not registered; declare it in blastwall.yaml "
+            "and run `blastwall apply -f blastwall.yaml`, or fix the system name the SDK is "
+            "configured with",
         },
     ]
     assert _count(session_factory, Trace) == 1

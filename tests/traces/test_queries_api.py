@@ -40,7 +40,7 @@ def stored(client: TestClient, session_factory: sessionmaker[Session]) -> None:
 def _ids(client: TestClient, **params: str | int) -> list[str]:
     response = client.get("/api/v1/traces", params=params)
     assert response.status_code == 200, response.text
-    return [t["trace_id"] for t in response.json()["traces"]]
+    return [t["trace_id"] for t in response.json()["items"]]
 
 
 @pytest.mark.usefixtures("stored")
@@ -58,13 +58,13 @@ def test_filters_by_system_user_label_decision_and_time(client: TestClient) -> N
 @pytest.mark.usefixtures("stored")
 def test_pages_follow_the_cursor_to_the_end(client: TestClient) -> None:
     first = client.get("/api/v1/traces", params={"limit": 2}).json()
-    assert [t["trace_id"] for t in first["traces"]] == ["t5", "t4"]
+    assert [t["trace_id"] for t in first["items"]] == ["t5", "t4"]
     second = client.get("/api/v1/traces", params={"limit": 2, "cursor": first["next_cursor"]})
-    assert [t["trace_id"] for t in second.json()["traces"]] == ["t3", "t2"]
+    assert [t["trace_id"] for t in second.json()["items"]] == ["t3", "t2"]
     third = client.get(
         "/api/v1/traces", params={"limit": 2, "cursor": second.json()["next_cursor"]}
     ).json()
-    assert ([t["trace_id"] for t in third["traces"]], third["next_cursor"]) == (["t1"], None)
+    assert ([t["trace_id"] for t in third["items"]], third["next_cursor"]) == (["t1"], None)
 
 
 @pytest.mark.usefixtures("stored")
@@ -84,7 +84,11 @@ def test_bad_queries_name_the_parameter(client: TestClient) -> None:
         "swap them or widen the window"
     )
     cursor = client.get("/api/v1/traces", params={"cursor": "page-2"})
-    assert cursor.json()["detail"].startswith("cursor: 'page-2' is not a cursor this server made")
+    assert (cursor.status_code, cursor.json()["detail"]) == (
+        422,
+        "cursor: 'page-2' is not a cursor of this list; pass next_cursor from the previous "
+        "page unchanged, or leave cursor out for the first page",
+    )
     typo = client.get("/api/v1/traces", params={"sytem": "x"})
     assert typo.status_code == 422
     assert typo.json()["errors"][0]["field"] == "sytem"

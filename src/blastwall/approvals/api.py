@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from blastwall.approvals import service
 from blastwall.approvals.enums import ApprovalStatus
 from blastwall.approvals.schemas import ApprovalCreate, ApprovalDecision, ApprovalRead
 from blastwall.idempotency.api import IdempotencyKeyHeader
 from blastwall.server.deps import DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["approvals"])
 
@@ -26,16 +25,16 @@ def request_approval(
     return ApprovalRead.model_validate(request)
 
 
-@router.get("/approvals", response_model=list[ApprovalRead])
+@router.get("/approvals", response_model=ItemsPage[ApprovalRead])
 def list_approvals(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     status: ApprovalStatus | None = None,
     system: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
-) -> list[ApprovalRead]:
-    requests = service.list_(session, status=status, system=system, limit=limit)
-    return [ApprovalRead.model_validate(r) for r in requests]
+) -> ItemsPage[ApprovalRead]:
+    found = service.list_(session, status=status, system=system, page=page)
+    return ItemsPage.of(found, ApprovalRead.model_validate)
 
 
 @router.get("/approvals/{approval_id}", response_model=ApprovalRead)

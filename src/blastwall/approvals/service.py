@@ -12,6 +12,7 @@ from blastwall.approvals.enums import ApprovalStatus
 from blastwall.approvals.models import ApprovalRequest
 from blastwall.approvals.schemas import ApprovalCreate
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
 from blastwall.levers import audit
@@ -60,18 +61,16 @@ def list_(
     *,
     status: ApprovalStatus | None = None,
     system: str | None = None,
-    limit: int = 100,
-) -> list[ApprovalRequest]:
+    page: PageQuery | None = None,
+) -> Page[ApprovalRequest]:
     """Requests oldest first, so the action that has waited longest is decided first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit: {limit} is out of range; use 1 to {MAX_LIMIT}")
     expire_overdue(session, utcnow())
     query = select(ApprovalRequest)
     if status is not None:
         query = query.where(ApprovalRequest.status == status.value)
     if system is not None:
         query = query.where(ApprovalRequest.system == system)
-    return list(session.scalars(query.order_by(ApprovalRequest.id).limit(limit)))
+    return paginate(session, query, keys=[ApprovalRequest.id], list_name="approvals", page=page)
 
 
 def expire_overdue(session: Session, now: datetime) -> None:

@@ -18,6 +18,7 @@ from blastwall.canaries.schemas import (
     TargetSpec,
 )
 from blastwall.server.deps import Commander, DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["canaries"])
 
@@ -111,19 +112,19 @@ def _read(request: Request, ids: list[int]) -> list[CanaryRunRead]:
         return [CanaryRunRead.model_validate(service.get_run(session, i)) for i in ids]
 
 
-@router.get("/canary-runs", response_model=list[CanaryRunRead])
+@router.get("/canary-runs", response_model=ItemsPage[CanaryRunRead])
 def list_runs(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     system: str | None = None,
     canary_set: Annotated[str | None, Query(alias="set")] = None,
     release: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_RUNS)] = 50,
-) -> list[CanaryRunRead]:
+) -> ItemsPage[CanaryRunRead]:
     found = service.list_runs(
-        session, system=system, canary_set=canary_set, release=release, limit=limit
+        session, system=system, canary_set=canary_set, release=release, page=page
     )
-    return [CanaryRunRead.model_validate(r) for r in found]
+    return ItemsPage.of(found, CanaryRunRead.model_validate)
 
 
 @router.get("/canary-runs/{run_id}", response_model=CanaryRunRead)

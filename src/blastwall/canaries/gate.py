@@ -37,8 +37,8 @@ def problems(session: Session, system: System, release: str) -> list[str]:
     sets = service.newest_sets(session, system)
     if not sets:
         return [
-            "the system has release_gate on but no canary sets; add one (PUT "
-            f"/api/v1/systems/{system.name}/canaries/SET) or turn the gate off"
+            "the system has release_gate on but no canary sets; add one under 'canaries:' "
+            "in blastwall.yaml (`blastwall apply -f blastwall.yaml`) or turn the gate off"
         ]
     found = []
     for canary_set in sets:
@@ -70,7 +70,6 @@ def require_passed(session: Session, system_name: str, release_name: str) -> Non
         raise Conflict(
             f"release {release_name} of {system.name} cannot be activated: the release gate "
             f"requires its canaries to pass ({'; '.join(found)}). Run them with `blastwall "
-            f"canary run {system.name} --release {release_name}` (or POST /api/v1/systems/"
-            f"{system.name}/canaries/SET/run?release={release_name}), fix what fails, and "
+            f"canary run {system.name} --release {release_name}`, fix what fails, and "
             "activate again"
         )

@@ -86,9 +86,9 @@ def start(
     row = service.find_target(session, system)
     if row is None:
         raise Conflict(
-            f"{system.name} has no canary target, so its canaries cannot run; set one with "
-            f"PUT /api/v1/systems/{system.name}/canary-target or 'canary_target:' in "
-            "blastwall.yaml"
+            f"{system.name} has no canary target, so its canaries cannot run; set one under "
+            "the system's 'canary_target:' in blastwall.yaml and run "
+            "`blastwall apply -f blastwall.yaml`"
         )
     environment = _environment(system, row.environment)
     active = registry_releases.active_deployment(session, system, environment)
@@ -226,9 +226,8 @@ def run_now(
             sets = service.list_sets(session, system_name)
             if not sets:
                 raise Conflict(
-                    f"{system_name} has no canary sets to run; add one with PUT "
-                    f"/api/v1/systems/{system_name}/canaries/SET or under 'canaries:' in "
-                    "blastwall.yaml"
+                    f"{system_name} has no canary sets to run; add one under the system's "
+                    "'canaries:' in blastwall.yaml and run `blastwall apply -f blastwall.yaml`"
                 )
         ids = [s.id for s in sets]
     return [

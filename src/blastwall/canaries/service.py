@@ -20,14 +20,13 @@ from blastwall.canaries.schemas import (
     TargetRead,
     TargetSpec,
 )
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.levers import audit
 from blastwall.registry import service as registry
 from blastwall.registry.models import System
 from blastwall.registry.names import require_slug
 from blastwall.registry.surfaces import canonical_hash
-
-MAX_RUNS = 500
 
 
 def newest(session: Session, system: System, name: str) -> CanarySet | None:
@@ -115,8 +114,7 @@ def get_set(session: Session, system_name: str, name: str, version: int | None =
     if found is None:
         which = f"canary set {name!r}" + (f" version {version}" if version else "")
         raise NotFound(
-            f"{system.name} has no {which}; GET /api/v1/systems/{system.name}/canaries "
-            "lists the sets (blastwall canary list SYSTEM)"
+            f"{system.name} has no {which}; `blastwall canary list {system.name}` lists the sets"
         )
     return found
 
@@ -223,9 +221,8 @@ def get_target(session: Session, system_name: str) -> CanaryTarget:
     target = find_target(session, system)
     if target is None:
         raise NotFound(
-            f"{system.name} has no canary target; set one with PUT "
-            f"/api/v1/systems/{system.name}/canary-target or under the system's "
-            "'canary_target:' in blastwall.yaml"
+            f"{system.name} has no canary target; set one under the system's "
+            "'canary_target:' in blastwall.yaml and run `blastwall apply -f blastwall.yaml`"
         )
     return target
 
@@ -246,8 +243,8 @@ def list_runs(
     system: str | None = None,
     canary_set: str | None = None,
     release: str | None = None,
-    limit: int = 50,
-) -> list[CanaryRun]:
+    page: PageQuery | None = None,
+) -> Page[CanaryRun]:
     """Runs, newest first."""
     query = select(CanaryRun)
     if system is not None:
@@ -256,11 +253,15 @@ def list_runs(
         query = query.where(CanaryRun.set_name == canary_set)
     if release is not None:
         query = query.where(CanaryRun.release == release)
-    return list(session.scalars(query.order_by(CanaryRun.id.desc()).limit(limit)))
+    return paginate(
+        session, query, keys=[CanaryRun.id], list_name="canary-runs", page=page, descending=True
+    )
 
 
 def get_run(session: Session, run_id: int) -> CanaryRun:
     run = session.get(CanaryRun, run_id)
     if run is None:
-        raise NotFound(f"canary run {run_id} does not exist; GET /api/v1/canary-runs lists them")
+        raise NotFound(
+            f"canary run {run_id} does not exist; `blastwall canary runs SYSTEM` lists them"
+        )
     return run

@@ -16,6 +16,7 @@ app = typer.Typer()
 
 CHANGES = ("create", "update", "delete")
 VALUE_MAX = 60
+INDENT = "    "
 NOTHING: tuple[Any, ...] = (None, "", [], {})
 _FILE = {"exists": True, "dir_okay": False, "readable": True}
 
@@ -79,27 +80,42 @@ def _changes(plan: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _value(value: Any) -> str:
-    text = repr(value)
+    text = " ".join(repr(value).split())
     return text if len(text) <= VALUE_MAX else text[: VALUE_MAX - 3] + "..."
 
 
-def _diff(step: dict[str, Any]) -> str:
-    """What a step changes; a create lists only the values it sets."""
+def _lines(step: dict[str, Any], width: int) -> list[str]:
+    """What a step changes, one field a line (an update whose old and new values do not
+    fit one line gets two); a create lists only the values it sets."""
     pairs = (step.get("changes") or {}).items()
     if step["action"] == "create":
-        return "; ".join(f"{f}={_value(after)}" for f, (_, after) in pairs if after not in NOTHING)
-    return "; ".join(f"{f}: {_value(before)} -> {_value(after)}" for f, (before, after) in pairs)
+        return [f"{f} = {_value(after)}" for f, (_, after) in pairs if after not in NOTHING]
+    lines: list[str] = []
+    for field, (before, after) in pairs:
+        both = f"{field}: {_value(before)} -> {_value(after)}"
+        if len(INDENT + both) <= width:
+            lines.append(both)
+        else:
+            lines += [f"{field}: {_value(before)}", f"  -> {_value(after)}"]
+    return lines
+
+
+def _plan(steps: list[dict[str, Any]]) -> None:
+    """Each step on a line, then the fields it changes, indented; nothing wraps (a long
+    value ends in '...'), so a plan reads the same in an 80-column terminal."""
+    width = out.width()
+    for step in steps:
+        out.cropped(f"{step['action']} {step['kind']} {step['name']}", style="bold")
+        for text in _lines(step, width):
+            out.cropped(INDENT + text)
 
 
 def _report(plan: dict[str, Any], file: Path, *, dry_run: bool) -> None:
     pending = _changes(plan)
-    out.table(
-        ["ACTION", "KIND", "NAME", "CHANGES"],
-        ([s["action"], s["kind"], s["name"], _diff(s)] for s in pending),
-        empty=f"Nothing to apply: Blastwall already matches {file}.",
-    )
     if not pending:
+        out.line(f"Nothing to apply: Blastwall already matches {file}.")
         return
+    _plan(pending)
     summary = plan.get("summary", f"{len(pending)} changes")
     if dry_run:
         out.line(f"Dry run: {summary}. Nothing was changed.")

@@ -58,7 +58,7 @@ def list_(
     as_json: AsJson = False,
 ) -> None:
     """List approval requests (pending by default), oldest first."""
-    items = connect(server).get(path("approvals"), status=status.value, system=system, limit=limit)
+    items = connect(server).list(path("approvals"), status=status.value, system=system, limit=limit)
     out.show(items, as_json, _render_list)
 
 

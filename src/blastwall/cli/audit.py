@@ -48,7 +48,7 @@ def list_(
     client = connect(server)
     latest = not oldest and after is None
     start = _latest_start(client, limit) if latest else (after or 0)
-    entries: list[dict[str, Any]] = client.get(path("audit"), after_seq=start, limit=limit)
+    entries: list[dict[str, Any]] = client.list(path("audit"), after_seq=start, limit=limit)
     if as_json:
         out.print_json(entries)
         return

@@ -50,8 +50,8 @@ def _render_sets(items: list[dict[str, Any]]) -> None:
             ]
             for s in items
         ),
-        empty="No canary sets: declare them under the system's 'canaries:' in blastwall.yaml, "
-        "or PUT /api/v1/systems/NAME/canaries/SET.",
+        empty="No canary sets: declare them under the system's 'canaries:' in blastwall.yaml "
+        "and run `blastwall apply -f blastwall.yaml`.",
     )
 
 
@@ -134,7 +134,7 @@ def list_runs(
     as_json: AsJson = False,
 ) -> None:
     """Canary runs of SYSTEM, newest first."""
-    items = connect(server).get(path("canary-runs"), system=system, release=release, limit=limit)
+    items = connect(server).list(path("canary-runs"), system=system, release=release, limit=limit)
     out.show(items, as_json, _render_runs)
 
 

@@ -16,6 +16,8 @@ TOKEN_ENV = "BLASTWALL_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 # Long enough for a slow PostgreSQL commit, short enough that a stressed responder is not
 # left staring at a hung terminal.
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# The API's largest page: fewest round trips when a command reads a whole list.
+PAGE_SIZE = 1000
 
 
 def path(*parts: str | int) -> str:
@@ -44,6 +46,20 @@ class Client:
     def get(self, url: str, **params: Any) -> Any:
         query = {k: v for k, v in params.items() if v is not None}
         return self._request("GET", url, params=query)
+
+    def list(self, url: str, *, limit: int | None = None, **params: Any) -> list[Any]:
+        """Every item of a list endpoint (or the first ``limit``), following ``next_cursor``
+        page after page (docs/api.md)."""
+        items: list[Any] = []
+        cursor: str | None = None
+        while limit is None or len(items) < limit:
+            want = PAGE_SIZE if limit is None else min(PAGE_SIZE, limit - len(items))
+            page = self.get(url, **params, limit=want, cursor=cursor)
+            items.extend(page["items"])
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        return items
 
     def post(self, url: str, body: dict[str, Any] | None = None) -> Any:
         return self._request("POST", url, **_json(body or {}))

@@ -2,9 +2,10 @@
 
 Prints the index of every alarm, one per line, on stdout, and everything else (bad rows
 skipped, the baseline learned, the calibrated threshold) on stderr.  This is the adapter
-contract of the shared detection benchmark: the kind comes from ``BENCH_KIND`` when
-``--kind`` is absent, each alarm is decided from the values before it, and the detector
-restarts after each alarm.
+contract of the shared detection benchmark: each alarm is decided from the values before
+it, and the detector restarts after each alarm.  ``--kind`` is required; the benchmark
+harness, which passes only environment variables, may give it as ``BENCH_KIND`` instead
+(kept out of ``--help``: it is the harness's variable, not a user's).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def replay_command(
         str | None,
         typer.Option(
             "--kind",
-            help="categorical | binary | continuous (default: $BENCH_KIND).",
+            help="Required: what the values are: categorical (category ids 0..255), "
+            "binary (0/1) or continuous (numbers).",
             show_default=False,
         ),
     ] = None,
@@ -73,7 +75,10 @@ def replay_command(
 
     chosen = kind or os.environ.get("BENCH_KIND")
     if not chosen:
-        raise UsageProblem("say what the values are: --kind categorical|binary|continuous")
+        raise UsageProblem(
+            "missing --kind: say what the values are: --kind categorical|binary|continuous "
+            "(category ids 0..255, 0/1, or numbers)"
+        )
     if chosen not in _KINDS:
         raise UsageProblem(f"--kind {chosen!r} is not one of {', '.join(_KINDS)}")
     if not 0.0 < false_alarm_rate < 0.1:

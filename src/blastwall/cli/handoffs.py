@@ -33,7 +33,7 @@ def list_(
     as_json: AsJson = False,
 ) -> None:
     """List the queue, oldest first: the person who waited longest comes first."""
-    items = connect(server).get(
+    items = connect(server).list(
         path("handoffs"), status=status.value if status else None, system=system, limit=limit
     )
     out.show(items, as_json, _render_list)

@@ -104,7 +104,7 @@ def list_(
     as_json: AsJson = False,
 ) -> None:
     """List incidents, newest first."""
-    items = connect(server).get(
+    items = connect(server).list(
         path("incidents"), status=status.value if status else None, system=system, severity=severity
     )
     out.show(items, as_json, _render_list)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand
 
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, Client, connect, path
@@ -41,10 +42,63 @@ _ALIASES = {"killed": "kill", "filters": "filter", "disable_tools": "disable_too
 
 @dataclass(frozen=True)
 class Lever:
-    """One ``--lever`` argument: its canonical name and optional ``=value``."""
+    """One ``--lever`` argument: its canonical name, optional ``=value``, and whether an
+    ``--off`` right after it switches it off."""
 
     name: str
     value: str | None
+    off: bool = False
+
+
+class _ContainCommand(TyperCommand):
+    """Records the order of ``--lever`` and ``--off`` on the command line in ``ctx.meta``.
+
+    Click collects a repeated option into one list and a flag into one bool, losing which
+    lever an ``--off`` followed; ``-l human_fallback --off -l safe_mode`` must switch off
+    only human_fallback, so the order is read from click's own parser before parsing.
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        _, _, order = self.make_parser(ctx).parse_args(args=list(args))
+        ctx.meta[_ORDER] = [p.name for p in order if p.name in ("lever", "off")]
+        return super().parse_args(ctx, args)
+
+
+_ORDER = "blastwall.contain.order"
+
+
+def apply_off(levers: list[Lever], order: list[str]) -> list[Lever]:
+    """Mark each lever followed by ``--off`` (in command-line ``order``) as switched off.
+
+    Refuses an ``--off`` before any lever and a lever named both on and off, since either
+    would leave the responder unsure what the command did.
+    """
+    marked = list(levers)
+    seen = 0
+    for name in order:
+        if name == "lever":
+            seen += 1
+        elif seen == 0:
+            raise UsageProblem(
+                "--off switches off the lever just before it: write it after that lever, "
+                "e.g. --lever safe_mode --off"
+            )
+        else:
+            marked[seen - 1] = replace(marked[seen - 1], off=True)
+    states: dict[str, set[bool]] = {}
+    for lever in marked:
+        # Filters and tools are separate items per name; every other lever is one switch.
+        key = lever.name
+        if lever.name in ("filter", "disable_tool"):
+            key = f"{lever.name}={lever.value}"
+        states.setdefault(key, set()).add(lever.off)
+    for key, seen_states in states.items():
+        if len(seen_states) > 1:
+            raise UsageProblem(
+                f"lever {key!r} is named both on and off: name it once, with --off "
+                "right after it to switch it off"
+            )
+    return marked
 
 
 def parse_lever(text: str) -> Lever:
@@ -84,13 +138,14 @@ def _remove(items: list[str], names: list[str]) -> list[str]:
     return [i for i in items if i not in names]
 
 
-def build_set(levers: list[Lever], *, off: bool, current: dict[str, Any]) -> dict[str, Any]:
+def build_set(levers: list[Lever], *, current: dict[str, Any]) -> dict[str, Any]:
     """The ``set`` body for POST /levers; list levers edit the ``current`` lists in place."""
     change: dict[str, Any] = {}
     filters = list(current.get("filters") or [])
     tools = list(current.get("disabled_tools") or [])
     flags = {"kill": "killed", "safe_mode": "safe_mode", "human_fallback": "human_fallback"}
     for lever in levers:
+        off = lever.off
         if lever.name in flags:
             change[flags[lever.name]] = not off
         elif lever.value is None and not off:
@@ -180,8 +235,9 @@ def restore(
     out.show(state, as_json, lambda s: _report("Restored", system, s))
 
 
-@app.command(rich_help_panel="Contain")
+@app.command(rich_help_panel="Contain", cls=_ContainCommand)
 def contain(
+    ctx: typer.Context,
     *,
     system: SystemName,
     lever: Annotated[
@@ -195,7 +251,10 @@ def contain(
         ),
     ] = [],  # noqa: B006  (Typer reads the default; it is never mutated)
     off: Annotated[
-        bool, typer.Option("--off", help="Switch the named levers off instead of on.")
+        bool,
+        typer.Option(
+            "--off", help="Switch off the lever just before it (e.g. -l safe_mode --off)."
+        ),
     ] = False,
     reason: Reason = "",
     env: Environment = ALL_ENVIRONMENTS,
@@ -204,11 +263,12 @@ def contain(
     as_json: AsJson = False,
 ) -> None:
     """Pull containment levers (C2-C6) on SYSTEM in one audited change."""
-    levers = [parse_lever(text) for text in lever]
+    del off  # read per lever from the command line's order (see _ContainCommand)
+    levers = apply_off([parse_lever(text) for text in lever], ctx.meta.get(_ORDER, []))
     client = connect(server)
     lists = any(item.name in ("filter", "disable_tool") for item in levers)
     current = _state_in(client, system, env) if lists else {}
-    body = _body(env, reason, incident) | {"set": build_set(levers, off=off, current=current)}
+    body = _body(env, reason, incident) | {"set": build_set(levers, current=current)}
     state = client.post(path("systems", system, "levers"), body)
     out.show(state, as_json, lambda s: _report("Levers set on", system, s))
 

@@ -56,7 +56,7 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
             for m in items
         ),
         empty="No monitors on this system: declare them under the system's 'monitors:' in "
-        "blastwall.yaml, or POST /api/v1/systems/NAME/monitors.",
+        "blastwall.yaml and run `blastwall apply -f blastwall.yaml`.",
     )
     for m in items:
         if m["state"]["message"]:
@@ -85,7 +85,7 @@ def list_alarms(
     as_json: AsJson = False,
 ) -> None:
     """Alarms, newest first, with the estimated change time and the incident they joined."""
-    items = connect(server).get(path("alarms"), system=system, incident_id=incident, limit=limit)
+    items = connect(server).list(path("alarms"), system=system, incident_id=incident, limit=limit)
     out.show(items, as_json, _render_alarms)
 
 

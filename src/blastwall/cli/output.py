@@ -60,19 +60,75 @@ def table(
     empty: str,
     title: str | None = None,
 ) -> None:
-    """A table, or the ``empty`` sentence when there are no rows."""
-    materialized = list(rows)
+    """A table, or the ``empty`` sentence when there are no rows.
+
+    When the table is wider than the terminal, each row is printed as a short record
+    instead (see :func:`records`): folding eight columns into 80 characters breaks every
+    word and turns one row into ten lines.
+    """
+    materialized = [[cell(value) for value in row] for row in rows]
     if not materialized:
         line(empty)
         return
+    console = _console()
     grid = Table(
         box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False
     )
     for column in columns:
         grid.add_column(column, overflow="fold")
     for row in materialized:
-        grid.add_row(*(Text(cell(value)) for value in row))
-    _console().print(grid)
+        grid.add_row(*(Text(value) for value in row))
+    # Measured without the terminal's limit: Rich clamps a measurement to the width given.
+    natural = console.measure(grid, options=console.options.update(max_width=NO_LIMIT))
+    if natural.maximum <= console.width:
+        console.print(grid)
+    else:
+        records(columns, materialized, title=title)
+
+
+NO_LIMIT = 1_000_000
+RECORD_INDENT = "  "
+RECORD_GAP = "   "
+
+
+def records(columns: Sequence[str], rows: Sequence[Sequence[str]], *, title: str | None) -> None:
+    """Each row as its first ``column: value`` on a line, then the others packed into lines
+    under it; nothing wraps, and a value too long for a line ends in an ellipsis."""
+    limit = width()
+    labels = [column.lower() for column in columns]
+    if title:
+        cropped(title)
+    for row in rows:
+        cropped(f"{labels[0]}: {' '.join(row[0].split())}", style="bold")
+        pairs = [
+            f"{label}: {' '.join(value.split())}"
+            for label, value in zip(labels[1:], row[1:], strict=True)
+            if value != "-"
+        ]
+        for text in pack(pairs, limit - len(RECORD_INDENT)):
+            cropped(RECORD_INDENT + text)
+
+
+def pack(items: Sequence[str], width: int) -> list[str]:
+    """Join ``items`` into as few lines of at most ``width`` characters as fit, in order;
+    an item longer than a line gets a line of its own (cropped when printed)."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + len(RECORD_GAP) + len(item) <= width:
+            lines[-1] += RECORD_GAP + item
+        else:
+            lines.append(item)
+    return lines
+
+
+def width() -> int:
+    """The terminal's width in characters (COLUMNS when set)."""
+    return _console().width
+
+
+def cropped(text: str, style: str = "") -> None:
+    """One line, cut to the terminal's width with an ellipsis rather than wrapped."""
+    _console().print(Text(text, style=style), no_wrap=True, overflow="ellipsis", crop=True)
 
 
 def cell(value: Any) -> str:

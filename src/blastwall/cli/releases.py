@@ -226,7 +226,7 @@ def history(
     as_json: AsJson = False,
 ) -> None:
     """What was put in force where, when, by whom and why (activations and rollbacks)."""
-    items = connect(server).get(
+    items = connect(server).list(
         path("systems", system, "deployments"), environment=env, limit=limit
     )
     out.show(

@@ -16,7 +16,7 @@ app = typer.Typer()
 @app.command(rich_help_panel="Inventory")
 def systems(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
     """List every registered AI system with its risk tier, owner and surfaces."""
-    out.show(connect(server).get(path("systems")), as_json, _render)
+    out.show(connect(server).list(path("systems")), as_json, _render)
 
 
 def _render(items: list[dict[str, Any]]) -> None:

@@ -128,7 +128,7 @@ def _render_page(page: dict[str, Any]) -> None:
                 t.get("model"),
                 None if t.get("latency_ms") is None else f"{t['latency_ms']:.0f}",
             ]
-            for t in page["traces"]
+            for t in page["items"]
         ),
         empty="No traces match.",
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
+import sys
 from pathlib import Path
 
 import uvicorn
@@ -32,6 +34,22 @@ from blastwall.server.app import create_app
 
 console = Console()
 DEMO_ACTOR = Actor(name="demo-setup", role=Role.admin)
+
+
+def cli_command(executable: str | None = None, path: str | None = None) -> str:
+    """How the user runs this install's ``blastwall``: the bare name when it is the one on
+    PATH, else the script beside the running interpreter (whatever venv that is), so the
+    printed commands work as pasted."""
+    script = Path(executable or sys.executable).parent / "blastwall"
+    on_path = shutil.which("blastwall", path=path)
+    if not script.exists():
+        return "blastwall"
+    if on_path is not None and Path(on_path).resolve() == script.resolve():
+        return "blastwall"
+    try:
+        return str(script.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        return str(script.absolute())
 
 
 def ensure_token(
@@ -61,7 +79,7 @@ def ensure_token(
 
 def activate_first_release(session: Session) -> None:
     """Put each system's oldest release in force wherever nothing is active yet."""
-    for system in registry.list_(session):
+    for system in registry.all_(session):
         oldest = min(releases.list_releases(session, system.name), key=lambda r: r.id, default=None)
         if oldest is None:
             continue
@@ -109,12 +127,11 @@ def main() -> None:
     console.print("\nIn another terminal:\n")
     console.print(f"  export BLASTWALL_SERVER={server}")
     console.print(f"  export BLASTWALL_TOKEN={token}")
-    console.print("  .venv/bin/blastwall systems")
-    console.print("  .venv/bin/blastwall trace list --system support-agent")
-    console.print(
-        "  .venv/bin/blastwall kill support-agent --reason 'drill'   # demo moves to fallback"
-    )
-    console.print("  .venv/bin/blastwall restore support-agent --reason 'drill over'")
+    bw = cli_command()
+    console.print(f"  {bw} systems")
+    console.print(f"  {bw} trace list --system support-agent")
+    console.print(f"  {bw} kill support-agent --reason 'drill'   # demo moves to fallback")
+    console.print(f"  {bw} restore support-agent --reason 'drill over'")
     console.print("\nAPI docs: " + server + "/api/v1/docs    (Ctrl-C stops the server)\n")
     app = create_app(settings, engine)
     traffic = None

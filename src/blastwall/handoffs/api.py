@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 
 from blastwall.handoffs import service
 from blastwall.handoffs.enums import HandoffStatus
 from blastwall.handoffs.schemas import HandoffCreate, HandoffRead, HandoffResolve
 from blastwall.idempotency.api import IdempotencyKeyHeader
 from blastwall.server.deps import DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["handoffs"])
 
@@ -26,16 +25,16 @@ def create_handoff(
     return HandoffRead.model_validate(handoff)
 
 
-@router.get("/handoffs", response_model=list[HandoffRead])
+@router.get("/handoffs", response_model=ItemsPage[HandoffRead])
 def list_handoffs(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     status: HandoffStatus | None = None,
     system: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIMIT)] = 100,
-) -> list[HandoffRead]:
-    handoffs = service.list_(session, status=status, system=system, limit=limit)
-    return [HandoffRead.model_validate(h) for h in handoffs]
+) -> ItemsPage[HandoffRead]:
+    found = service.list_(session, status=status, system=system, page=page)
+    return ItemsPage.of(found, HandoffRead.model_validate)
 
 
 @router.get("/handoffs/{handoff_id}", response_model=HandoffRead)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound
 from blastwall.handoffs.enums import HandoffStatus
 from blastwall.handoffs.models import Handoff
@@ -44,17 +45,15 @@ def list_(
     *,
     status: HandoffStatus | None = None,
     system: str | None = None,
-    limit: int = 100,
-) -> list[Handoff]:
+    page: PageQuery | None = None,
+) -> Page[Handoff]:
     """The queue oldest first, so the person who waited longest is served first."""
-    if not 1 <= limit <= MAX_LIMIT:
-        raise InvalidInput(f"limit: {limit} is out of range; use 1 to {MAX_LIMIT}")
     query = select(Handoff)
     if status is not None:
         query = query.where(Handoff.status == status.value)
     if system is not None:
         query = query.where(Handoff.system == system)
-    return list(session.scalars(query.order_by(Handoff.id).limit(limit)))
+    return paginate(session, query, keys=[Handoff.id], list_name="handoffs", page=page)
 
 
 def claim(session: Session, handoff_id: int, actor: Actor) -> Handoff:

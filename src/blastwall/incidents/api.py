@@ -25,6 +25,7 @@ from blastwall.incidents.schemas import (
     TransitionRequest,
 )
 from blastwall.server.deps import DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["incidents"])
 
@@ -44,16 +45,17 @@ def open_incident(
     return _read(session, incident)
 
 
-@router.get("/incidents", response_model=list[IncidentSummary])
+@router.get("/incidents", response_model=ItemsPage[IncidentSummary])
 def list_incidents(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     status: Status | None = None,
     system: str | None = None,
     severity: Annotated[int | None, Query(ge=1, le=3)] = None,
-) -> list[IncidentSummary]:
-    incidents = service.list_(session, status=status, system=system, severity=severity)
-    return [IncidentSummary.of(i, service.cell_of(session, i)) for i in incidents]
+) -> ItemsPage[IncidentSummary]:
+    found = service.list_(session, status=status, system=system, severity=severity, page=page)
+    return ItemsPage.of(found, lambda i: IncidentSummary.of(i, service.cell_of(session, i)))
 
 
 @router.get("/incidents/metrics", response_model=SummaryRead)

@@ -266,7 +266,7 @@ def matrix_at(session: Session, version: int) -> Matrix:
     if row is None:
         raise NotFound(
             f"severity matrix version {version} does not exist; "
-            "GET /api/v1/severity-matrix shows the current one"
+            "`blastwall incident show ID` names the version an incident was scored with"
         )
     return _from_row(row)
 

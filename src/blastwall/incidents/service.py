@@ -8,11 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
 from blastwall.incidents import lifecycle, matrix
@@ -54,7 +55,7 @@ def _system(session: Session, name: str) -> System:
     system = session.scalar(select(System).where(System.name == name))
     if system is None:
         raise NotFound(
-            f"system: no system named {name!r}; `blastwall system list` shows them, "
+            f"system: no system named {name!r}; `blastwall systems` lists them, "
             "or leave system out if it is not known yet"
         )
     return system
@@ -76,16 +77,30 @@ def list_(
     status: Status | str | None = None,
     system: str | None = None,
     severity: int | None = None,
-) -> list[Incident]:
+    page: PageQuery | None = None,
+) -> Page[Incident]:
     """Incidents, newest first, optionally only those in a status, system or severity."""
-    query = select(Incident).order_by(Incident.id.desc())
+    query = _matching(session, status=status, system=system, severity=severity)
+    return paginate(
+        session, query, keys=[Incident.id], list_name="incidents", page=page, descending=True
+    )
+
+
+def _matching(
+    session: Session,
+    *,
+    status: Status | str | None = None,
+    system: str | None = None,
+    severity: int | None = None,
+) -> Select[Incident]:
+    query = select(Incident)
     if status is not None:
         query = query.where(Incident.status == lifecycle.parse_status(status).value)
     if system is not None:
         query = query.where(Incident.system_id == _system(session, system).id)
     if severity is not None:
         query = query.where(Incident.severity == severity)
-    return list(session.scalars(query))
+    return query
 
 
 def default_reversibility(session: Session, system: System | None) -> tuple[Reversibility, str]:
@@ -351,7 +366,7 @@ def add_note(session: Session, incident_id: int, message: str, actor: Actor) -> 
 
 def metrics(session: Session, *, system: str | None = None) -> metrics_.Summary:
     """MTTD, MTTA, mean time to contain and MTTR over all incidents (or one system's)."""
-    return metrics_.summarize(list_(session, system=system))
+    return metrics_.summarize(session.scalars(_matching(session, system=system)))
 
 
 def open_once(

@@ -27,6 +27,7 @@ from blastwall.levers.schemas import (
 )
 from blastwall.levers.service import LeverChange
 from blastwall.server.deps import DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["levers"])
 
@@ -185,15 +186,15 @@ def restore(
     )
 
 
-@router.get("/audit", response_model=list[AuditEntryRead])
+@router.get("/audit", response_model=ItemsPage[AuditEntryRead])
 def audit_log(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     after_seq: Annotated[int, Query(ge=0, description="Entries after this sequence.")] = 0,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[AuditEntryRead]:
-    entries = audit.list_(session, after_seq=after_seq, limit=limit)
-    return [AuditEntryRead.model_validate(e) for e in entries]
+) -> ItemsPage[AuditEntryRead]:
+    entries = audit.list_(session, after_seq=after_seq, page=page)
+    return ItemsPage.of(entries, AuditEntryRead.model_validate)
 
 
 @router.get("/audit/head", response_model=AuditHeadRead)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.db.counters import current_value, next_value
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.db.session import AUDIT_KEY
 from blastwall.exceptions import InvalidInput
 from blastwall.levers.models import AuditEntry, Counter
@@ -130,14 +131,14 @@ def lock(session: Session) -> None:
     lock_counter(session, AUDIT_COUNTER)
 
 
-def list_(session: Session, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
-    """Entries after ``after_seq`` in chain order, at most ``limit`` (page with the last seq)."""
+def list_(
+    session: Session, *, after_seq: int = 0, page: PageQuery | None = None
+) -> Page[AuditEntry]:
+    """Entries after ``after_seq`` in chain order, one page (follow its ``next_cursor``)."""
     if after_seq < 0:
         raise InvalidInput(f"after_seq must be 0 or more (got {after_seq}); 0 starts at the top")
-    if not 1 <= limit <= 1000:
-        raise InvalidInput(f"limit must be between 1 and 1000 (got {limit}); page with after_seq")
-    stmt = select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq)
-    return list(session.scalars(stmt.limit(limit)))
+    stmt = select(AuditEntry).where(AuditEntry.seq > after_seq)
+    return paginate(session, stmt, keys=[AuditEntry.seq], list_name="audit", page=page)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from blastwall.db.session import on_commit
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents import timeline
 from blastwall.incidents.models import Incident
-from blastwall.levers import audit, authority, notify
+from blastwall.levers import audit, authority, declared, notify
 from blastwall.levers.enums import ALL_ENVIRONMENTS, Lever
 from blastwall.levers.models import LeverState
 from blastwall.levers.schemas import LeverSet
@@ -66,7 +66,7 @@ class LeverChange:
 def get_system(session: Session, name: str) -> System:
     system = session.scalar(select(System).where(System.name == name))
     if system is None:
-        raise NotFound(f"no system named {name!r}; GET /api/v1/systems lists the systems")
+        raise NotFound(f"no system named {name!r}; `blastwall systems` lists the systems")
     return system
 
 
@@ -190,7 +190,7 @@ def change(
     _check_environment(system, environment)
     if incident_id is not None and session.get(Incident, incident_id) is None:
         raise NotFound(
-            f"incident {incident_id} does not exist; GET /api/v1/incidents lists them",
+            f"incident {incident_id} does not exist; `blastwall incident list` lists them",
             field="incident_id",
         )
     levers = _levers_pulled(parsed)
@@ -203,6 +203,7 @@ def change(
     state = _stored(session, system, environment)
     before = snapshot(state)
     after = {**before, **parsed.model_dump(include=parsed.model_fields_set)}
+    declared.check(session, system, before, after)
     if after == before:
         return LeverChange(state or _default(system, environment), changed=False)
 

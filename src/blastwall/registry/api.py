@@ -23,15 +23,16 @@ from blastwall.registry.schemas import (
     SystemUpsertRead,
 )
 from blastwall.server.deps import Admin, Commander, DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["registry"])
 
 Environment = Annotated[str, Query(description="An environment of the system, e.g. prod.")]
 
 
-@router.get("/systems", response_model=list[SystemRead])
-def list_systems(session: DbSession, _: Viewer) -> list[SystemRead]:
-    return [SystemRead.model_validate(s) for s in service.list_(session)]
+@router.get("/systems", response_model=ItemsPage[SystemRead])
+def list_systems(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[SystemRead]:
+    return ItemsPage.of(service.list_(session, page), SystemRead.model_validate)
 
 
 @router.post("/systems", response_model=SystemRead, status_code=201)
@@ -137,16 +138,16 @@ def get_active(name: str, environment: Environment, session: DbSession, _: Viewe
     return ActiveRead.of(releases.get_active(session, name, environment))
 
 
-@router.get("/systems/{name}/deployments", response_model=list[DeploymentRead])
+@router.get("/systems/{name}/deployments", response_model=ItemsPage[DeploymentRead])
 def list_deployments(
     name: str,
     session: DbSession,
     _: Viewer,
+    page: Paging,
     environment: Annotated[str | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[DeploymentRead]:
-    history = releases.list_deployments(session, name, environment, limit)
-    return [DeploymentRead.of(d) for d in history]
+) -> ItemsPage[DeploymentRead]:
+    history = releases.list_deployments(session, name, environment, page)
+    return ItemsPage.of(history, DeploymentRead.of)
 
 
 @router.post("/systems/{name}/rollback", response_model=RollbackRead)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 from blastwall.access.schemas import Actor
 from blastwall.canaries import gate as canary_gate
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import timeline
 from blastwall.incidents.models import Incident
@@ -56,8 +57,8 @@ def newest_known_good(session: Session, system: System) -> Release:
     if release is None:
         raise Conflict(
             f"no release of {system.name} is marked known-good; mark one with "
-            f"POST /api/v1/systems/{system.name}/releases/RELEASE/known-good, "
-            "or roll back to a named release"
+            f"`blastwall release mark-known-good {system.name} RELEASE --reason ...`, "
+            "or roll back to a named release (--to RELEASE)"
         )
     return release
 
@@ -72,7 +73,7 @@ def find_release(session: Session, system: System, name: str) -> Release:
     if release is None:
         raise NotFound(
             f"{system.name} has no release {name!r}; "
-            f"GET /api/v1/systems/{system.name}/releases lists them"
+            f"`blastwall release list {system.name}` lists them"
         )
     return release
 
@@ -124,8 +125,8 @@ def create_release(
         )
     if not system.surfaces:
         raise InvalidInput(
-            f"{system.name} has no surfaces to release; add them with "
-            f"PUT /api/v1/systems/{system.name}"
+            f"{system.name} has no surfaces to release; declare them under the system's "
+            "'surfaces:' in blastwall.yaml and run `blastwall apply -f blastwall.yaml`"
         )
     unknown = sorted(set(surfaces) - {s.name for s in system.surfaces})
     if unknown:
@@ -223,7 +224,9 @@ def active_deployment(session: Session, system: System, environment: str) -> Dep
 def require_incident(session: Session, incident_id: int | None) -> None:
     """Refuse an incident id that does not exist before anything is written."""
     if incident_id is not None and session.get(Incident, incident_id) is None:
-        raise NotFound(f"incident {incident_id} does not exist; GET /api/v1/incidents lists them")
+        raise NotFound(
+            f"incident {incident_id} does not exist; `blastwall incident list` lists them"
+        )
 
 
 def describe(deployment: Deployment | None) -> dict[str, Any]:
@@ -334,18 +337,24 @@ def get_active(session: Session, system_name: str, environment: str) -> Deployme
     if deployment is None:
         raise NotFound(
             f"nothing is active in {system.name}/{environment}; activate a release with "
-            f"POST /api/v1/systems/{system.name}/releases/RELEASE/activate"
+            f"`blastwall release activate {system.name} RELEASE --env {environment} "
+            "--reason ...`"
         )
     return deployment
 
 
 def list_deployments(
-    session: Session, system_name: str, environment: str | None = None, limit: int = 100
-) -> list[Deployment]:
-    """Activation history (rollbacks included), newest first."""
+    session: Session,
+    system_name: str,
+    environment: str | None = None,
+    page: PageQuery | None = None,
+) -> Page[Deployment]:
+    """Activation history (rollbacks included), newest first, one page."""
     system = service.get_by_name(session, system_name)
     query = select(Deployment).where(Deployment.system_id == system.id)
     if environment is not None:
         service.require_environment(system, environment)
         query = query.where(Deployment.environment == environment)
-    return list(session.scalars(query.order_by(Deployment.id.desc()).limit(limit)))
+    return paginate(
+        session, query, keys=[Deployment.id], list_name="deployments", page=page, descending=True
+    )

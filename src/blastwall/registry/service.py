@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents.models import Incident
 from blastwall.levers import audit
@@ -44,11 +45,17 @@ def get_by_name(session: Session, name: str, *, lock: bool = False) -> System:
     """The system called ``name``; ``lock`` holds its row until commit (use before writing)."""
     system = _find(session, name, lock=lock)
     if system is None:
-        raise NotFound(f"no system named {name!r}; GET /api/v1/systems lists the systems")
+        raise NotFound(f"no system named {name!r}; `blastwall systems` lists the systems")
     return system
 
 
-def list_(session: Session) -> list[System]:
+def list_(session: Session, page: PageQuery | None = None) -> Page[System]:
+    """Systems by name, one page (follow its ``next_cursor``)."""
+    return paginate(session, select(System), keys=[System.name], list_name="systems", page=page)
+
+
+def all_(session: Session) -> list[System]:
+    """Every system by name, for callers inside the server (there are tens, not millions)."""
     return list(session.scalars(select(System).order_by(System.name)))
 
 
@@ -184,7 +191,8 @@ def create(session: Session, spec: SystemSpec, actor: Actor) -> System:
     if _find(session, spec.name) is not None:
         raise Conflict(
             f"a system named {spec.name!r} exists; "
-            f"update it with PUT /api/v1/systems/{spec.name} or pick another name"
+            "change it in blastwall.yaml and run `blastwall apply -f blastwall.yaml`, "
+            "or pick another name"
         )
     return upsert_system(session, spec, actor).system
 

@@ -51,7 +51,8 @@ def unknown_surface(system: System, *names: str) -> str:
     listed = ", ".join(repr(n) for n in names)
     return (
         f"{system.name} has no surface {listed} (its surfaces: {known}); "
-        f"add surfaces to the system with PUT /api/v1/systems/{system.name}"
+        "declare them under the system's 'surfaces:' in blastwall.yaml and run "
+        "`blastwall apply -f blastwall.yaml`"
     )
 
 

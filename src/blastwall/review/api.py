@@ -25,6 +25,7 @@ from blastwall.review.schemas import (
 )
 from blastwall.review.wilson import Interval
 from blastwall.server.deps import Commander, DbSession, Responder, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["review"])
 
@@ -81,16 +82,16 @@ def claim_next(
     return _detail(session, item)
 
 
-@router.get("/review", response_model=list[ReviewItemRead])
+@router.get("/review", response_model=ItemsPage[ReviewItemRead])
 def list_items(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     system: str | None = None,
     status: Status | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_LIST)] = 100,
-) -> list[ReviewItemRead]:
-    items = service.list_(session, system=system, status=status, limit=limit)
-    return [ReviewItemRead.model_validate(i) for i in items]
+) -> ItemsPage[ReviewItemRead]:
+    items = service.list_(session, system=system, status=status, page=page)
+    return ItemsPage.of(items, ReviewItemRead.model_validate)
 
 
 @router.get("/review/{item_id}", response_model=ReviewItemDetail)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.models import Monitor
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
@@ -30,7 +31,6 @@ from blastwall.review.wilson import Interval, wilson
 from blastwall.traces.models import Trace
 
 CLAIM_TTL = timedelta(minutes=30)
-MAX_LIST = 1000
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,9 @@ def configure(
 def get(session: Session, item_id: int) -> ReviewItem:
     item = session.get(ReviewItem, item_id)
     if item is None:
-        raise NotFound(f"no review item {item_id}; GET /api/v1/review lists the queue")
+        raise NotFound(
+            f"no review item {item_id}; `blastwall review next` gives you the next item to review"
+        )
     return item
 
 
@@ -130,17 +132,15 @@ def list_(
     *,
     system: str | None = None,
     status: Status | None = None,
-    limit: int = 100,
-) -> list[ReviewItem]:
+    page: PageQuery | None = None,
+) -> Page[ReviewItem]:
     """Items, oldest first."""
-    if not 1 <= limit <= MAX_LIST:
-        raise InvalidInput(f"limit: {limit} is out of range; use 1 to {MAX_LIST}")
     statement = select(ReviewItem)
     if system is not None:
         statement = statement.where(ReviewItem.system == system)
     if status is not None:
         statement = statement.where(ReviewItem.status == status.value)
-    return list(session.scalars(statement.order_by(ReviewItem.id).limit(limit)))
+    return paginate(session, statement, keys=[ReviewItem.id], list_name="review", page=page)
 
 
 def _claimable(now: datetime) -> ColumnElement[bool]:
@@ -191,7 +191,9 @@ def mark(
     now = now or utcnow()
     item = session.scalar(select(ReviewItem).where(ReviewItem.id == item_id).with_for_update())
     if item is None:
-        raise NotFound(f"no review item {item_id}; GET /api/v1/review lists the queue")
+        raise NotFound(
+            f"no review item {item_id}; `blastwall review next` gives you the next item to review"
+        )
     if item.status == Status.done.value:
         raise Conflict(
             f"review item {item_id} was already marked {item.verdict} by {item.reviewer}; "

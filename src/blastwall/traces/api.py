@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from blastwall.server.deps import DbSession, Viewer
+from blastwall.server.pagination import ItemsPage
 from blastwall.traces import service
 from blastwall.traces.schemas import (
     FeedbackCreate,
     FeedbackRead,
     IngestResultRead,
-    TracePage,
     TraceQuery,
     TraceRead,
     TraceSummary,
@@ -66,10 +66,11 @@ def post_events(
     return IngestResultRead.model_validate(result)
 
 
-@router.get("/traces", response_model=TracePage)
-def list_traces(query: Annotated[TraceQuery, Query()], session: DbSession, _: Viewer) -> TracePage:
-    rows, next_cursor = service.list_(session, query)
-    return TracePage(traces=[TraceSummary.model_validate(r) for r in rows], next_cursor=next_cursor)
+@router.get("/traces", response_model=ItemsPage[TraceSummary])
+def list_traces(
+    query: Annotated[TraceQuery, Query()], session: DbSession, _: Viewer
+) -> ItemsPage[TraceSummary]:
+    return ItemsPage.of(service.list_(session, query), TraceSummary.model_validate)
 
 
 @router.get("/traces/{trace_id}", response_model=TraceRead)

@@ -272,8 +272,8 @@ def insert(session: Session, built: Built) -> tuple[int, list[Rejection]]:
 def _unregistered(index: int, system: str) -> Rejection:
     return Rejection(
         index,
-        f"system: {system!r} is not registered; register it (blastwall.yaml or "
-        "POST /api/v1/systems) or fix the system name the SDK is configured with",
+        f"system: {system!r} is not registered; declare it in blastwall.yaml and run "
+        "`blastwall apply -f blastwall.yaml`, or fix the system name the SDK is configured with",
     )
 
 

@@ -7,10 +7,8 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from blastwall.db.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from blastwall.traces.events import Decision, Outcome, Rating
-
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
 
 
 class TraceQuery(BaseModel):
@@ -27,7 +25,9 @@ class TraceQuery(BaseModel):
     since: AwareDatetime | None = Field(default=None, description="Calls at or after (ISO 8601).")
     until: AwareDatetime | None = Field(default=None, description="Calls before (ISO 8601).")
     limit: int = Field(default=DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)
-    cursor: str | None = Field(default=None, description="next_cursor of the previous page.")
+    cursor: str | None = Field(
+        default=None, max_length=1000, description="next_cursor of the previous page, unchanged."
+    )
 
 
 class RejectionRead(BaseModel):
@@ -96,13 +96,6 @@ class TraceRead(BaseModel):
     trace_id: str
     calls: list[CallRead]
     feedback: list[FeedbackRead]
-
-
-class TracePage(BaseModel):
-    traces: list[TraceSummary]
-    next_cursor: str | None = Field(
-        description="Pass as ``cursor`` to get the next (older) page; null on the last page."
-    )
 
 
 class FeedbackCreate(BaseModel):

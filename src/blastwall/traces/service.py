@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, delete, not_, or_, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.traces.events import Rating
 from blastwall.traces.models import EVENT_TABLES, Trace, TraceFeedback
@@ -18,23 +19,21 @@ from blastwall.traces.rows import MAX_TEXT_CHARS
 from blastwall.traces.schemas import TraceQuery
 
 
-def list_(session: Session, query: TraceQuery) -> tuple[list[Trace], str | None]:
-    """Calls matching ``query``, newest first; returns the page and the next page's cursor."""
+def list_(session: Session, query: TraceQuery) -> Page[Trace]:
+    """Calls matching ``query``, newest first, one page (follow its ``next_cursor``)."""
     if query.since and query.until and query.since >= query.until:
         raise InvalidInput(
             f"since ({query.since.isoformat()}) must be before until "
             f"({query.until.isoformat()}); swap them or widen the window"
         )
-    statement = select(Trace).where(*_conditions(query))
-    if query.cursor:
-        at, row_id = _decode_cursor(query.cursor)
-        statement = statement.where(or_(Trace.at < at, and_(Trace.at == at, Trace.id < row_id)))
-    statement = statement.order_by(Trace.at.desc(), Trace.id.desc()).limit(query.limit + 1)
-    rows = list(session.scalars(statement))
-    if len(rows) <= query.limit:
-        return rows, None
-    rows = rows[: query.limit]
-    return rows, _encode_cursor(rows[-1])
+    return paginate(
+        session,
+        select(Trace).where(*_conditions(query)),
+        keys=[Trace.at, Trace.id],
+        list_name="traces",
+        page=PageQuery(limit=query.limit, cursor=query.cursor),
+        descending=True,
+    )
 
 
 def _conditions(query: TraceQuery) -> list[ColumnElement[bool]]:
@@ -48,23 +47,6 @@ def _conditions(query: TraceQuery) -> list[ColumnElement[bool]]:
     if query.until is not None:
         conditions.append(Trace.at < query.until)
     return conditions
-
-
-def _encode_cursor(trace: Trace) -> str:
-    micros = round(trace.at.timestamp() * 1_000_000)
-    return f"{micros}.{trace.id}"
-
-
-def _decode_cursor(cursor: str) -> tuple[datetime, int]:
-    micros, _, row_id = cursor.partition(".")
-    if not (micros.isdigit() and row_id.isdigit()):
-        raise InvalidInput(
-            f"cursor: {cursor!r} is not a cursor this server made; pass next_cursor from "
-            "the previous page unchanged, or leave it out for the newest page"
-        )
-    seconds, rest = divmod(int(micros), 1_000_000)
-    at = datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
-    return at, int(row_id)
 
 
 def get(session: Session, trace_id: str) -> tuple[list[Trace], list[TraceFeedback]]:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from blastwall.detect import verification
 from blastwall.detect.monitors import service
@@ -16,6 +14,7 @@ from blastwall.detect.monitors.schemas import (
     MonitorUpdate,
 )
 from blastwall.server.deps import Commander, DbSession, Viewer
+from blastwall.server.pagination import ItemsPage, Paging
 
 router = APIRouter(tags=["detection"])
 
@@ -50,19 +49,19 @@ def delete_monitor(name: str, monitor: str, session: DbSession, actor: Commander
     return Response(status_code=204)
 
 
-@router.get("/alarms", response_model=list[AlarmRead])
+@router.get("/alarms", response_model=ItemsPage[AlarmRead])
 def list_alarms(
     session: DbSession,
     _: Viewer,
+    page: Paging,
     system: str | None = None,
     monitor: str | None = None,
     incident_id: int | None = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_ALARMS)] = 100,
-) -> list[AlarmRead]:
+) -> ItemsPage[AlarmRead]:
     alarms = service.list_alarms(
-        session, system=system, monitor=monitor, incident_id=incident_id, limit=limit
+        session, system=system, monitor=monitor, incident_id=incident_id, page=page
     )
-    return [AlarmRead.of(a) for a in alarms]
+    return ItemsPage.of(alarms, AlarmRead.of)
 
 
 @router.get("/alarms/{alarm_id}", response_model=AlarmRead)

@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from blastwall.access.schemas import Actor
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors import source
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.models import Alarm, EngineCursor, Monitor
@@ -25,7 +26,6 @@ from blastwall.registry import service as registry
 from blastwall.registry.models import System
 
 DETECTION_FIELDS = ("signal", "params", "environment", "reference", "false_alarm_rate")
-MAX_ALARMS = 1000
 
 
 def fields_of(monitor: Monitor) -> dict[str, Any]:
@@ -180,19 +180,19 @@ def list_alarms(
     system: str | None = None,
     monitor: str | None = None,
     incident_id: int | None = None,
-    limit: int = 100,
-) -> list[Alarm]:
+    page: PageQuery | None = None,
+) -> Page[Alarm]:
     """Alarms, newest first."""
     if monitor is not None and system is None:
         raise InvalidInput("monitor: give system too (monitor names are per system)")
-    query = select(Alarm).order_by(Alarm.id.desc()).limit(min(limit, MAX_ALARMS))
+    query = select(Alarm)
     if system is not None:
         query = query.where(Alarm.system == system)
     if monitor is not None:
         query = query.where(Alarm.monitor == monitor)
     if incident_id is not None:
         query = query.where(Alarm.incident_id == incident_id)
-    return list(session.scalars(query))
+    return paginate(session, query, keys=[Alarm.id], list_name="alarms", page=page, descending=True)
 
 
 def get_alarm(session: Session, alarm_id: int) -> Alarm:
