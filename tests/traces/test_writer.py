@@ -30,8 +30,8 @@ def test_a_written_batch_is_committed_when_ingest_returns(
     finally:
         writer.close()
     reason = (
-        "system: 'ghost' is not registered; register it (blastwall.yaml or POST "
-        "/api/v1/systems) or fix the system name the SDK is configured with"
+        "system: 'ghost' is not registered; declare it in blastwall.yaml and run "
+        "`blastwall apply -f blastwall.yaml`, or fix the system name the SDK is configured with"
     )
     assert result == IngestResult(accepted=2, rejected=[Rejection(1, reason)])
     assert _count(session_factory) == 2
