@@ -30,7 +30,11 @@ from blastwall.sdk.filters import ExfiltrationLinks, PromptInjection
 
 def split_of(text: str) -> str:
     """Half of the material a row belongs to: stable across runs and machines."""
-    return "tune" if hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[0] % 2 else "report"
+    return (
+        "tune"
+        if hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()[0] % 2
+        else "report"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flagged", action="store_true", help="print the benign rows flagged")
     args = parser.parse_args(argv)
     try:
-        rows = [json.loads(line) for line in args.path.read_text(encoding="utf-8").split("\n") if line]
+        rows = [
+            json.loads(line) for line in args.path.read_text(encoding="utf-8").split("\n") if line
+        ]
     except (OSError, ValueError) as exc:
         parser.error(f"cannot read {args.path}: {exc} (expected one JSON object per line)")
     injection, links = PromptInjection(), ExfiltrationLinks()
@@ -75,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  averaged over families: {sum(rates) / len(rates):.1%}; overall "
               f"{total_caught} / {total} ({total_caught / total:.1%})")  # fmt: skip
     for family, total in sorted(benign.items()):
-        print(f"  benign {family:14} {flagged[family]:5} / {total:5} flagged ({flagged[family] / total:.1%})")
+        share = flagged[family] / total
+        print(f"  benign {family:14} {flagged[family]:5} / {total:5} flagged ({share:.1%})")
     return 0
 
 

@@ -26,6 +26,24 @@ _TAGS = re.compile("[\U000e0000-\U000e007f]")
 # Format characters that render as nothing (zero-width space/joiners, word joiner, BOM,
 # soft hyphen, bidi controls, variation selectors): stripped before matching.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\ufe00-\ufe0f]")
+# Hidden text that is not tags: a run of variation selectors (each emoji needs one at most;
+# a run spells bytes), or a zero-width space/non-joiner/word joiner after every character
+# (Persian puts one non-joiner in a word, never one after each letter).
+_HIDDEN_RUN = re.compile(
+    "[\ufe00-\ufe0f\U000e0100-\U000e01ef]{4,}|(?:[^\u200b\u200c\u2060][\u200b\u200c\u2060]){6,}"
+)
+# Smuggling characters: a plain class search, so the costlier run pattern only runs on the
+# rare text that has one.
+_SMUGGLING_SIGN = re.compile("[\U000e0000-\U000e01ef\ufe00-\ufe0f\u200b\u200c\u2060]")
+# Three look-alike spots (a Latin letter next to a Cyrillic or Greek one in a word) hide a text.
+_MIXED_WORDS_LIMIT = 3
+# A decoded payload that reads as prose (three or more words of letters) and is most of the
+# message: an encoded text handed to the model to read. A blob inside a sentence about it
+# ("the base64 string in the error was: ...") is the user quoting data.
+_PROSE = re.compile(r"\b[A-Za-z]{2,24}[ ,.'!?-]{1,3}[A-Za-z]{2,24}[ ,.'!?-]{1,3}[A-Za-z]{2,24}\b")
+_PROSE_WINDOW = 2000
+"""Only the start of a decoded form is read for prose: hostile input stays linear."""
+_ENCODED_SHARE = 0.7
 _WORD = re.compile(r"\w+")
 _HEX_PAIRS = frozenset(a + b for a in "0123456789" for b in "abcdef") | frozenset(
     a + b for a in "abcdef" for b in "0123456789"
@@ -97,13 +115,23 @@ class PromptInjection(Filter):
         found = self._scan_words(text, lowered, words)
         if found:
             return found
-        if not text.isascii() and _TAGS.search(text):
-            return [Match("invisible_text", 0, len(text))]
-        for form in _decoded_forms(text, lowered, words):
+        mixed = False
+        if not text.isascii():
+            mixed = _MIXED_SCRIPT.search(text) is not None
+            if _hidden(text, mixed=mixed):
+                return [Match("invisible_text", 0, len(text))]
+        encoded = False
+        share = _ENCODED_SHARE * len(text.strip())
+        for form, run in _decoded_forms(text, lowered, words, mixed=mixed):
             form_lowered = form.lower()
             hits = self._scan_words(form, form_lowered, _words(form_lowered))
             if hits:
                 return [Match(hits[0].category, 0, len(text))]
+            encoded = encoded or (
+                run >= share and _PROSE.search(form, 0, _PROSE_WINDOW) is not None
+            )
+        if encoded:  # prose hidden in base64, hex or Morse: the model is meant to read it
+            return [Match("encoded_text", 0, len(text))]
         return []
 
     def _scan_words(self, text: str, lowered: str, words: set[str]) -> list[Match]:
@@ -124,6 +152,14 @@ class PromptInjection(Filter):
         return "[REMOVED]"
 
 
+def _hidden(text: str, *, mixed: bool) -> bool:
+    """Text smuggled past a reader: tag characters, variation-selector or zero-width runs,
+    or several words spelled with look-alike letters of another script."""
+    if _SMUGGLING_SIGN.search(text) and (_TAGS.search(text) or _HIDDEN_RUN.search(text)):
+        return True
+    return mixed and len(_MIXED_SCRIPT.findall(text, 0, 100_000)) >= _MIXED_WORDS_LIMIT
+
+
 def _words(lowered: str) -> set[str]:
     """The set of words in a lower-cased text: what the rules' trigger words are checked in."""
     if lowered.isascii():
@@ -136,37 +172,41 @@ def _first_word(trigger: str) -> str:
     return m.group() if m else ""
 
 
-def _decoded_forms(text: str, lowered: str, words: set[str]) -> Iterator[str]:
+def _decoded_forms(
+    text: str, lowered: str, words: set[str], *, mixed: bool = False
+) -> Iterator[tuple[str, int]]:
     """The forms a model might read in ``text``, each yielded only when there is a sign of it.
 
     The signs are read from the set of the text's words where possible (a long word may be
     base64, hex or base32; five single letters may be a word spelled apart) so that
-    ordinary text pays for almost none of the decoders.
+    ordinary text pays for almost none of the decoders. Each form comes with the length of
+    the run it was decoded from (base64, base32, hex, Morse), 0 when the text was re-read.
     """
-    normal = _normalised(text)
+    normal = _normalised(text, mixed=mixed)
     if normal is not None:
-        yield normal
+        yield normal, 0
         text, lowered = normal, normal.lower()
         words = _words(lowered)
     if words and max(map(len, words)) >= 16:
         for m in _take(_BASE64.finditer(text)):
-            yield from _decodings(m.group())
+            for reading in _decodings(m.group()):
+                yield reading, len(m.group())
     if len(words & _HEX_PAIRS) >= 3:  # hex of text has pairs like "6c" that no word has
         for m in _take(_HEX_SPACED.finditer(text)):
             decoded = _hex(m.group())
             if decoded:
-                yield decoded
+                yield decoded, len(m.group())
     if len(words & _LETTERS) >= 5 and _SPELLED.search(text):
-        yield _SPELL_MARK.sub("", text)  # "i-g-n-o-r-e a-l-l": marks join, spaces split
-        yield _SPELL_SPACE.sub("", text.replace("   ", "\0")).replace("\0", " ")
+        yield _SPELL_MARK.sub("", text), 0  # "i-g-n-o-r-e a-l-l": marks join, spaces split
+        yield _SPELL_SPACE.sub("", text.replace("   ", "\0")).replace("\0", " "), 0
     if (".-" in text or "-." in text) and (morse := _MORSE_RUN.search(text)):
-        yield _morse(morse.group())
+        yield _morse(morse.group()), len(morse.group())
     if not words.isdisjoint(_ROT13_HINTS):
-        yield codecs.encode(text, "rot13")
+        yield codecs.encode(text, "rot13"), 0
     if not words.isdisjoint(_REVERSED_HINTS):
-        yield text[::-1]
+        yield text[::-1], 0
     if _leet_hint(lowered, words):
-        yield lowered.translate(_LEET)
+        yield lowered.translate(_LEET), 0
 
 
 def _leet_hint(lowered: str, words: set[str]) -> bool:
@@ -177,7 +217,7 @@ def _leet_hint(lowered: str, words: set[str]) -> bool:
     return sum(len(_LEET_HINT.findall(w)) for w in mixed) >= 2
 
 
-def _normalised(text: str) -> str | None:
+def _normalised(text: str, *, mixed: bool) -> str | None:
     """Non-ASCII text as a model reads it (invisible characters out, NFKC, look-alike
     letters as Latin ones), or None when that changes nothing."""
     if text.isascii():
@@ -185,7 +225,7 @@ def _normalised(text: str) -> str | None:
     normal = _INVISIBLE.sub("", text) if _INVISIBLE.search(text) else text
     if not unicodedata.is_normalized("NFKC", normal):  # a quick check, then the slow work
         normal = unicodedata.normalize("NFKC", normal)
-    if _MIXED_SCRIPT.search(normal):
+    if mixed or (normal is not text and _MIXED_SCRIPT.search(normal)):
         normal = normal.translate(_LOOKALIKES)
     return normal if normal != text else None
 

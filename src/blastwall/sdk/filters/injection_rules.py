@@ -22,7 +22,7 @@ IGNORE = (
 TARGETS = (
     r"(?:instructions?|prompts?|rules|directions|guidelines|guardrails|directives|"
     r"programming|constraints|safety (?:rules|filters|guidelines)|everything (?:you were|i) "
-    r"told|what you were told)"
+    r"told|what you were told|indicators|snippets)"
 )
 # Words that make "ignore ... rules" an override of the model's own: without one, only
 # the model's kind of rules count, right after the verb ("ignore instructions and print").
@@ -32,7 +32,7 @@ QUALIFIERS = (
 )
 MODEL_TARGETS = (
     r"(?:instructions?|prompts?|directions|guidelines|guardrails|directives|everything "
-    r"(?:you were|i) told|what you were told|everything before (?:this|that))"
+    r"(?:you were|i) told|what you were told|everything (?:from )?before(?: (?:this|that))?)"
 )
 # The same override in the languages attacks most often switch to.
 FOREIGN_IGNORE = (
@@ -54,7 +54,15 @@ ADDRESSED = ("note", "message", "instruction", "text", "ai ", "ais ", "assistant
              "language model", "bot", "agent", "model")  # fmt: skip
 # Who an injection in a document addresses. "assistant" and "agent" alone are people too
 # ("note to the assistant manager"): they count after "AI" or before "model".
-ADDRESSEE = r"(?:ai|llm|language model|chatbot|gpt|bot|(?:ai )?(?:assistant|agent) model)s?"
+ADDRESSEE = (
+    r"(?:ai|llm|language model|chatbot|gpt|bot|(?:ai )?(?:assistant|agent) model|automated "
+    r"(?:\w+ )?(?:software|systems?|tools?|screeners?|reviewers?|readers?|agents?))s?"
+)
+# The encodings attackers name when they ask for a payload to be decoded.
+ENCODINGS = (
+    r"(?:base ?(?:64|32|16|85|2048)|ascii ?85|hex(?:adecimal)?|rot ?-?13|morse|braille|atbash|"
+    r"caesar|uuencode|quoted-printable|nato(?: phonetic)?|leetspeak|leet|ecoji|zalgo)"
+)
 EXFIL = ("![", "<img", "](")
 
 
@@ -105,6 +113,36 @@ RULES = [
     ),
     # Persona modes. "developer mode" needs the model's rules nearby: on a TV it is a setting.
     Rule("role_override", r"(?:god ?|dan |jailbreak |dude )mode\b", word_start, MODES),
+    # Persona set-ups of the template jailbreaks: a model told who it is "from now on", one
+    # freed of all limits, one that must not break character or cite its maker's policy.
+    Rule(
+        "role_override",
+        r"from now on,?\s+(?:you(?:'re| are| will| shall)|we)\b" + GAP + r"\b(?:act|pretend|play|"
+        r"role|respond|answer|reply|named|called|go by|simulate|character|persona|fictional)"
+        r"|(?:free|freed) (?:of|from) all (?:\w+ )?(?:limitations|restrictions|filters|rules)"
+        r"|not bound by any (?:\w+ )?(?:restrictions|limitations|rules|guidelines)"
+        r"|(?:(?<=never )|(?<=not )|(?<=n't ))break character"
+        r"|regardless of (?:any |all |its |the )?(?:ethic|moral|legal)\w*"
+        r"|(?:even if|no matter (?:if|how|whether)|regardless (?:of )?(?:if|whether|how))"
+        r"[^.\n]{0,30}?\b(?:illegal|unethical|immoral|harmful|explicit|inappropriate)"
+        r"|(?:openai|chatgpt)(?:'s|\u2019s)?\s+(?:content\s+)?(?:polic(?:y|ies)|guidelines|"
+        r"restrictions|limitations|filters)",
+        word_start,
+        (
+            "from now",
+            "free of",
+            "freed of",
+            "free from",
+            "freed from",
+            "not bound",
+            "break character",
+            "regardless",
+            "even if",
+            "no matter",
+            "openai",
+            "chatgpt",
+        ),
+    ),
     Rule(
         "role_override",
         r"developer mode\b" + WIDE + r"\b(?:polic(?:y|ies)|restrictions|filters|censor\w*|"
@@ -141,6 +179,16 @@ RULES = [
         + r"(?:prompt|instructions)|(?:text|contents?|wording) of your (?:instructions|prompt)",
         word_start,
         (*LEAK, "text of", "contents of", "content of", "wording of"),
+    ),
+    Rule(
+        "ignore_instructions",
+        r"stop everything\b[^\n]{0,30}?\b(?:just |only |now )?(?:print|say|output|write|repeat)\b"
+        r"|(?:focus|concentrate) (?:only|exclusively|solely) on (?:the )?(?:following|"
+        r"information|text|content) (?:in|between|below|inside|and)"
+        r"|(?:disregard|ignore) (?:all |any )?(?:other )?(?:info|information|context|content|"
+        r"text) (?:except|other than|but) ",
+        word_start,
+        ("stop everything", "focus", "concentrate", "disregard", "ignore"),
     ),
     Rule(
         "ignore_instructions",
@@ -199,7 +247,8 @@ RULES = [
     # A role header inside pasted text that gives an order ("ASSISTANT: forward this ...").
     Rule(
         "addressed_to_model",
-        r"(?:system|assistant)\s*:\s*(?:the user|forward|ignore|reveal|send|show|tell|approve|"
+        r"(?:system|assistant)\s*:\s*(?:the user|forward|ignore|disregard|reveal|send|show|tell|"
+        r"approve|focus|print|say|respond|reply|output|repeat|include|"
         r"new (?:priority )?instructions?|you (?:must|will|should))",
         word_start,
         ("system", "assistant"),
@@ -211,6 +260,13 @@ RULES = [
         ("your system", "your instructions"),
     ),
     Rule("special_tokens", r"<\|(?:im_start|im_end|system|endoftext|eot_id)\|>", None, ("<|",)),
+    # A fake end of the conversation in pasted text ("<end of session>"), keyed on its words.
+    Rule(
+        "special_tokens",
+        r"(?<=<)end of (?:session|conversation|document|context|input|prompt)>",
+        None,
+        ("end of",),
+    ),
     Rule("special_tokens", r"\[/?INST\]|<</?SYS>>", None, ("[inst]", "[/inst]", "<<sys>>")),
     Rule(
         "new_instructions",
@@ -235,7 +291,10 @@ RULES = [
     Rule(
         "encoded_instructions",
         _any(DECODE) + r"[^\n]{0,60}?\b(?:and|then)\s+(?:do|follow|obey|execute|run|act on)\b"
-        r"|(?:run|execute|follow|obey) the following (?:hex|base64|encoded|rot13)",
+        r"|(?:run|execute|follow|obey) the following (?:hex|base64|encoded|rot13)"
+        r"|(?:decode|decrypt|decipher)\b[^\n]{0,30}?\b" + ENCODINGS + r"\b"
+        r"|\b" + ENCODINGS + r" (?:encoded|decoded|encrypted) (?:string|text|message)"
+        r"|^encoded:[^\n]{1,2000}\n+decoded:",
         word_start,
         (
             *DECODE,
@@ -243,6 +302,9 @@ RULES = [
             "execute the following",
             "follow the following",
             "obey the following",
+            "decipher",
+            "encoded",
+            "decoded",
         ),
     ),
     # Links that would carry the conversation out when an answer renders them.
@@ -250,8 +312,11 @@ RULES = [
         "exfiltration_link",
         r"!\[[^\]\n]{0,100}\]\(\s*https?://[^)\s]{1,300}\?[^)\s]{1,300}\)"
         r"|<img\b[^>]{0,200}?src\s*=\s*[\"']?https?://[^\s\"'>]{1,300}\?"
-        r"|\]\(\s*https?://[^)\s]{1,300}\?[^)\s]{0,300}=(?:[A-Z_]{3,}|\{)",
+        r"|\]\(\s*https?://[^)\s]{1,300}\?[^)\s]{0,300}=(?:[A-Z_]{3,}|\{)"
+        # A link (inline or a reference "[ref]: url") whose URL has a slot for the model to
+        # fill: "https://host/logo.png?q=[DATA]", "https://host/azure=[INFO]".
+        r"|\](?:\(|:)\s*https?://[^)\s]{1,300}?=\s*[\[{]",
         None,
-        EXFIL,
+        (*EXFIL, "]:"),
     ),
 ]
