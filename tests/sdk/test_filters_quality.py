@@ -34,7 +34,7 @@ def quality() -> ModuleType:
 
 @pytest.mark.parametrize(
     ("split", "counts", "negatives"),
-    [("dev", (900, 0, 0), (0, 225)), ("test", (594, 6, 6), (6, 150))],
+    [("dev", (900, 0, 0), (0, 225)), ("test", (594, 0, 6), (0, 150))],
 )
 def test_pii_counts_on_the_labelled_set(
     split: str, counts: tuple[int, int, int], negatives: tuple[int, int]
@@ -81,6 +81,10 @@ def found(text: str) -> list[tuple[str, str]]:
         ("mobile_number:+5511961232619", [("phone", "+5511961232619")]),
         ("dns 8.8.8.8, gw 192.168.0.1:8080", [("ip", "8.8.8.8"), ("ip", "192.168.0.1")]),
         ("tax id 130 692 544", [("national_id", "130 692 544")]),
+        # A thing's number near a person's data word: the nearest cue still decides.
+        ("bill my card 4539 5787 6362 1486", [("card", "4539 5787 6362 1486")]),
+        ("for the delivery, card 5425233430109903", [("card", "5425233430109903")]),
+        ("customer id 536-22-8491", [("national_id", "536-22-8491")]),
     ],
 )
 def test_pii_finds_national_formats_and_key_values(text: str, expected: list) -> None:
@@ -101,6 +105,13 @@ def test_pii_finds_national_formats_and_key_values(text: str, expected: list) ->
         "the rate fell to 0.012345678",
         "population 12 345 678",
         "1.2.3.4.5 and 999.1.1.1",
+        # Luhn-valid identifiers of things: the word before "id" says whose id it is.
+        "the shipment id 4539578763621486 was delayed",
+        "parcel_id=6011000990139424&lang=en",
+        '{"order_id": "371449635398431"}',
+        "waybill 5425 2334 3010 9903",
+        "PO 30569309025904 approved",
+        "consignment 4111 1111 1111 1111 is at the depot",
     ],
 )
 def test_pii_leaves_look_alikes_alone(text: str) -> None:

@@ -43,12 +43,18 @@ NOT_PERSONAL = frozenset((
     "patch", "clause", "section", "chapter", "oid", "snmpget", "snmp", "identifier",
     "timestamp", "epoch", "coordinates", "total", "amount", "price", "paid", "v", "ver",
     "page", "figure", "fig", "table", "step", "paragraph", "appendix", "article",
+    # Logistics and commerce: what a Luhn-valid number in a support message most often is.
+    "package", "consignment", "waybill", "awb", "delivery", "dispatch", "container", "lot",
+    "manifest", "po", "purchase", "rma", "voucher", "coupon", "claim", "policy",
+    "subscription", "contract", "quotation", "shipping", "freight",
 ))  # fmt: skip
 PHONE_CUES = frozenset((
     "phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms",
     "landline", "reach", "contact", "ring", "text",
 ))  # fmt: skip
 SSN_CUES = frozenset(("ssn", "security", "tin", "id", "itin"))
+# Cue words that only say "an identifier": the word before them says whose.
+GENERIC_IDS = frozenset(("id",))
 # Words that name some other kind of personal data: the nearest cue decides.
 OTHER_CUES = frozenset(("card", "ip", "address", "server", "host", "iban", "account", "email"))
 _CUES = (
@@ -167,15 +173,22 @@ def _nearest_cue(before: str) -> str | None:
     ("order"); only glued ones ("user_phone=") need the regex. This runs for most numbers,
     so it avoids a regex call per number.
     """
+    pending: str | None = None  # a generic "id" seen: whose id decides
     for token in reversed(before.split()[-CUE_WORDS:]):
         word = token.strip(_EDGES)
         if not word:
             continue
         for part in reversed((word,) if word.isalpha() else _WORDS.findall(word)):
+            if pending is not None:
+                # "shipment id", "order_id": the id of a thing, not a person's.
+                return "not" if part in NOT_PERSONAL else pending
             cue = _CUES.get(part)
-            if cue is not None:
+            if cue is None:
+                continue
+            if part not in GENERIC_IDS:
                 return cue
-    return None
+            pending = cue
+    return pending
 
 
 def classify_dotted_quad(text: str, m: re.Match[str], chosen: Collection[str]) -> Match | None:
