@@ -164,7 +164,11 @@ def _words(lowered: str) -> set[str]:
     """The set of words in a lower-cased text: what the rules' trigger words are checked in."""
     if lowered.isascii():
         return set(lowered.translate(_PUNCTUATION).split())
-    return set(_WORD.findall(lowered))
+    words = set(_WORD.findall(lowered))
+    # A stray non-ASCII letter glued before an English word ("\xffignore") hides it from
+    # the trigger check, not from a model: the word without it counts too.
+    words.update([w[1:] for w in words if w[1:].isascii() and not w.isascii()])
+    return words
 
 
 def _first_word(trigger: str) -> str:

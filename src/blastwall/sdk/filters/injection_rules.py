@@ -31,7 +31,7 @@ QUALIFIERS = (
     r"developer|original|initial|existing|current|old|these|those)"
 )
 MODEL_TARGETS = (
-    r"(?:instructions?|prompts?|directions|guidelines|guardrails|directives|everything "
+    r"(?:instructions?|prompts?|directions?|guidelines|guardrails|directives|everything "
     r"(?:you were|i) told|what you were told|everything (?:from )?before(?: (?:this|that))?)"
 )
 # The same override in the languages attacks most often switch to.
@@ -54,9 +54,11 @@ ADDRESSED = ("note", "message", "instruction", "text", "ai ", "ais ", "assistant
              "language model", "bot", "agent", "model")  # fmt: skip
 # Who an injection in a document addresses. "assistant" and "agent" alone are people too
 # ("note to the assistant manager"): they count after "AI" or before "model".
+AUTOMATED = r"automated (?:\w+ )?(?:software|system|tool|screener|reviewer|reader|agent)"
 ADDRESSEE = (
-    r"(?:ai|llm|language model|chatbot|gpt|bot|(?:ai )?(?:assistant|agent) model|automated "
-    r"(?:\w+ )?(?:software|systems?|tools?|screeners?|reviewers?|readers?|agents?))s?"
+    r"(?:ai|llm|language model|chatbot|gpt|bot|(?:ai )?(?:assistant|agent) model|"
+    + AUTOMATED
+    + r")s?"
 )
 # The encodings attackers name when they ask for a payload to be decoded.
 ENCODINGS = (
@@ -67,10 +69,16 @@ EXFIL = ("![", "<img", "](")
 
 
 def word_start(text: str, m: re.Match[str]) -> tuple[int, int] | None:
-    """Reject a match that starts inside a word ("signore", "preview")."""
+    """Reject a match that starts inside a word ("signore", "preview").
+
+    Only an ASCII letter or digit before makes it one word: a stray non-ASCII byte glued on
+    ("\xffIgnore", PromptInject's escape) does not hide the word from a model.
+    """
     start = m.start()
-    if start > 0 and (text[start - 1].isalnum() or text[start - 1] == "_"):
-        return None
+    if start > 0:
+        before = text[start - 1]
+        if before == "_" or (before.isascii() and before.isalnum()):
+            return None
     return m.span()
 
 
@@ -120,7 +128,13 @@ RULES = [
         r"from now on,?\s+(?:you(?:'re| are| will| shall)|we)\b" + GAP + r"\b(?:act|pretend|play|"
         r"role|respond|answer|reply|named|called|go by|simulate|character|persona|fictional)"
         r"|(?:free|freed) (?:of|from) all (?:\w+ )?(?:limitations|restrictions|filters|rules)"
-        r"|not bound by any (?:\w+ )?(?:restrictions|limitations|rules|guidelines)"
+        r"|not (?:bound|restrained|restricted|limited) by any (?:\w+ )?(?:restrictions|"
+        r"limitations|rules|guidelines|morals|ethics)"
+        # "has no restrictions" is a delivery slot too: only a lack of morals or filters.
+        r"|(?:has|with) no (?:\w+ )?(?:filters|boundaries|morals|ethics)\b"
+        r"|take (?:up|on) the (?:persona|character) of"
+        r"|(?:(?<=not )|(?<=n't )|(?<=never ))(?:pretend to be|say (?:that )?you are|admit "
+        r"(?:that )?you are) (?:a |an )?(?:large )?(?:language model|ai\b)"
         r"|(?:(?<=never )|(?<=not )|(?<=n't ))break character"
         r"|regardless of (?:any |all |its |the )?(?:ethic|moral|legal)\w*"
         r"|(?:even if|no matter (?:if|how|whether)|regardless (?:of )?(?:if|whether|how))"
@@ -135,6 +149,17 @@ RULES = [
             "free from",
             "freed from",
             "not bound",
+            "not restrained",
+            "not restricted",
+            "not limited",
+            "has no",
+            "with no",
+            "take up",
+            "take on",
+            "pretend to be",
+            "say you are",
+            "say that you are",
+            "admit",
             "break character",
             "regardless",
             "even if",
@@ -260,6 +285,7 @@ RULES = [
         ("your system", "your instructions"),
     ),
     Rule("special_tokens", r"<\|(?:im_start|im_end|system|endoftext|eot_id)\|>", None, ("<|",)),
+    Rule("special_tokens", r"\[system\](?:\(#\w+\))?", None, ("[system]",)),
     # A fake end of the conversation in pasted text ("<end of session>"), keyed on its words.
     Rule(
         "special_tokens",
@@ -287,6 +313,23 @@ RULES = [
         r"processing|processes|parsing) (?:this|these|the following))",
         word_start,
         ADDRESSED,
+    ),
+    # Text hidden for the model: "visible to LLM scan", "for automated screening systems:".
+    Rule(
+        "addressed_to_model",
+        r"(?:visible|hidden|addressed|intended|meant|written) (?:only )?(?:to|for) "
+        r"(?:the |any |an )?(?:llm|ai|language model|chatbot|model)s?\b"
+        r"|(?:(?<=to )|(?<=for )|(?<=the )|(?<=any )|(?<=all ))" + AUTOMATED + r"s?\s*:",
+        word_start,
+        ("visible", "hidden", "addressed", "intended", "meant", "written", "automated"),
+    ),
+    # An order planted for when the model is asked: "if asked about X, respond with ...".
+    Rule(
+        "new_instructions",
+        r"(?:(?<=if )|(?<=when )|(?<=you are )|(?<=you're ))asked\b[^.\n]{0,80}?\b(?:respond|"
+        r"reply|answer|say|output)\b(?: only| simply)? with\b",
+        word_start,
+        ("asked",),
     ),
     Rule(
         "encoded_instructions",
