@@ -76,6 +76,24 @@ _ROT13_HINTS = frozenset(("rot13", "rot", "caesar", "vtaber", "vafgehpgvbaf", "c
                           "flfgrz", "cerivbhf", "qvfertneq", "ehyrf"))  # fmt: skip
 _REVERSED_HINTS = frozenset(("backwards", "reversed", "reverse", "erongi", "snoitcurtsni",
                              "tpmorp", "suoiverp", "selur"))  # fmt: skip
+# The commonest English words: a text with none of them whose rot13 or atbash has several is
+# English hidden by a letter substitution (other languages have none either way).
+_COMMON = frozenset(("the", "and", "to", "of", "a", "in", "is", "it", "you", "that", "for",
+                     "on", "with", "this", "are", "be", "as", "at", "not", "or", "i", "my",
+                     "your", "what", "how", "do", "can", "all", "me"))  # fmt: skip
+_SUBSTITUTION_WORDS = (4, 400)
+"""Texts with this many distinct words are tried for rot13 and atbash (long prose is not)."""
+_SUBSTITUTION_MAX_COMMON = 3
+_ROT13 = str.maketrans(
+    string.ascii_letters,
+    string.ascii_lowercase[13:]
+    + string.ascii_lowercase[:13]
+    + string.ascii_uppercase[13:]
+    + string.ascii_uppercase[:13],
+)
+_ATBASH = str.maketrans(
+    string.ascii_letters, string.ascii_lowercase[::-1] + string.ascii_uppercase[::-1]
+)
 DECODED_LIMIT = 64
 """At most this many encoded runs are decoded per text: hostile input stays linear."""
 
@@ -205,12 +223,28 @@ def _decoded_forms(
         yield _SPELL_SPACE.sub("", text.replace("   ", "\0")).replace("\0", " "), 0
     if (".-" in text or "-." in text) and (morse := _MORSE_RUN.search(text)):
         yield _morse(morse.group()), len(morse.group())
-    if not words.isdisjoint(_ROT13_HINTS):
-        yield codecs.encode(text, "rot13"), 0
+    yield from _substituted(text, words)
     if not words.isdisjoint(_REVERSED_HINTS):
         yield text[::-1], 0
     if _leet_hint(lowered, words):
         yield lowered.translate(_LEET), 0
+
+
+def _substituted(text: str, words: set[str]) -> Iterator[tuple[str, int]]:
+    """Rot13 when the text hints at it; else English hidden behind rot13 or atbash in a short
+    text with few common English words (a form counts when it brings two it lacks)."""
+    if not words.isdisjoint(_ROT13_HINTS):
+        yield codecs.encode(text, "rot13"), 0
+        return
+    if not (_SUBSTITUTION_WORDS[0] <= len(words) <= _SUBSTITUTION_WORDS[1]) or not text.isascii():
+        return
+    common = words & _COMMON
+    if len(common) > _SUBSTITUTION_MAX_COMMON:
+        return
+    for table in (_ROT13, _ATBASH):
+        form = text.translate(table)
+        if len((_words(form.lower()) & _COMMON) - common) >= 2:
+            yield form, len(text)
 
 
 def _leet_hint(lowered: str, words: set[str]) -> bool:

@@ -336,7 +336,7 @@ RULES = [
         _any(DECODE) + r"[^\n]{0,60}?\b(?:and|then)\s+(?:do|follow|obey|execute|run|act on)\b"
         r"|(?:run|execute|follow|obey) the following (?:hex|base64|encoded|rot13)"
         r"|(?:decode|decrypt|decipher)\b[^\n]{0,30}?\b" + ENCODINGS + r"\b"
-        r"|\b" + ENCODINGS + r" (?:encoded|decoded|encrypted) (?:string|text|message)"
+        r"|(?:en|de)coded (?:string|text|message)\s*:"
         r"|^encoded:[^\n]{1,2000}\n+decoded:",
         word_start,
         (
