@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field
 
 from blastwall.access.enums import Role
+from blastwall.inputs import Input
 
 NAME_PATTERN = r"^[a-z0-9][a-z0-9._@-]{0,99}$"
 
@@ -20,7 +21,7 @@ class Actor:
     role: Role
 
 
-class TokenCreate(BaseModel):
+class TokenCreate(Input):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=NAME_PATTERN, description="Lower-case name, e.g. alice or ci-bot.")

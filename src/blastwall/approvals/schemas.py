@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from blastwall.approvals.enums import ApprovalStatus
+from blastwall.inputs import Input
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
 from blastwall.traces.events import TRACE_ID_PATTERN
 
@@ -15,7 +16,7 @@ ACTION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"
 MAX_TIMEOUT_S = 7 * 24 * 3600
 
 
-class ApprovalCreate(BaseModel):
+class ApprovalCreate(Input):
     """The SDK asks a human before an irreversible action without a validator runs (C7)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -44,7 +45,7 @@ class ApprovalCreate(BaseModel):
     )
 
 
-class ApprovalDecision(BaseModel):
+class ApprovalDecision(Input):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(

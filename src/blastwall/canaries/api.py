@@ -17,18 +17,22 @@ from blastwall.canaries.schemas import (
     TargetRead,
     TargetSpec,
 )
+from blastwall.inputs import RowId
 from blastwall.server.deps import Commander, DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["canaries"])
+router = APIRouter(tags=["canaries"], responses=AUTHENTICATED)
 
 
-@router.get("/systems/{name}/canaries", response_model=list[CanarySetRead])
+@router.get("/systems/{name}/canaries", response_model=list[CanarySetRead], responses=ONE)
 def list_sets(name: str, session: DbSession, _: Viewer) -> list[CanarySetRead]:
     return [service.set_read(s) for s in service.list_sets(session, name)]
 
 
-@router.put("/systems/{name}/canaries/{canary_set}", response_model=CanarySetPutRead)
+@router.put(
+    "/systems/{name}/canaries/{canary_set}", response_model=CanarySetPutRead, responses=WRITE
+)
 def put_set(
     name: str, canary_set: str, body: CanarySetBody, session: DbSession, actor: Commander
 ) -> CanarySetPutRead:
@@ -36,28 +40,32 @@ def put_set(
     return CanarySetPutRead(**service.set_read(stored).model_dump(), created=created)
 
 
-@router.get("/systems/{name}/canaries/{canary_set}", response_model=CanarySetRead)
+@router.get("/systems/{name}/canaries/{canary_set}", response_model=CanarySetRead, responses=ONE)
 def get_set(
     name: str,
     canary_set: str,
     session: DbSession,
     _: Viewer,
-    version: Annotated[int | None, Query(ge=1)] = None,
+    version: RowId | None = None,
 ) -> CanarySetRead:
     return service.set_read(service.get_set(session, name, canary_set, version))
 
 
-@router.get("/systems/{name}/canaries/{canary_set}/versions", response_model=list[CanarySetRead])
+@router.get(
+    "/systems/{name}/canaries/{canary_set}/versions",
+    response_model=list[CanarySetRead],
+    responses=ONE,
+)
 def list_versions(name: str, canary_set: str, session: DbSession, _: Viewer) -> list[CanarySetRead]:
     return [service.set_read(s) for s in service.list_versions(session, name, canary_set)]
 
 
-@router.get("/systems/{name}/canary-target", response_model=TargetRead)
+@router.get("/systems/{name}/canary-target", response_model=TargetRead, responses=ONE)
 def get_target(name: str, session: DbSession, _: Viewer) -> TargetRead:
     return service.target_read(service.get_target(session, name))
 
 
-@router.put("/systems/{name}/canary-target", response_model=TargetRead)
+@router.put("/systems/{name}/canary-target", response_model=TargetRead, responses=WRITE)
 def put_target(
     name: str, body: TargetSpec, request: Request, session: DbSession, actor: Commander
 ) -> TargetRead:
@@ -75,7 +83,9 @@ def _policy(request: Request) -> TargetPolicy:
 
 
 # Not on DbSession: a run must hold no transaction while the target answers (runs.py).
-@router.post("/systems/{name}/canaries/{canary_set}/run", response_model=list[CanaryRunRead])
+@router.post(
+    "/systems/{name}/canaries/{canary_set}/run", response_model=list[CanaryRunRead], responses=WRITE
+)
 def run_set(
     name: str, canary_set: str, request: Request, actor: Responder, release: str | None = None
 ) -> list[CanaryRunRead]:
@@ -92,7 +102,7 @@ def run_set(
     )
 
 
-@router.post("/systems/{name}/canaries/run", response_model=list[CanaryRunRead])
+@router.post("/systems/{name}/canaries/run", response_model=list[CanaryRunRead], responses=WRITE)
 def run_all(
     name: str, request: Request, actor: Responder, release: str | None = None
 ) -> list[CanaryRunRead]:
@@ -112,7 +122,7 @@ def _read(request: Request, ids: list[int]) -> list[CanaryRunRead]:
         return [CanaryRunRead.model_validate(service.get_run(session, i)) for i in ids]
 
 
-@router.get("/canary-runs", response_model=ItemsPage[CanaryRunRead])
+@router.get("/canary-runs", response_model=ItemsPage[CanaryRunRead], responses=ONE)
 def list_runs(
     session: DbSession,
     _: Viewer,
@@ -127,6 +137,6 @@ def list_runs(
     return ItemsPage.of(found, CanaryRunRead.model_validate)
 
 
-@router.get("/canary-runs/{run_id}", response_model=CanaryRunRead)
-def get_run(run_id: int, session: DbSession, _: Viewer) -> CanaryRunRead:
+@router.get("/canary-runs/{run_id}", response_model=CanaryRunRead, responses=ONE)
+def get_run(run_id: RowId, session: DbSession, _: Viewer) -> CanaryRunRead:
     return CanaryRunRead.model_validate(service.get_run(session, run_id))

@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 
 from blastwall.canaries import checks
 from blastwall.canaries.enums import TargetKind
+from blastwall.inputs import Input
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
 
 MAX_CASES = 200
@@ -31,14 +32,14 @@ def _valid_schema(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-class ContainsCheck(BaseModel):
+class ContainsCheck(Input):
     model_config = _INPUT
     kind: Literal["contains"]
     value: str = Field(min_length=1, description="Text the output must contain.")
     ignore_case: bool = Field(default=False, description="Compare without regard to case.")
 
 
-class RegexCheck(BaseModel):
+class RegexCheck(Input):
     model_config = _INPUT
     kind: Literal["regex"]
     pattern: Annotated[str, AfterValidator(_compiles)] = Field(
@@ -47,20 +48,20 @@ class RegexCheck(BaseModel):
     ignore_case: bool = Field(default=False, description="Match without regard to case.")
 
 
-class LabelCheck(BaseModel):
+class LabelCheck(Input):
     model_config = _INPUT
     kind: Literal["label"]
     value: str = Field(min_length=1, description="The label the target must return.")
 
 
-class ExactCheck(BaseModel):
+class ExactCheck(Input):
     model_config = _INPUT
     kind: Literal["exact"]
     value: str = Field(description="The whole expected output.")
     strip: bool = Field(default=True, description="Ignore leading and trailing whitespace.")
 
 
-class JsonSchemaCheck(BaseModel):
+class JsonSchemaCheck(Input):
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
     kind: Literal["json_schema"]
     schema_: Annotated[dict[str, Any], AfterValidator(_valid_schema)] = Field(
@@ -76,7 +77,7 @@ CheckSpec = Annotated[
 ]
 
 
-class CanaryCase(BaseModel):
+class CanaryCase(Input):
     """One prompt and how its answer is judged."""
 
     model_config = _INPUT
@@ -85,7 +86,7 @@ class CanaryCase(BaseModel):
     check: CheckSpec = Field(description="How the answer is judged: {kind: ..., ...}.")
 
 
-class CanarySetBody(BaseModel):
+class CanarySetBody(Input):
     """The whole body of a canary set; a different body makes a new version."""
 
     model_config = _INPUT
@@ -131,7 +132,7 @@ class CanarySetPutRead(CanarySetRead):
     created: bool = Field(description="False when the body equals the newest version.")
 
 
-class TargetSpec(BaseModel):
+class TargetSpec(Input):
     """Where a system's canaries go, and whether releases must pass them before activation."""
 
     model_config = _INPUT

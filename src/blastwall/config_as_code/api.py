@@ -8,11 +8,12 @@ from blastwall.canaries.policy import TargetPolicy
 from blastwall.config_as_code.apply import apply_data
 from blastwall.config_as_code.schemas import ApplyRequest, ApplyResult
 from blastwall.server.deps import Admin, DbSession
+from blastwall.server.responses import AUTHENTICATED, WRITE
 
-router = APIRouter(tags=["config"])
+router = APIRouter(tags=["config"], responses=AUTHENTICATED)
 
 
-@router.post("/apply", response_model=ApplyResult)
+@router.post("/apply", response_model=ApplyResult, responses=WRITE)
 def apply_config(
     body: ApplyRequest, request: Request, session: DbSession, actor: Admin
 ) -> ApplyResult:

@@ -8,9 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from blastwall.config_as_code.enums import PlanAction, PlanKind
 from blastwall.config_as_code.plan import Plan
+from blastwall.inputs import Input
 
 
-class ApplyRequest(BaseModel):
+class ApplyRequest(Input):
     model_config = ConfigDict(extra="forbid")
 
     document: dict[str, Any] = Field(

@@ -8,13 +8,15 @@ from blastwall.handoffs import service
 from blastwall.handoffs.enums import HandoffStatus
 from blastwall.handoffs.schemas import HandoffCreate, HandoffRead, HandoffResolve
 from blastwall.idempotency.api import IdempotencyKeyHeader
+from blastwall.inputs import RowId
 from blastwall.server.deps import DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["handoffs"])
+router = APIRouter(tags=["handoffs"], responses=AUTHENTICATED)
 
 
-@router.post("/handoffs", response_model=HandoffRead, status_code=201)
+@router.post("/handoffs", response_model=HandoffRead, status_code=201, responses=WRITE)
 def create_handoff(
     body: HandoffCreate,
     session: DbSession,
@@ -25,7 +27,7 @@ def create_handoff(
     return HandoffRead.model_validate(handoff)
 
 
-@router.get("/handoffs", response_model=ItemsPage[HandoffRead])
+@router.get("/handoffs", response_model=ItemsPage[HandoffRead], responses=ONE)
 def list_handoffs(
     session: DbSession,
     _: Viewer,
@@ -37,19 +39,19 @@ def list_handoffs(
     return ItemsPage.of(found, HandoffRead.model_validate)
 
 
-@router.get("/handoffs/{handoff_id}", response_model=HandoffRead)
-def get_handoff(handoff_id: int, session: DbSession, _: Viewer) -> HandoffRead:
+@router.get("/handoffs/{handoff_id}", response_model=HandoffRead, responses=ONE)
+def get_handoff(handoff_id: RowId, session: DbSession, _: Viewer) -> HandoffRead:
     return HandoffRead.model_validate(service.get(session, handoff_id))
 
 
-@router.post("/handoffs/{handoff_id}/claim", response_model=HandoffRead)
-def claim_handoff(handoff_id: int, session: DbSession, actor: Responder) -> HandoffRead:
+@router.post("/handoffs/{handoff_id}/claim", response_model=HandoffRead, responses=WRITE)
+def claim_handoff(handoff_id: RowId, session: DbSession, actor: Responder) -> HandoffRead:
     return HandoffRead.model_validate(service.claim(session, handoff_id, actor))
 
 
-@router.post("/handoffs/{handoff_id}/resolve", response_model=HandoffRead)
+@router.post("/handoffs/{handoff_id}/resolve", response_model=HandoffRead, responses=WRITE)
 def resolve_handoff(
-    handoff_id: int, body: HandoffResolve, session: DbSession, actor: Responder
+    handoff_id: RowId, body: HandoffResolve, session: DbSession, actor: Responder
 ) -> HandoffRead:
     handoff = service.resolve(session, handoff_id, actor, resolution=body.resolution)
     return HandoffRead.model_validate(handoff)

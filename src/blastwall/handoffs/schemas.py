@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from blastwall.handoffs.enums import HandoffStatus
+from blastwall.inputs import Input
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
 from blastwall.traces.events import TRACE_ID_PATTERN
 
 MAX_INPUT_CHARS = 32_768
 
 
-class HandoffCreate(BaseModel):
+class HandoffCreate(Input):
     """What the SDK enqueues when a call falls back to a human (C2)."""
 
     model_config = ConfigDict(extra="forbid")
@@ -36,7 +37,7 @@ class HandoffCreate(BaseModel):
     )
 
 
-class HandoffResolve(BaseModel):
+class HandoffResolve(Input):
     model_config = ConfigDict(extra="forbid")
 
     resolution: str = Field(

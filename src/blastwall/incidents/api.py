@@ -24,17 +24,19 @@ from blastwall.incidents.schemas import (
     TimelineEntryRead,
     TransitionRequest,
 )
+from blastwall.inputs import RowId
 from blastwall.server.deps import DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["incidents"])
+router = APIRouter(tags=["incidents"], responses=AUTHENTICATED)
 
 
 def _read(session: Session, incident: Incident) -> IncidentRead:
     return IncidentRead.of(incident, service.cell_of(session, incident))
 
 
-@router.post("/incidents", response_model=IncidentRead, status_code=201)
+@router.post("/incidents", response_model=IncidentRead, status_code=201, responses=WRITE)
 def open_incident(
     body: IncidentCreate,
     session: DbSession,
@@ -45,7 +47,7 @@ def open_incident(
     return _read(session, incident)
 
 
-@router.get("/incidents", response_model=ItemsPage[IncidentSummary])
+@router.get("/incidents", response_model=ItemsPage[IncidentSummary], responses=ONE)
 def list_incidents(
     session: DbSession,
     _: Viewer,
@@ -58,50 +60,55 @@ def list_incidents(
     return ItemsPage.of(found, lambda i: IncidentSummary.of(i, service.cell_of(session, i)))
 
 
-@router.get("/incidents/metrics", response_model=SummaryRead)
+@router.get("/incidents/metrics", response_model=SummaryRead, responses=ONE)
 def incident_metrics(session: DbSession, _: Viewer, system: str | None = None) -> SummaryRead:
     return SummaryRead(**asdict(service.metrics(session, system=system)))
 
 
-@router.get("/incidents/{incident_id}", response_model=IncidentRead)
-def get_incident(incident_id: int, session: DbSession, _: Viewer) -> IncidentRead:
+@router.get("/incidents/{incident_id}", response_model=IncidentRead, responses=ONE)
+def get_incident(incident_id: RowId, session: DbSession, _: Viewer) -> IncidentRead:
     return _read(session, service.get(session, incident_id))
 
 
-@router.patch("/incidents/{incident_id}", response_model=IncidentRead)
+@router.patch("/incidents/{incident_id}", response_model=IncidentRead, responses=WRITE)
 def update_incident(
-    incident_id: int, body: IncidentUpdate, session: DbSession, actor: Responder
+    incident_id: RowId, body: IncidentUpdate, session: DbSession, actor: Responder
 ) -> IncidentRead:
     return _read(session, service.update(session, incident_id, body, actor))
 
 
-@router.post("/incidents/{incident_id}/transition", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/transition", response_model=IncidentRead, responses=WRITE)
 def transition_incident(
-    incident_id: int, body: TransitionRequest, session: DbSession, actor: Responder
+    incident_id: RowId, body: TransitionRequest, session: DbSession, actor: Responder
 ) -> IncidentRead:
     incident = service.transition(session, incident_id, body.to, actor, note=body.note)
     return _read(session, incident)
 
 
-@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentRead, responses=WRITE)
 def acknowledge_incident(
-    incident_id: int, session: DbSession, actor: Responder, body: NoteOptional | None = None
+    incident_id: RowId, session: DbSession, actor: Responder, body: NoteOptional | None = None
 ) -> IncidentRead:
     note = body.note if body else None
     return _read(session, service.acknowledge(session, incident_id, actor, note=note))
 
 
-@router.post("/incidents/{incident_id}/resolve", response_model=IncidentRead)
+@router.post("/incidents/{incident_id}/resolve", response_model=IncidentRead, responses=WRITE)
 def resolve_incident(
-    incident_id: int, session: DbSession, actor: Responder, body: NoteOptional | None = None
+    incident_id: RowId, session: DbSession, actor: Responder, body: NoteOptional | None = None
 ) -> IncidentRead:
     note = body.note if body else None
     return _read(session, service.resolve(session, incident_id, actor, note=note))
 
 
-@router.post("/incidents/{incident_id}/notes", response_model=TimelineEntryRead, status_code=201)
+@router.post(
+    "/incidents/{incident_id}/notes",
+    response_model=TimelineEntryRead,
+    status_code=201,
+    responses=WRITE,
+)
 def add_note(
-    incident_id: int, body: NoteCreate, session: DbSession, actor: Responder
+    incident_id: RowId, body: NoteCreate, session: DbSession, actor: Responder
 ) -> TimelineEntryRead:
     entry = service.add_note(session, incident_id, body.message, actor)
     return TimelineEntryRead.model_validate(entry)

@@ -13,6 +13,7 @@ from blastwall.incidents import metrics
 from blastwall.incidents.enums import FailureMode, Harm, IncidentClass, Reversibility, Status
 from blastwall.incidents.matrix import Cell, Matrix
 from blastwall.incidents.models import Incident, TimelineEntry
+from blastwall.inputs import Input
 
 SYSTEM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
@@ -21,7 +22,7 @@ Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000
 Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
 
 
-class _Input(BaseModel):
+class _Input(Input):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import State
 
 from blastwall.exceptions import InvalidInput
+from blastwall.inputs import INT32_MAX, Position
 from blastwall.levers import audit, audit_verify, authority, service, stream
 from blastwall.levers.schemas import (
     AuditEntryRead,
@@ -28,10 +29,11 @@ from blastwall.levers.schemas import (
 from blastwall.levers.service import LeverChange
 from blastwall.server.deps import DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["levers"])
+router = APIRouter(tags=["levers"], responses=AUTHENTICATED)
 
-Since = Annotated[int, Query(ge=0, description="Only states with a revision above this.")]
+Since = Annotated[Position, Query(description="Only states with a revision above this.")]
 SystemFilter = Annotated[str | None, Query(description="Only this system's states.")]
 
 
@@ -40,7 +42,7 @@ def _changed(result: LeverChange) -> LeverChangeRead:
     return LeverChangeRead(**read.model_dump(), changed=result.changed, audit_seq=result.audit_seq)
 
 
-@router.get("/levers", response_model=LeverFeed)
+@router.get("/levers", response_model=LeverFeed, responses=ONE)
 def lever_feed(
     session: DbSession, _: Viewer, since: Since = 0, system: SystemFilter = None
 ) -> LeverFeed:
@@ -91,22 +93,32 @@ def broadcaster_of(state: State) -> stream.Broadcaster:
 def _resume_from(since: int, last_event_id: str | None) -> int:
     if last_event_id is None:
         return since
-    if not last_event_id.strip().isdigit():
+    # ASCII digits only: str.isdigit() accepts '²', which int() refuses.
+    value = last_event_id.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > INT32_MAX:
         raise InvalidInput(
-            f"Last-Event-ID must be a lever revision (a whole number), got {last_event_id!r}; "
+            f"Last-Event-ID must be a lever revision (a whole number up to {INT32_MAX}), "
+            f"got {last_event_id!r}; "
             "send the id of the last event received, or omit the header",
             field="Last-Event-ID",
         )
-    return int(last_event_id)
+    return int(value)
 
 
-@router.get("/levers/stream", response_class=StreamingResponse)
+@router.get("/levers/stream", response_class=StreamingResponse, responses=ONE)
 async def lever_stream(
     request: Request,
     _: Viewer,
     since: Since = 0,
     system: SystemFilter = None,
-    last_event_id: Annotated[str | None, Header()] = None,
+    last_event_id: Annotated[
+        str | None,
+        # The pattern is documented, not enforced here: _resume_from's message says how to fix it.
+        Header(
+            json_schema_extra={"pattern": r"^\s*[0-9]{1,10}\s*$"},
+            description="The id (lever revision) of the last event received, to resume after it.",
+        ),
+    ] = None,
 ) -> StreamingResponse:
     """Server-sent events: states newer than ``since``, then each new revision as it commits."""
     factory: sessionmaker[Session] = request.app.state.read_session_factory
@@ -131,12 +143,12 @@ async def lever_stream(
     )
 
 
-@router.get("/systems/{name}/levers", response_model=list[LeverStateRead])
+@router.get("/systems/{name}/levers", response_model=list[LeverStateRead], responses=ONE)
 def system_levers(name: str, session: DbSession, _: Viewer) -> list[LeverStateRead]:
     return [LeverStateRead.from_state(s) for s in service.list_for_system(session, name)]
 
 
-@router.post("/systems/{name}/levers", response_model=LeverChangeRead)
+@router.post("/systems/{name}/levers", response_model=LeverChangeRead, responses=WRITE)
 def change_levers(
     name: str, body: LeverChangeRequest, session: DbSession, actor: Responder
 ) -> LeverChangeRead:
@@ -154,7 +166,7 @@ def change_levers(
     )
 
 
-@router.post("/systems/{name}/kill", response_model=LeverChangeRead)
+@router.post("/systems/{name}/kill", response_model=LeverChangeRead, responses=WRITE)
 def kill(
     name: str, body: LeverActionRequest, session: DbSession, actor: Responder
 ) -> LeverChangeRead:
@@ -170,7 +182,7 @@ def kill(
     )
 
 
-@router.post("/systems/{name}/restore", response_model=LeverChangeRead)
+@router.post("/systems/{name}/restore", response_model=LeverChangeRead, responses=WRITE)
 def restore(
     name: str, body: LeverActionRequest, session: DbSession, actor: Responder
 ) -> LeverChangeRead:
@@ -191,7 +203,7 @@ def audit_log(
     session: DbSession,
     _: Viewer,
     page: Paging,
-    after_seq: Annotated[int, Query(ge=0, description="Entries after this sequence.")] = 0,
+    after_seq: Annotated[Position, Query(description="Entries after this sequence.")] = 0,
 ) -> ItemsPage[AuditEntryRead]:
     entries = audit.list_(session, after_seq=after_seq, page=page)
     return ItemsPage.of(entries, AuditEntryRead.model_validate)
@@ -218,7 +230,7 @@ def verify_audit(
     return VerificationRead.model_validate(asdict(audit_verify.verify(session, since_head=kept)))
 
 
-@router.get("/authority", response_model=list[AuthorityRuleRead])
+@router.get("/authority", response_model=list[AuthorityRuleRead], responses=ONE)
 def authority_rules(session: DbSession, _: Viewer) -> list[AuthorityRuleRead]:
     """The rules in force: configured ones, or the defaults when none are configured."""
     return [AuthorityRuleRead(**r.as_dict()) for r in authority.rules(session)]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator
 from pydantic_core import PydanticCustomError
 
 from blastwall.access.enums import Role
+from blastwall.inputs import Input, RowId
 from blastwall.levers.enums import ALL_ENVIRONMENTS, ANY, CUSTOM_FILTER_PREFIX, Filter, Lever
 
 if TYPE_CHECKING:
@@ -48,7 +49,7 @@ def filter_problem(name: str) -> str | None:
     return f"{name!r} is not a known filter: use {FILTER_CHOICES} (e.g. custom:refund-terms)"
 
 
-class LeverSet(BaseModel):
+class LeverSet(Input):
     """The levers to set; a lever left out keeps its current value."""
 
     model_config = ConfigDict(extra="forbid")
@@ -112,7 +113,7 @@ class LeverSet(BaseModel):
         return None if values is None else _names(values, "retrieval source", "kb-public")
 
 
-class _Scoped(BaseModel):
+class _Scoped(Input):
     model_config = ConfigDict(extra="forbid")
 
     environment: str = Field(
@@ -124,8 +125,8 @@ class _Scoped(BaseModel):
     reason: str = Field(
         min_length=1, max_length=2000, description="Why: recorded in the audit log and timeline."
     )
-    incident_id: int | None = Field(
-        default=None, gt=0, description="The incident this change is for; adds a timeline entry."
+    incident_id: RowId | None = Field(
+        default=None, description="The incident this change is for; adds a timeline entry."
     )
 
     @field_validator("reason")
@@ -249,7 +250,7 @@ SUBJECT_HELP = (
 )
 
 
-class AuthorityRuleSpec(BaseModel):
+class AuthorityRuleSpec(Input):
     """I4: ``subject`` may pull ``lever`` on ``system`` without asking anyone."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -24,8 +24,9 @@ from blastwall.registry.schemas import (
 )
 from blastwall.server.deps import Admin, Commander, DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["registry"])
+router = APIRouter(tags=["registry"], responses=AUTHENTICATED)
 
 Environment = Annotated[str, Query(description="An environment of the system, e.g. prod.")]
 
@@ -35,17 +36,17 @@ def list_systems(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[Syste
     return ItemsPage.of(service.list_(session, page), SystemRead.model_validate)
 
 
-@router.post("/systems", response_model=SystemRead, status_code=201)
+@router.post("/systems", response_model=SystemRead, status_code=201, responses=WRITE)
 def create_system(body: SystemSpec, session: DbSession, actor: Admin) -> SystemRead:
     return SystemRead.model_validate(service.create(session, body, actor))
 
 
-@router.get("/systems/{name}", response_model=SystemRead)
+@router.get("/systems/{name}", response_model=SystemRead, responses=ONE)
 def get_system(name: str, session: DbSession, _: Viewer) -> SystemRead:
     return SystemRead.model_validate(service.get_by_name(session, name))
 
 
-@router.put("/systems/{name}", response_model=SystemUpsertRead)
+@router.put("/systems/{name}", response_model=SystemUpsertRead, responses=WRITE)
 def upsert_system(
     name: str, body: SystemSpec, session: DbSession, actor: Admin
 ) -> SystemUpsertRead:
@@ -61,13 +62,17 @@ def upsert_system(
     )
 
 
-@router.delete("/systems/{name}", status_code=204)
+@router.delete("/systems/{name}", status_code=204, responses=WRITE)
 def delete_system(name: str, session: DbSession, actor: Admin) -> Response:
     service.delete(session, name, actor)
     return Response(status_code=204)
 
 
-@router.get("/systems/{name}/surfaces/{surface}/versions", response_model=list[SurfaceVersionRead])
+@router.get(
+    "/systems/{name}/surfaces/{surface}/versions",
+    response_model=list[SurfaceVersionRead],
+    responses=ONE,
+)
 def list_surface_versions(
     name: str, surface: str, session: DbSession, _: Viewer
 ) -> list[SurfaceVersionRead]:
@@ -75,7 +80,9 @@ def list_surface_versions(
     return [SurfaceVersionRead.model_validate(v) for v in versions]
 
 
-@router.post("/systems/{name}/releases", response_model=ReleaseRead, status_code=201)
+@router.post(
+    "/systems/{name}/releases", response_model=ReleaseRead, status_code=201, responses=WRITE
+)
 def create_release(
     name: str, body: ReleaseCreate, session: DbSession, actor: Commander
 ) -> ReleaseRead:
@@ -85,17 +92,19 @@ def create_release(
     return ReleaseRead.of(release)
 
 
-@router.get("/systems/{name}/releases", response_model=list[ReleaseRead])
+@router.get("/systems/{name}/releases", response_model=list[ReleaseRead], responses=ONE)
 def list_releases(name: str, session: DbSession, _: Viewer) -> list[ReleaseRead]:
     return [ReleaseRead.of(r) for r in releases.list_releases(session, name)]
 
 
-@router.get("/systems/{name}/releases/{release}", response_model=ReleaseRead)
+@router.get("/systems/{name}/releases/{release}", response_model=ReleaseRead, responses=ONE)
 def get_release(name: str, release: str, session: DbSession, _: Viewer) -> ReleaseRead:
     return ReleaseRead.of(releases.get_release(session, name, release))
 
 
-@router.post("/systems/{name}/releases/{release}/known-good", response_model=ReleaseRead)
+@router.post(
+    "/systems/{name}/releases/{release}/known-good", response_model=ReleaseRead, responses=WRITE
+)
 def mark_known_good(
     name: str, release: str, body: KnownGoodRequest, session: DbSession, actor: Commander
 ) -> ReleaseRead:
@@ -103,7 +112,9 @@ def mark_known_good(
     return ReleaseRead.of(marked)
 
 
-@router.delete("/systems/{name}/releases/{release}/known-good", response_model=ReleaseRead)
+@router.delete(
+    "/systems/{name}/releases/{release}/known-good", response_model=ReleaseRead, responses=WRITE
+)
 def unmark_known_good(
     name: str,
     release: str,
@@ -117,7 +128,9 @@ def unmark_known_good(
     return ReleaseRead.of(unmarked)
 
 
-@router.post("/systems/{name}/releases/{release}/activate", response_model=DeploymentRead)
+@router.post(
+    "/systems/{name}/releases/{release}/activate", response_model=DeploymentRead, responses=WRITE
+)
 def activate(
     name: str, release: str, body: ActivateRequest, session: DbSession, actor: Commander
 ) -> DeploymentRead:
@@ -133,12 +146,12 @@ def activate(
     return DeploymentRead.of(deployment)
 
 
-@router.get("/systems/{name}/active", response_model=ActiveRead)
+@router.get("/systems/{name}/active", response_model=ActiveRead, responses=ONE)
 def get_active(name: str, environment: Environment, session: DbSession, _: Viewer) -> ActiveRead:
     return ActiveRead.of(releases.get_active(session, name, environment))
 
 
-@router.get("/systems/{name}/deployments", response_model=ItemsPage[DeploymentRead])
+@router.get("/systems/{name}/deployments", response_model=ItemsPage[DeploymentRead], responses=ONE)
 def list_deployments(
     name: str,
     session: DbSession,
@@ -150,7 +163,7 @@ def list_deployments(
     return ItemsPage.of(history, DeploymentRead.of)
 
 
-@router.post("/systems/{name}/rollback", response_model=RollbackRead)
+@router.post("/systems/{name}/rollback", response_model=RollbackRead, responses=WRITE)
 def rollback_(
     name: str, body: RollbackRequest, session: DbSession, actor: Responder
 ) -> RollbackRead:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from blastwall.inputs import INT32_MAX, Input, RowId
 from blastwall.registry.enums import KNOWN_GOOD, ChangeAction, RiskTier, StalePolicy, SurfaceKind
 from blastwall.registry.models import Deployment, Release, SurfaceVersion
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern, slug_problem
@@ -31,7 +32,7 @@ EnvironmentName = Annotated[
     Field(json_schema_extra={"pattern": slug_pattern(ENVIRONMENT_MAX)}),
 ]
 IncidentId = Annotated[
-    int | None, Field(ge=1, description="Record this change on that incident's timeline.")
+    RowId | None, Field(description="Record this change on that incident's timeline.")
 ]
 
 
@@ -39,7 +40,7 @@ def _duplicates(names: list[str]) -> list[str]:
     return sorted(name for name, count in Counter(names).items() if count > 1)
 
 
-class _Input(BaseModel):
+class _Input(Input):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -76,7 +77,10 @@ class SystemSpec(_Input):
         description="What SDK instances do when their lever state is stale.",
     )
     stale_after_s: int | None = Field(
-        default=None, ge=1, description="Seconds after which lever state counts as stale."
+        default=None,
+        ge=1,
+        le=INT32_MAX,
+        description="Seconds after which lever state counts as stale.",
     )
     actions: list[ActionSpec] = Field(default_factory=list)
     surfaces: list[SurfaceSpec] = Field(default_factory=list)

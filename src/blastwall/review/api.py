@@ -11,6 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
+from blastwall.inputs import RowId
 from blastwall.review import service
 from blastwall.review.enums import Status
 from blastwall.review.models import ReviewItem
@@ -26,8 +27,9 @@ from blastwall.review.schemas import (
 from blastwall.review.wilson import Interval
 from blastwall.server.deps import Commander, DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["review"])
+router = APIRouter(tags=["review"], responses=AUTHENTICATED)
 
 
 def _config(settings: service.Settings) -> ReviewConfigRead:
@@ -56,12 +58,12 @@ def _interval(interval: Interval) -> IntervalRead:
     )
 
 
-@router.get("/systems/{name}/review-config", response_model=ReviewConfigRead)
+@router.get("/systems/{name}/review-config", response_model=ReviewConfigRead, responses=ONE)
 def get_config(name: str, session: DbSession, _: Viewer) -> ReviewConfigRead:
     return _config(service.get_config(session, name))
 
 
-@router.put("/systems/{name}/review-config", response_model=ReviewConfigRead)
+@router.put("/systems/{name}/review-config", response_model=ReviewConfigRead, responses=WRITE)
 def put_config(
     name: str, body: ReviewConfigUpdate, session: DbSession, actor: Commander
 ) -> ReviewConfigRead:
@@ -71,7 +73,7 @@ def put_config(
 @router.post(
     "/review/next",
     response_model=ReviewItemDetail,
-    responses={204: {"description": "Nothing to review."}},
+    responses={204: {"description": "Nothing to review."}, **WRITE},
 )
 def claim_next(
     session: DbSession, actor: Responder, system: str | None = None
@@ -82,7 +84,7 @@ def claim_next(
     return _detail(session, item)
 
 
-@router.get("/review", response_model=ItemsPage[ReviewItemRead])
+@router.get("/review", response_model=ItemsPage[ReviewItemRead], responses=ONE)
 def list_items(
     session: DbSession,
     _: Viewer,
@@ -94,18 +96,18 @@ def list_items(
     return ItemsPage.of(items, ReviewItemRead.model_validate)
 
 
-@router.get("/review/{item_id}", response_model=ReviewItemDetail)
-def get_item(item_id: int, session: DbSession, _: Viewer) -> ReviewItemDetail:
+@router.get("/review/{item_id}", response_model=ReviewItemDetail, responses=ONE)
+def get_item(item_id: RowId, session: DbSession, _: Viewer) -> ReviewItemDetail:
     return _detail(session, service.get(session, item_id))
 
 
-@router.post("/review/{item_id}", response_model=ReviewItemRead)
-def mark(item_id: int, body: MarkBody, session: DbSession, actor: Responder) -> ReviewItemRead:
+@router.post("/review/{item_id}", response_model=ReviewItemRead, responses=WRITE)
+def mark(item_id: RowId, body: MarkBody, session: DbSession, actor: Responder) -> ReviewItemRead:
     item = service.mark(session, item_id, body.verdict, actor.name, note=body.note)
     return ReviewItemRead.model_validate(item)
 
 
-@router.get("/systems/{name}/accuracy", response_model=AccuracyRead)
+@router.get("/systems/{name}/accuracy", response_model=AccuracyRead, responses=ONE)
 def accuracy(
     name: str,
     session: DbSession,

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from blastwall.inputs import Input
 from blastwall.review.enums import Status, Verdict
 from blastwall.review.models import DEFAULT_BASELINE
 
@@ -13,7 +14,7 @@ MAX_BASELINE = 100_000
 MAX_NOTE = 4000
 
 
-class _Input(BaseModel):
+class _Input(Input):
     model_config = ConfigDict(extra="forbid")
 
 

@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
 from blastwall import __version__
@@ -20,7 +20,8 @@ from blastwall.db.session import make_session_factory
 from blastwall.detect.engine import EngineThread
 from blastwall.levers import audit
 from blastwall.levers.api import broadcaster_of
-from blastwall.server import edge, errors, routers
+from blastwall.server import edge, errors, openapi, routers
+from blastwall.server.params import check_params
 from blastwall.server.shutdown import on_stop_signal
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         description="Incident command for production AI: detect, contain, roll back, command.",
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/v1/docs",
+        dependencies=[Depends(check_params)],
+        generate_unique_id_function=openapi.operation_id,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.read_session_factory = read_factory
     errors.install(app)
     edge.install(app)
+    openapi.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")
 

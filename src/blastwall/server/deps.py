@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service as access
@@ -32,20 +33,21 @@ def _session(request: Request) -> Iterator[Session]:
 DbSession = Annotated[Session, Depends(_session, scope="function")]
 
 
-def _bearer(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
-    scheme, _, value = header.partition(" ")
-    return value.strip() if scheme.lower() == "bearer" else None
+# Declares the bearer scheme in the OpenAPI; auto_error=False so a missing or malformed
+# header reaches access.authenticate, whose 401 says how to get a token.
+_bearer = HTTPBearer(auto_error=False, description="An API token: `blastwall token create`.")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 
 
-def _actor(request: Request) -> Actor:
+def _actor(request: Request, credentials: Credentials) -> Actor:
     # The edge middleware authenticated the request before its body was read (edge.py).
     actor = getattr(request.state, "actor", None)
     if isinstance(actor, Actor):
         return actor
     # Otherwise, in a short read of its own so the request's unit of work stays clean.
+    token = credentials.credentials if credentials else None
     with _factory(request, read_only=True)() as session:
-        return access.authenticate(session, _bearer(request))
+        return access.authenticate(session, token)
 
 
 def _role(role: Role) -> object:

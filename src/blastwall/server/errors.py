@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import compile_path
 
 from blastwall.exceptions import BlastwallError
 
@@ -29,16 +31,48 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, exc.title, exc.detail, **exc.extra)
 
 
+def _error(error: dict[str, Any]) -> dict[str, str]:
+    context = error.get("ctx") or {}
+    if error["type"] == "unstorable_text" and "where" in context:
+        # Raised on the whole body (blastwall.inputs.Input): name the field inside it.
+        loc = (*error["loc"], *str(context["where"]).split("."))
+        return {"field": _field(loc), "message": str(context["problem"])}
+    return {"field": _field(tuple(error["loc"])), "message": error["msg"]}
+
+
 async def _validation(_: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [{"field": _field(tuple(e["loc"])), "message": e["msg"]} for e in exc.errors()]
+    errors = [_error(e) for e in exc.errors()]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
     return problem(422, "Invalid input", detail, errors=errors)
 
 
-async def _http(_: Request, exc: Exception) -> JSONResponse:
+def _allowed(request: Request, fallback: str) -> str:
+    # Starlette's 405 names the methods of the first route on the path only, and FastAPI
+    # has a route per method: gather them all from the OpenAPI paths (RFC 9110: Allow lists
+    # every method the resource supports).
+    methods: set[str] = set()
+    path = request.url.path
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        if compile_path(template)[0].match(path):
+            methods.update(method.upper() for method in operations)
+    if "GET" in methods:
+        methods.add("HEAD")
+    return ", ".join(sorted(methods)) or fallback
+
+
+async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    return problem(exc.status_code, "HTTP error", str(exc.detail))
+    detail = str(exc.detail)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = _allowed(request, headers.get("Allow", ""))
+        detail = f"{request.method} is not allowed here; use one of: {headers['Allow']}"
+    elif exc.status_code == 404 and detail == "Not Found":
+        detail = f"no route {request.url.path}; the API is under /api/v1 (see /api/v1/docs)"
+    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail)
+    response.headers.update(headers)
+    return response
 
 
 def install(app: FastAPI) -> None:

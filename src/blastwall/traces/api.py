@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from blastwall.server.deps import DbSession, Viewer
 from blastwall.server.pagination import ItemsPage
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 from blastwall.traces import service
 from blastwall.traces.schemas import (
     FeedbackCreate,
@@ -20,14 +21,20 @@ from blastwall.traces.schemas import (
 )
 from blastwall.traces.writer import Writer
 
-router = APIRouter(tags=["traces"])
+router = APIRouter(tags=["traces"], responses=AUTHENTICATED)
 
 _BATCH_BODY = {
     "requestBody": {
         "required": True,
         "description": "A JSON list of events (docs/sdk.md, 'Event format'); gzip accepted "
         "with Content-Encoding: gzip.",
-        "content": {"application/json": {"schema": {"type": "array", "items": {"type": "object"}}}},
+        # Items are any JSON: one that is not a valid event is rejected by its index in the
+        # answer while the others are stored, so the batch itself never fails on an item.
+        "content": {
+            "application/json": {
+                "schema": {"type": "array", "items": {"description": "An event object."}}
+            }
+        },
     }
 }
 
@@ -51,7 +58,7 @@ async def _writer(request: Request) -> Writer:
     return writer
 
 
-@router.post("/events", response_model=IngestResultRead, openapi_extra=_BATCH_BODY)
+@router.post("/events", response_model=IngestResultRead, openapi_extra=_BATCH_BODY, responses=WRITE)
 def post_events(
     _: Viewer,
     raw: Annotated[bytes, Depends(_raw_body)],
@@ -73,7 +80,7 @@ def list_traces(
     return ItemsPage.of(service.list_(session, query), TraceSummary.model_validate)
 
 
-@router.get("/traces/{trace_id}", response_model=TraceRead)
+@router.get("/traces/{trace_id}", response_model=TraceRead, responses=ONE)
 def get_trace(trace_id: str, session: DbSession, _: Viewer) -> TraceRead:
     calls, feedback = service.get(session, trace_id)
     return TraceRead.model_validate(
@@ -81,7 +88,9 @@ def get_trace(trace_id: str, session: DbSession, _: Viewer) -> TraceRead:
     )
 
 
-@router.post("/traces/{trace_id}/feedback", response_model=FeedbackRead, status_code=201)
+@router.post(
+    "/traces/{trace_id}/feedback", response_model=FeedbackRead, status_code=201, responses=WRITE
+)
 def flag_trace(
     trace_id: str, body: FeedbackCreate, session: DbSession, actor: Viewer
 ) -> FeedbackRead:

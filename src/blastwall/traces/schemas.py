@@ -8,10 +8,11 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from blastwall.db.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from blastwall.inputs import Input
 from blastwall.traces.events import Decision, Outcome, Rating
 
 
-class TraceQuery(BaseModel):
+class TraceQuery(Input):
     """Which calls to list, newest first; a filter left out matches everything."""
 
     model_config = ConfigDict(extra="forbid")
@@ -98,7 +99,7 @@ class TraceRead(BaseModel):
     feedback: list[FeedbackRead]
 
 
-class FeedbackCreate(BaseModel):
+class FeedbackCreate(Input):
     """A staff member's flag on a trace (D6), sent through the API instead of the SDK."""
 
     model_config = ConfigDict(extra="forbid")

@@ -13,50 +13,54 @@ from blastwall.detect.monitors.schemas import (
     MonitorRead,
     MonitorUpdate,
 )
+from blastwall.inputs import RowId
 from blastwall.server.deps import Commander, DbSession, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
+from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 
-router = APIRouter(tags=["detection"])
+router = APIRouter(tags=["detection"], responses=AUTHENTICATED)
 
 
-@router.get("/systems/{name}/monitors", response_model=list[MonitorRead])
+@router.get("/systems/{name}/monitors", response_model=list[MonitorRead], responses=ONE)
 def list_monitors(name: str, session: DbSession, _: Viewer) -> list[MonitorRead]:
     return [MonitorRead.of(m) for m in service.list_(session, name)]
 
 
-@router.post("/systems/{name}/monitors", response_model=MonitorRead, status_code=201)
+@router.post(
+    "/systems/{name}/monitors", response_model=MonitorRead, status_code=201, responses=WRITE
+)
 def create_monitor(
     name: str, body: MonitorCreate, session: DbSession, actor: Commander
 ) -> MonitorRead:
     return MonitorRead.of(service.create(session, name, body, actor))
 
 
-@router.get("/systems/{name}/monitors/{monitor}", response_model=MonitorRead)
+@router.get("/systems/{name}/monitors/{monitor}", response_model=MonitorRead, responses=ONE)
 def get_monitor(name: str, monitor: str, session: DbSession, _: Viewer) -> MonitorRead:
     return MonitorRead.of(service.get_by_name(session, name, monitor))
 
 
-@router.patch("/systems/{name}/monitors/{monitor}", response_model=MonitorRead)
+@router.patch("/systems/{name}/monitors/{monitor}", response_model=MonitorRead, responses=WRITE)
 def update_monitor(
     name: str, monitor: str, body: MonitorUpdate, session: DbSession, actor: Commander
 ) -> MonitorRead:
     return MonitorRead.of(service.update(session, name, monitor, body, actor))
 
 
-@router.delete("/systems/{name}/monitors/{monitor}", status_code=204)
+@router.delete("/systems/{name}/monitors/{monitor}", status_code=204, responses=WRITE)
 def delete_monitor(name: str, monitor: str, session: DbSession, actor: Commander) -> Response:
     service.delete(session, name, monitor, actor)
     return Response(status_code=204)
 
 
-@router.get("/alarms", response_model=ItemsPage[AlarmRead])
+@router.get("/alarms", response_model=ItemsPage[AlarmRead], responses=ONE)
 def list_alarms(
     session: DbSession,
     _: Viewer,
     page: Paging,
     system: str | None = None,
     monitor: str | None = None,
-    incident_id: int | None = None,
+    incident_id: RowId | None = None,
 ) -> ItemsPage[AlarmRead]:
     alarms = service.list_alarms(
         session, system=system, monitor=monitor, incident_id=incident_id, page=page
@@ -64,13 +68,15 @@ def list_alarms(
     return ItemsPage.of(alarms, AlarmRead.of)
 
 
-@router.get("/alarms/{alarm_id}", response_model=AlarmRead)
-def get_alarm(alarm_id: int, session: DbSession, _: Viewer) -> AlarmRead:
+@router.get("/alarms/{alarm_id}", response_model=AlarmRead, responses=ONE)
+def get_alarm(alarm_id: RowId, session: DbSession, _: Viewer) -> AlarmRead:
     return AlarmRead.of(service.get_alarm(session, alarm_id))
 
 
-@router.get("/incidents/{incident_id}/verification", response_model=IncidentVerificationRead)
+@router.get(
+    "/incidents/{incident_id}/verification", response_model=IncidentVerificationRead, responses=ONE
+)
 def incident_verification(
-    incident_id: int, session: DbSession, _: Viewer
+    incident_id: RowId, session: DbSession, _: Viewer
 ) -> IncidentVerificationRead:
     return verification.overview(session, incident_id)

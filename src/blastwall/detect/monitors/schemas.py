@@ -12,13 +12,14 @@ from blastwall.detect.monitors.enums import Phase, ReferenceKind, Signal, Verifi
 from blastwall.detect.monitors.models import Alarm, Monitor, MonitorState, Verification
 from blastwall.detect.signals import parse_params
 from blastwall.incidents.enums import Harm, IncidentClass
+from blastwall.inputs import Input
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
 
 DEFAULT_VERIFY = 1000
 MAX_REFERENCE = 1_000_000
 
 
-class _Input(BaseModel):
+class _Input(Input):
     model_config = ConfigDict(extra="forbid")
 
 

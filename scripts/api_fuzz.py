@@ -1,0 +1,133 @@
+"""Fuzz the HTTP API with schemathesis against a live `blastwall serve`, on SQLite or PostgreSQL.
+
+A longer campaign than the bounded run in tests/server/test_api_contract.py: every check on,
+every phase, for as long as ``--max-time`` allows. Run from the repository root:
+
+    PYTHONPATH=src:. .venv/bin/python scripts/api_fuzz.py --dialect postgres --max-time 300
+
+Extra arguments after ``--`` go to ``schemathesis run`` unchanged. Exit status is
+schemathesis's: 0 when no check failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+BIN = Path(sys.executable).parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("blastwall serve did not start") from None
+            time.sleep(0.2)
+
+
+def _campaign(db: str, max_time: int, extra: list[str]) -> int:
+    made = subprocess.run(
+        [
+            BIN / "blastwall",
+            "token",
+            "create",
+            "--name",
+            "fuzz",
+            "--role",
+            "admin",
+            "--db",
+            db,
+            "--json",
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    token = json.loads(made.stdout)["token"]
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [BIN / "blastwall", "serve", "--db", db, "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_healthy(url, server)
+        command = [
+            BIN / "schemathesis",
+            "run",
+            f"{url}/api/v1/openapi.json",
+            "--checks",
+            "all",
+            "--workers",
+            "1",
+            "--max-time",
+            str(max_time),
+            "--header",
+            f"Authorization: Bearer {token}",
+            "--suppress-health-check",
+            "all",
+            # Revoking the campaign's own token would turn the rest of the run into 401s.
+            "--exclude-path-regex",
+            r"/tokens/\{name\}$",
+            *extra,
+        ]
+        return subprocess.run(command, check=False).returncode
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dialect", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--max-time", type=int, default=300, help="seconds of fuzzing")
+    parser.add_argument("extra", nargs="*", help="passed to schemathesis run (after --)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="blastwall-fuzz-") as workdir:
+        if args.dialect == "sqlite":
+            return _campaign(f"sqlite:///{workdir}/fuzz.db", args.max_time, args.extra)
+        from tests import pg  # noqa: PLC0415  (the test suite's throwaway PostgreSQL)
+
+        postgres = pg.start()
+        try:
+            import psycopg  # noqa: PLC0415
+
+            with psycopg.connect(
+                host=postgres.host,
+                port=postgres.port,
+                user=postgres.user,
+                dbname="postgres",
+                autocommit=True,
+            ) as conn:
+                conn.execute("CREATE DATABASE fuzz")
+            return _campaign(postgres.url("fuzz"), args.max_time, args.extra)
+        finally:
+            postgres.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
