@@ -44,7 +44,7 @@ def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
             time.sleep(0.2)
 
 
-def _campaign(db: str, max_time: int, extra: list[str]) -> int:
+def _campaign(db: str, workdir: str, max_time: int, extra: list[str]) -> int:
     made = subprocess.run(
         [
             BIN / "blastwall",
@@ -91,7 +91,8 @@ def _campaign(db: str, max_time: int, extra: list[str]) -> int:
             r"/tokens/\{name\}$",
             *extra,
         ]
-        return subprocess.run(command, check=False).returncode
+        # In the work folder, so schemathesis's cache never lands in the repository.
+        return subprocess.run(command, check=False, cwd=workdir).returncode
     finally:
         server.terminate()
         try:
@@ -109,7 +110,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="blastwall-fuzz-") as workdir:
         if args.dialect == "sqlite":
-            return _campaign(f"sqlite:///{workdir}/fuzz.db", args.max_time, args.extra)
+            return _campaign(f"sqlite:///{workdir}/fuzz.db", workdir, args.max_time, args.extra)
         from tests import pg  # noqa: PLC0415  (the test suite's throwaway PostgreSQL)
 
         postgres = pg.start()
@@ -124,7 +125,7 @@ def main() -> int:
                 autocommit=True,
             ) as conn:
                 conn.execute("CREATE DATABASE fuzz")
-            return _campaign(postgres.url("fuzz"), args.max_time, args.extra)
+            return _campaign(postgres.url("fuzz"), workdir, args.max_time, args.extra)
         finally:
             postgres.stop()
 

@@ -22,7 +22,9 @@ class Actor:
 
 
 class TokenCreate(Input):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"name": "ci-bot", "role": "responder"}]}
+    )
 
     name: str = Field(pattern=NAME_PATTERN, description="Lower-case name, e.g. alice or ci-bot.")
     role: Role

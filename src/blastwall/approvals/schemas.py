@@ -19,7 +19,21 @@ MAX_TIMEOUT_S = 7 * 24 * 3600
 class ApprovalCreate(Input):
     """The SDK asks a human before an irreversible action without a validator runs (C7)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "system": "support-agent",
+                    "environment": "prod",
+                    "action": "issue-refund",
+                    "arguments": {"order": "A-1001", "amount": 120.0},
+                    "reason": "no validator for issue-refund",
+                    "timeout_s": 300,
+                }
+            ]
+        },
+    )
 
     system: str = Field(pattern=slug_pattern(NAME_MAX), description="Registered system name.")
     environment: str = Field(pattern=slug_pattern(ENVIRONMENT_MAX), description="e.g. production.")

@@ -18,7 +18,22 @@ MAX_INPUT_CHARS = 32_768
 class HandoffCreate(Input):
     """What the SDK enqueues when a call falls back to a human (C2)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "system": "support-agent",
+                    "environment": "prod",
+                    "trace_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+                    "user_id": "cust-1029",
+                    "input": "Where is my refund for order A-1001?",
+                    "reason": "human_fallback",
+                    "context": {"release": "v12"},
+                }
+            ]
+        },
+    )
 
     system: str = Field(pattern=slug_pattern(NAME_MAX), description="Registered system name.")
     environment: str = Field(pattern=slug_pattern(ENVIRONMENT_MAX), description="e.g. production.")

@@ -27,6 +27,21 @@ class _Input(Input):
 
 
 class IncidentCreate(_Input):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "title": "refund bot overpays",
+                    "system": "support-agent",
+                    "classes": ["integrity"],
+                    "failure_mode": "sudden",
+                    "harm": "major",
+                    "summary": "Refunds of 10x the order value since 14:02.",
+                }
+            ]
+        }
+    )
+
     title: Title = Field(description="One line a responder recognises, e.g. 'refund bot overpays'.")
     system: str | None = Field(
         default=None, pattern=SYSTEM_PATTERN, description="Name of the affected system, if known."

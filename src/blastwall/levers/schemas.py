@@ -141,11 +141,29 @@ class _Scoped(Input):
 class LeverChangeRequest(_Scoped):
     """Body of POST /systems/{name}/levers."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "environment": "prod",
+                    "reason": "refund classifier routes 9% to fraud",
+                    "set": {"safe_mode": True, "disabled_tools": ["issue-refund"]},
+                }
+            ]
+        }
+    )
+
     set: LeverSet = Field(description="The levers to set; at least one.")
 
 
 class LeverActionRequest(_Scoped):
     """Body of POST /systems/{name}/kill and /restore."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"environment": "*", "reason": "leaking order data to other customers"}]
+        }
+    )
 
 
 class LeverStateRead(BaseModel):

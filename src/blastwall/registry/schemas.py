@@ -62,6 +62,28 @@ class SurfaceSpec(_Input):
 class SystemSpec(_Input):
     """Everything the inventory (P1) knows about one AI system; used to create or upsert it."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "support-agent",
+                    "description": "Answers customer tickets and can issue refunds.",
+                    "owner": "alice@example.com",
+                    "risk_tier": "high",
+                    "environments": ["staging", "prod"],
+                    "fallback": "Tickets go to the tier-1 human queue.",
+                    "stale_policy": "safe_mode",
+                    "stale_after_s": 60,
+                    "actions": [{"name": "issue-refund", "reversible": False}],
+                    "surfaces": [
+                        {"name": "model", "kind": "model"},
+                        {"name": "system-prompt", "kind": "prompt"},
+                    ],
+                }
+            ]
+        }
+    )
+
     name: Name = Field(description="Unique slug, e.g. support-agent.")
     description: str = Field(default="", max_length=5000)
     owner: str = Field(min_length=1, max_length=200, description="The one named owner.")

@@ -1,0 +1,171 @@
+"""Every input a client can send is refused with a 422 naming what was wrong, on both databases.
+
+NUL characters and lone surrogates in text (PostgreSQL cannot store the first, nobody can
+encode the second), ids past the INTEGER columns' range, unknown query parameters; and a
+405 lists the methods the path takes in ``Allow``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.registry.factories import SYSTEM, system_spec
+
+NUL = "contains a NUL character (U+0000), which cannot be stored; remove it"
+SURROGATE = (
+    "contains a lone surrogate (U+D800) at character 3, which is not valid Unicode; "
+    "send UTF-8 text (pair surrogates or remove it)"
+)
+TOO_BIG = "Input should be less than or equal to 2147483647"
+BIG = 2**31  # one past PostgreSQL's INTEGER; SQLite's limit is 2**63 - 1
+HUGE = 2**63  # past every database's integer
+
+
+@pytest.fixture
+def api(client: TestClient) -> TestClient:
+    """An admin client with the support agent registered."""
+    response = client.post("/api/v1/systems", json=system_spec().model_dump(mode="json"))
+    assert response.status_code == 201
+    return client
+
+
+def _errors(response: Any) -> tuple[int, list[dict[str, str]]]:
+    return response.status_code, response.json().get("errors")
+
+
+LEVERS = f"/api/v1/systems/{SYSTEM}/levers"
+HANDOFF = {"system": SYSTEM, "environment": "prod"}
+APPROVAL = {"system": SYSTEM, "environment": "prod", "action": "issue-refund"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        (LEVERS, {"reason": "leak\x00", "set": {"killed": True}}, "reason"),
+        (LEVERS, {"reason": "x", "set": {"reroute_model": "gpt\x00-4o"}}, "set.reroute_model"),
+        ("/api/v1/incidents", {"title": "over\x00pays", "harm": "minor"}, "title"),
+        ("/api/v1/incidents", {"title": "t", "harm": "minor", "summary": "\x00"}, "summary"),
+        ("/api/v1/handoffs", {**HANDOFF, "input": "refund\x00"}, "input"),
+        ("/api/v1/handoffs", {**HANDOFF, "context": {"note": ["a", "\x00"]}}, "context.note.1"),
+        ("/api/v1/handoffs", {**HANDOFF, "context": {"k\x00": 1}}, "context.k\x00"),
+        ("/api/v1/approvals", {**APPROVAL, "arguments": {"amount": "1\x000"}}, "arguments.amount"),
+    ],
+)
+def test_nul_in_text_is_refused_naming_the_field(
+    api: TestClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    assert _errors(api.post(path, json=body)) == (422, [{"field": field, "message": NUL}])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/approvals", {**APPROVAL, "arguments": {"to": "abc\ud800"}}, "arguments.to"),
+        ("/api/v1/handoffs", {**HANDOFF, "context": {"release": "abc\ud800"}}, "context.release"),
+        ("/api/v1/handoffs", {**HANDOFF, "input": "abc\ud800"}, "input"),
+    ],
+)
+def test_a_lone_surrogate_is_refused_naming_the_field(
+    api: TestClient, path: str, body: dict[str, Any], field: str
+) -> None:
+    # json.dumps escapes the surrogate as \ud800, as a client in any language would send it.
+    raw = json.dumps(body).encode()
+    response = api.post(path, content=raw, headers={"Content-Type": "application/json"})
+    assert _errors(response) == (422, [{"field": field, "message": SURROGATE}])
+
+
+def test_a_paired_surrogate_is_ordinary_text(api: TestClient) -> None:
+    raw = json.dumps({**HANDOFF, "input": "ok \U0001f600"}).encode()
+    response = api.post(
+        "/api/v1/handoffs", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert (response.status_code, response.json()["input"]) == (201, "ok \U0001f600")
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/api/v1/incidents?system=support%00agent", "system"),
+        (f"/api/v1/systems/{SYSTEM}%00/levers", "name"),
+    ],
+)
+def test_nul_in_a_query_or_path_parameter_is_refused(api: TestClient, url: str, field: str) -> None:
+    assert _errors(api.get(url)) == (422, [{"field": field, "message": NUL}])
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "field"),
+    [
+        ("GET", "/api/v1/incidents/{n}", "incident_id"),
+        ("GET", f"/api/v1/incidents/{HUGE}", "incident_id"),  # the report's example
+        ("PATCH", "/api/v1/incidents/{n}", "incident_id"),
+        ("POST", "/api/v1/incidents/{n}/acknowledge", "incident_id"),
+        ("POST", "/api/v1/incidents/{n}/resolve", "incident_id"),
+        ("GET", "/api/v1/handoffs/{n}", "handoff_id"),
+        ("POST", "/api/v1/handoffs/{n}/claim", "handoff_id"),
+        ("GET", "/api/v1/approvals/{n}", "approval_id"),
+        ("GET", "/api/v1/alarms/{n}", "alarm_id"),
+        ("GET", "/api/v1/alarms?incident_id={n}", "incident_id"),
+        ("GET", "/api/v1/incidents/{n}/verification", "incident_id"),
+        ("GET", "/api/v1/canary-runs/{n}", "run_id"),
+        ("GET", "/api/v1/review/{n}", "item_id"),
+        ("GET", "/api/v1/levers?since={n}", "since"),
+        ("GET", "/api/v1/audit?after_seq={n}", "after_seq"),
+    ],
+)
+def test_an_id_past_the_integer_columns_is_refused(
+    api: TestClient, method: str, url: str, field: str
+) -> None:
+    body = {"title": "t"} if method == "PATCH" else None
+    response = api.request(method, url.format(n=BIG), json=body)
+    assert _errors(response) == (422, [{"field": field, "message": TOO_BIG}])
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        (LEVERS, {"reason": "x", "set": {"killed": True}, "incident_id": BIG}),
+        (
+            f"/api/v1/systems/{SYSTEM}/rollback",
+            {"reason": "x", "environment": "prod", "incident_id": HUGE},
+        ),
+    ],
+)
+def test_an_id_in_a_body_past_the_integer_columns_is_refused(
+    api: TestClient, path: str, body: dict[str, Any]
+) -> None:
+    assert _errors(api.post(path, json=body)) == (
+        422,
+        [{"field": "incident_id", "message": TOO_BIG}],
+    )
+
+
+def test_the_largest_id_is_a_plain_not_found(api: TestClient) -> None:
+    response = api.get(f"/api/v1/incidents/{2**31 - 1}")
+    assert response.status_code == 404
+
+
+def test_an_unknown_query_parameter_is_refused_with_the_known_ones(api: TestClient) -> None:
+    response = api.get("/api/v1/incidents?sytem=support-agent")
+    message = (
+        "is not a parameter of this route (it takes: severity, status, system); remove or fix it"
+    )
+    assert _errors(response) == (422, [{"field": "sytem", "message": message}])
+
+
+def test_method_not_allowed_lists_every_method_of_the_path(api: TestClient) -> None:
+    response = api.put("/api/v1/incidents")
+    assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD, POST")
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["detail"] == "PUT is not allowed here; use one of: GET, HEAD, POST"
+
+
+def test_a_literal_segment_allows_only_its_own_methods(api: TestClient) -> None:
+    response = api.get("/api/v1/review/next")
+    assert response.status_code == 422  # GET goes to /review/{item_id}, whose id is not "next"
+    response = api.delete("/api/v1/review/next")
+    assert (response.status_code, response.headers["allow"]) == (405, "POST")

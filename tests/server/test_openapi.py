@@ -1,0 +1,118 @@
+"""The OpenAPI a client is generated from: bearer auth, clean operation ids, every error
+documented as problem+json, examples that the API's own schemas accept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from pydantic import BaseModel
+
+from blastwall.access.schemas import TokenCreate
+from blastwall.approvals.schemas import ApprovalCreate
+from blastwall.config import Settings
+from blastwall.handoffs.schemas import HandoffCreate
+from blastwall.incidents.schemas import IncidentCreate
+from blastwall.levers.schemas import LeverActionRequest, LeverChangeRequest
+from blastwall.registry.schemas import SystemSpec
+from blastwall.server.app import create_app
+
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+WRITES = {"post", "put", "patch", "delete"}
+
+
+@pytest.fixture(scope="module")
+def document(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    data: Path = tmp_path_factory.mktemp("openapi")
+    settings = Settings(
+        data_dir=data,
+        database_url=f"sqlite:///{data / 'blastwall.db'}",
+        engine_enabled=False,
+        canary_scheduler_enabled=False,
+    )
+    with TestClient(create_app(settings)) as client:
+        body: dict[str, Any] = client.get("/api/v1/openapi.json").json()
+    return body
+
+
+def _operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method, path, operation)
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+    ]
+
+
+def test_the_bearer_scheme_is_declared_and_required_by_every_api_operation(
+    document: dict[str, Any],
+) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert schemes == {
+        "HTTPBearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token: `blastwall token create`.",
+        }
+    }
+    unsecured = [
+        f"{method} {path}"
+        for method, path, operation in _operations(document)
+        if operation.get("security") != [{"HTTPBearer": []}]
+    ]
+    assert unsecured == ["get /healthz"]
+
+
+def test_operation_ids_are_the_route_names(document: dict[str, Any]) -> None:
+    ids = [operation["operationId"] for _, _, operation in _operations(document)]
+    assert len(ids) == len(set(ids))
+    by_route = {f"{method} {path}": op["operationId"] for method, path, op in _operations(document)}
+    assert by_route["get /api/v1/tokens"] == "list_tokens"
+    assert by_route["post /api/v1/incidents"] == "open_incident"
+    assert by_route["post /api/v1/systems/{name}/kill"] == "kill"
+    assert [i for i in ids if "api_v1" in i] == []
+
+
+def test_every_error_an_operation_can_answer_is_a_documented_problem(
+    document: dict[str, Any],
+) -> None:
+    missing = []
+    for method, path, operation in _operations(document):
+        if path == "/healthz":
+            continue
+        expected = {"401", "422", "429"}
+        if method in WRITES:
+            expected |= {"400", "403", "404", "409", "413"}
+        if "{" in path:
+            expected.add("404")
+        responses = operation["responses"]
+        missing += [f"{method} {path} {s}" for s in sorted(expected - set(responses))]
+        errors = {status: r for status, r in responses.items() if status >= "400"}
+        missing += [
+            f"{method} {path} {s} body" for s, r in errors.items() if r["content"] != PROBLEM
+        ]
+    assert missing == []
+    problem = document["components"]["schemas"]["Problem"]
+    assert problem["required"] == ["title", "status", "detail"]
+    assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+@pytest.mark.parametrize(
+    ("model", "name"),
+    [
+        (IncidentCreate, "IncidentCreate"),
+        (LeverChangeRequest, "LeverChangeRequest"),
+        (LeverActionRequest, "LeverActionRequest"),
+        (HandoffCreate, "HandoffCreate"),
+        (ApprovalCreate, "ApprovalCreate"),
+        (TokenCreate, "TokenCreate"),
+        (SystemSpec, "SystemSpec"),
+    ],
+)
+def test_main_request_schemas_carry_examples_they_accept(
+    document: dict[str, Any], model: type[BaseModel], name: str
+) -> None:
+    examples = document["components"]["schemas"][name]["examples"]
+    assert len(examples) == 1
+    assert model.model_validate(examples[0]).model_dump(exclude_unset=True) == examples[0]
