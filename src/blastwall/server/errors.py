@@ -67,14 +67,12 @@ def _allowed(request: Request, fallback: str) -> str:
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    detail = str(exc.detail)
     headers = dict(exc.headers or {})
     if exc.status_code == 405:
         headers["Allow"] = _allowed(request, headers.get("Allow", ""))
-        detail = f"{request.method} is not allowed here; use one of: {headers['Allow']}"
-    elif exc.status_code == 404 and detail == "Not Found":
-        detail = f"no route {request.url.path}; the API is under /api/v1 (see /api/v1/docs)"
-    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, detail)
+    # The detail stays Starlette's ("Not Found", "Method Not Allowed"): the CLI tells a
+    # missing route (an older server) from a missing thing by it (cli/client.py).
+    response = problem(exc.status_code, HTTPStatus(exc.status_code).phrase, str(exc.detail))
     response.headers.update(headers)
     return response
 
