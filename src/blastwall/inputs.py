@@ -12,11 +12,14 @@
 
 from __future__ import annotations
 
+import re
+import types
 from collections.abc import Iterator
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from annotated_types import Ge, Le
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, NaiveDatetime, model_validator
 from pydantic_core import PydanticCustomError
 
 INT32_MAX = 2**31 - 1
@@ -76,8 +79,45 @@ def find_bad_text(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | N
     return None
 
 
+_TIMES = frozenset({datetime, AwareDatetime, NaiveDatetime})
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _kinds(annotation: Any) -> set[Any]:
+    # The plain types a field takes: int | None -> {int, NoneType}; Annotated is unwrapped.
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _kinds(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return {kind for arg in get_args(annotation) for kind in _kinds(arg)}
+    return {origin or annotation}
+
+
+def _json_type_problem(kinds: set[Any], value: Any) -> str | None:
+    """Why ``value`` is the wrong JSON type for a field of ``kinds``, or None if it is not.
+
+    Pydantic's lax mode would read 0 as false, false as 0.0, and a number (or a numeric
+    string) as seconds since 1970; a client that sent them most likely made a mistake.
+    """
+    if Any in kinds or object in kinds:
+        return None
+    if isinstance(value, bool):
+        return None if bool in kinds else "must not be true or false"
+    if kinds <= {bool, type(None)} and isinstance(value, int | float):
+        # Text such as "no" is left to pydantic, whose error the configuration loader
+        # turns into its own message (config_as_code/messages.py).
+        return "must be true or false"
+    is_number = isinstance(value, int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value) is not None
+    )
+    if kinds & _TIMES and is_number and not kinds & {int, float, str}:
+        return "must be an RFC 3339 time such as 2026-05-01T09:30:00Z, not a number"
+    return None
+
+
 class Input(BaseModel):
-    """Base of every request shape: unknown fields are refused, text must be storable.
+    """Base of every request shape: unknown fields are refused, text must be storable, and
+    booleans, numbers and times must arrive as themselves (no lax coercion).
 
     The text check runs on the raw input before the fields are validated, so it covers
     free-form JSON (``arguments``, ``context``, ...) as well as plain string fields, and the
@@ -88,11 +128,20 @@ class Input(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _storable_text(cls, data: Any) -> Any:
+    def _boundary(cls, data: Any) -> Any:
         bad = find_bad_text(data)
         if bad:
             where, problem = bad
             raise PydanticCustomError(
                 "unstorable_text", "{where} {problem}", {"where": where, "problem": problem}
             )
+        # A model-level check, not a field validator: pydantic allows no "before"
+        # validator on a discriminator field (a canary check's `kind`).
+        for name, field in cls.model_fields.items() if isinstance(data, dict) else ():
+            key = field.alias if field.alias is not None else name
+            wrong = _json_type_problem(_kinds(field.annotation), data[key]) if key in data else None
+            if wrong:
+                raise PydanticCustomError(
+                    "wrong_type", "{where} {problem}", {"where": key, "problem": wrong}
+                )
         return data

@@ -169,3 +169,40 @@ def test_a_literal_segment_allows_only_its_own_methods(api: TestClient) -> None:
     assert response.status_code == 422  # GET goes to /review/{item_id}, whose id is not "next"
     response = api.delete("/api/v1/review/next")
     assert (response.status_code, response.headers["allow"]) == (405, "POST")
+
+
+TIME = "must be an RFC 3339 time such as 2026-05-01T09:30:00Z, not a number"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "body", "field", "message"),
+    [
+        (
+            "POST",
+            "/api/v1/incidents",
+            {"title": "t", "harm": "minor", "started_at": 0},
+            "started_at",
+            TIME,
+        ),
+        ("GET", "/api/v1/traces?until=0.5", None, "until", TIME),
+        (
+            "PUT",
+            f"/api/v1/systems/{SYSTEM}/review-config",
+            {"sample_rate": False},
+            "sample_rate",
+            "must not be true or false",
+        ),
+        (
+            "POST",
+            "/api/v1/apply",
+            {"document": {"version": 1}, "dry_run": 0},
+            "dry_run",
+            "must be true or false",
+        ),
+    ],
+)
+def test_booleans_numbers_and_times_are_not_coerced(
+    api: TestClient, method: str, url: str, body: Any, *, field: str, message: str
+) -> None:
+    response = api.request(method, url, json=body)
+    assert _errors(response) == (422, [{"field": field, "message": message}])

@@ -33,8 +33,8 @@ async def _domain(_: Request, exc: Exception) -> JSONResponse:
 
 def _error(error: dict[str, Any]) -> dict[str, str]:
     context = error.get("ctx") or {}
-    if error["type"] == "unstorable_text" and "where" in context:
-        # Raised on the whole body (blastwall.inputs.Input): name the field inside it.
+    if error["type"] in ("unstorable_text", "wrong_type") and "where" in context:
+        # Raised on a whole body or object (blastwall.inputs.Input): name the field in it.
         loc = (*error["loc"], *str(context["where"]).split("."))
         return {"field": _field(loc), "message": str(context["problem"])}
     return {"field": _field(tuple(error["loc"])), "message": error["msg"]}
