@@ -108,7 +108,8 @@ def _check(operation: APIOperation, mode: GenerationMode, token: str) -> None:
 def test_every_operation_answers_as_documented(api: tuple[BaseSchema, str]) -> None:
     schema, token = api
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 79  # the whole API, not a filtered part of it
+    documented = sum(len(methods) for methods in schema.raw_schema["paths"].values())
+    assert len(operations) == documented > 70  # the whole API, not a filtered part of it
     failures: list[str] = []
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
