@@ -7,6 +7,7 @@ encode the second), ids past the INTEGER columns' range, unknown query parameter
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -206,3 +207,14 @@ def test_booleans_numbers_and_times_are_not_coerced(
 ) -> None:
     response = api.request(method, url, json=body)
     assert _errors(response) == (422, [{"field": field, "message": message}])
+
+
+def _cursor(list_name: str, key: list[Any]) -> str:
+    raw = json.dumps({"l": list_name, "k": key}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def test_a_cursor_with_an_id_past_the_column_is_refused(api: TestClient) -> None:
+    cursor = _cursor("audit", [BIG])
+    response = api.get(f"/api/v1/audit?cursor={cursor}")
+    assert (response.status_code, response.json()["field"]) == (422, "cursor")

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, TypeDecorator, and_, or_
+from sqlalchemy import BigInteger, ColumnElement, Select, TypeDecorator, and_, or_
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from blastwall.exceptions import InvalidInput
+from blastwall.inputs import INT32_MAX, INT64_MAX
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
@@ -134,7 +135,9 @@ def _value(value: Any, key: InstrumentedAttribute[Any]) -> Any:
             return None
         return parsed if parsed is not None and parsed.tzinfo is not None else None
     if expected is int:
-        # Beyond 64 bits no row can have it, and PostgreSQL would refuse to compare.
-        fits = isinstance(value, int) and not isinstance(value, bool) and abs(value) < 2**63
+        # Past the column's range no row can have it, and PostgreSQL refuses the comparison
+        # ("integer out of range"): an INTEGER key holds 32 bits there, a BIGINT 64.
+        limit = INT64_MAX if isinstance(column_type, BigInteger) else INT32_MAX
+        fits = isinstance(value, int) and not isinstance(value, bool) and abs(value) <= limit
         return value if fits else None
     return value if isinstance(value, expected) and isinstance(value, str) else None
