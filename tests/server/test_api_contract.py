@@ -76,6 +76,9 @@ def api(
         database_url=contract_engine.url.render_as_string(hide_password=False),
         engine_enabled=False,
         canary_scheduler_enabled=False,
+        # The ignored-auth check sends a wrong token to every operation on purpose; the
+        # failure throttle (429) has its own tests in tests/server/test_edge.py.
+        auth_failure_limit=1_000_000,
     )
     app = create_app(app_settings, contract_engine)
     token = make_token(make_session_factory(contract_engine), TOKEN_NAME, Role.admin)

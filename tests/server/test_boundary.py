@@ -153,7 +153,8 @@ def test_the_largest_id_is_a_plain_not_found(api: TestClient) -> None:
 def test_an_unknown_query_parameter_is_refused_with_the_known_ones(api: TestClient) -> None:
     response = api.get("/api/v1/incidents?sytem=support-agent")
     message = (
-        "is not a parameter of this route (it takes: severity, status, system); remove or fix it"
+        "is not a parameter of this route (it takes: cursor, limit, severity, status, system); "
+        "remove or fix it"
     )
     assert _errors(response) == (422, [{"field": "sytem", "message": message}])
 
