@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import shutil
 import socket
 import sys
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from rich.console import Console
@@ -163,6 +165,13 @@ class DemoServer(uvicorn.Server):
     def __init__(self, config: uvicorn.Config, traffic: Traffic | None) -> None:
         super().__init__(config)
         self.traffic = traffic
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self.should_exit:
+            # A second Ctrl-C forces the exit; the cancelled lifespan's traceback says nothing
+            # the user needs, so uvicorn's error log is silenced for the rest of the run.
+            logging.getLogger("uvicorn.error").setLevel(logging.CRITICAL)
+        super().handle_exit(sig, frame)
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self.traffic is not None:
