@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from blastwall.access import service
 from blastwall.access.schemas import TokenCreate, TokenCreated, TokenRead
 from blastwall.server.deps import Admin, CurrentActor, DbSession
+from blastwall.server.pagination import ItemsPage, Paging
 from blastwall.server.responses import AUTHENTICATED, WRITE
 
 router = APIRouter(tags=["access"], responses=AUTHENTICATED)
@@ -17,9 +18,9 @@ def whoami(actor: CurrentActor) -> dict[str, str]:
     return {"name": actor.name, "role": actor.role.value}
 
 
-@router.get("/tokens", response_model=list[TokenRead])
-def list_tokens(session: DbSession, _: Admin) -> list[TokenRead]:
-    return [TokenRead.model_validate(t) for t in service.list_(session)]
+@router.get("/tokens", response_model=ItemsPage[TokenRead])
+def list_tokens(session: DbSession, _: Admin, page: Paging) -> ItemsPage[TokenRead]:
+    return ItemsPage.of(service.list_(session, page), TokenRead.model_validate)
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201, responses=WRITE)

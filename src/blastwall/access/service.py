@@ -13,6 +13,7 @@ from blastwall.access.enums import Role
 from blastwall.access.models import ApiToken
 from blastwall.access.schemas import NAME_PATTERN, Actor
 from blastwall.db.base import utcnow
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
 from blastwall.levers import audit
 
@@ -55,8 +56,14 @@ def create(session: Session, *, name: str, role: Role | str, actor: Actor) -> tu
     return token, secret
 
 
-def list_(session: Session) -> list[ApiToken]:
-    return list(session.scalars(select(ApiToken).order_by(ApiToken.id)))
+def list_(session: Session, page: PageQuery | None = None) -> Page[ApiToken]:
+    """Tokens (revoked ones too), oldest first."""
+    return paginate(session, select(ApiToken), keys=[ApiToken.id], list_name="tokens", page=page)
+
+
+def name_taken(session: Session, name: str) -> bool:
+    """True if a token (revoked ones too) already has ``name``; names are never reused."""
+    return session.scalar(select(ApiToken.id).where(ApiToken.name == name)) is not None
 
 
 def revoke(session: Session, name: str, *, actor: Actor) -> ApiToken:

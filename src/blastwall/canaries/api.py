@@ -25,9 +25,9 @@ from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 router = APIRouter(tags=["canaries"], responses=AUTHENTICATED)
 
 
-@router.get("/systems/{name}/canaries", response_model=list[CanarySetRead], responses=ONE)
-def list_sets(name: str, session: DbSession, _: Viewer) -> list[CanarySetRead]:
-    return [service.set_read(s) for s in service.list_sets(session, name)]
+@router.get("/systems/{name}/canaries", response_model=ItemsPage[CanarySetRead], responses=ONE)
+def list_sets(name: str, session: DbSession, _: Viewer, page: Paging) -> ItemsPage[CanarySetRead]:
+    return ItemsPage.of(service.list_sets(session, name, page), service.set_read)
 
 
 @router.put(
@@ -53,11 +53,13 @@ def get_set(
 
 @router.get(
     "/systems/{name}/canaries/{canary_set}/versions",
-    response_model=list[CanarySetRead],
+    response_model=ItemsPage[CanarySetRead],
     responses=ONE,
 )
-def list_versions(name: str, canary_set: str, session: DbSession, _: Viewer) -> list[CanarySetRead]:
-    return [service.set_read(s) for s in service.list_versions(session, name, canary_set)]
+def list_versions(
+    name: str, canary_set: str, session: DbSession, _: Viewer, page: Paging
+) -> ItemsPage[CanarySetRead]:
+    return ItemsPage.of(service.list_versions(session, name, canary_set, page), service.set_read)
 
 
 @router.get("/systems/{name}/canary-target", response_model=TargetRead, responses=ONE)

@@ -223,7 +223,7 @@ def run_now(
         if set_name is not None:
             sets = [service.get_set(session, system_name, set_name)]
         else:
-            sets = service.list_sets(session, system_name)
+            sets = service.newest_sets(session, registry.get_by_name(session, system_name))
             if not sets:
                 raise Conflict(
                     f"{system_name} has no canary sets to run; add one under the system's "

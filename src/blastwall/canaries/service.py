@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
@@ -73,29 +73,35 @@ def put_set(
     return canary_set, True
 
 
-def list_sets(session: Session, system_name: str) -> list[CanarySet]:
-    """The newest version of each of the system's canary sets, by name."""
+def list_sets(session: Session, system_name: str, page: PageQuery | None = None) -> Page[CanarySet]:
+    """The newest version of each of the system's canary sets, by name, one page."""
     system = registry.get_by_name(session, system_name)
-    return newest_sets(session, system)
+    return paginate(
+        session, _newest(system), keys=[CanarySet.name], list_name="canary-sets", page=page
+    )
 
 
 def newest_sets(session: Session, system: System) -> list[CanarySet]:
+    """Every one of the system's sets at its newest version, by name (runs and the gate)."""
+    return list(session.scalars(_newest(system).order_by(CanarySet.name)))
+
+
+def _newest(system: System) -> Select[CanarySet]:
+    """The newest version of each of the system's sets; a set's name is unique in it."""
     latest = (
         select(CanarySet.name, func.max(CanarySet.version).label("version"))
         .where(CanarySet.system_id == system.id)
         .group_by(CanarySet.name)
         .subquery()
     )
-    query = (
+    return (
         select(CanarySet)
         .join(
             latest,
             (CanarySet.name == latest.c.name) & (CanarySet.version == latest.c.version),
         )
         .where(CanarySet.system_id == system.id)
-        .order_by(CanarySet.name)
     )
-    return list(session.scalars(query))
 
 
 def get_set(session: Session, system_name: str, name: str, version: int | None = None) -> CanarySet:
@@ -119,18 +125,20 @@ def get_set(session: Session, system_name: str, name: str, version: int | None =
     return found
 
 
-def list_versions(session: Session, system_name: str, name: str) -> list[CanarySet]:
-    """Every version of a set, newest first."""
-    system = registry.get_by_name(session, system_name)
-    query = (
-        select(CanarySet)
-        .where(CanarySet.system_id == system.id, CanarySet.name == name)
-        .order_by(CanarySet.version.desc())
+def list_versions(
+    session: Session, system_name: str, name: str, page: PageQuery | None = None
+) -> Page[CanarySet]:
+    """The set's versions, newest first, one page."""
+    newest = get_set(session, system_name, name)  # the NotFound with its hint, on any page
+    query = select(CanarySet).where(CanarySet.system_id == newest.system_id, CanarySet.name == name)
+    return paginate(
+        session,
+        query,
+        keys=[CanarySet.version],
+        list_name="canary-set-versions",
+        page=page,
+        descending=True,
     )
-    found = list(session.scalars(query))
-    if not found:
-        get_set(session, system_name, name)  # raises the NotFound with its hint
-    return found
 
 
 def set_read(canary_set: CanarySet) -> CanarySetRead:

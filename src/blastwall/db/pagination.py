@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
@@ -60,11 +60,7 @@ def paginate(
     ``keys`` is the ordering key, unique together (end with the primary key); rows come in
     that order, ascending or ``descending``. ``list_name`` binds cursors to this list.
     """
-    page = page or PageQuery()
-    if not 1 <= page.limit <= MAX_LIMIT:
-        raise InvalidInput(
-            f"limit: {page.limit} is out of range; use 1 to {MAX_LIMIT}", field="limit"
-        )
+    page = _checked(page)
     if page.cursor:
         after = decode(page.cursor, list_name=list_name, keys=keys)
         statement = statement.where(_after(keys, after, descending=descending))
@@ -75,6 +71,43 @@ def paginate(
     rows = rows[: page.limit]
     last = [getattr(rows[-1], key.key) for key in keys]
     return Page(rows, encode(list_name, last))
+
+
+def paginate_items(
+    items: Iterable[T],
+    *,
+    key: Callable[[T], tuple[str, ...]],
+    width: int,
+    list_name: str,
+    page: PageQuery | None,
+) -> Page[T]:
+    """One page of ``items`` built in Python, in ``key`` order (text, unique together).
+
+    For the few lists that are not rows of one table: the authority rules in force (the
+    defaults when none are stored) and a system's lever scopes (the all-environments one
+    exists even before it is stored). They are short by nature, so sorting them in Python
+    costs nothing; the cursor, limits and 422s are the same as :func:`paginate`'s.
+    ``width`` is the number of parts of ``key``, so a cursor is checked even on an empty list.
+    """
+    page = _checked(page)
+    ordered = sorted(items, key=key)
+    if page.cursor:
+        after = tuple(_decode_text(page.cursor, list_name=list_name, width=width))
+        ordered = [item for item in ordered if key(item) > after]
+    if len(ordered) <= page.limit:
+        return Page(ordered, None)
+    rows = ordered[: page.limit]
+    return Page(rows, encode(list_name, list(key(rows[-1]))))
+
+
+def _checked(page: PageQuery | None) -> PageQuery:
+    """``page`` (the first page of the default size when None), its limit in range."""
+    page = page or PageQuery()
+    if not 1 <= page.limit <= MAX_LIMIT:
+        raise InvalidInput(
+            f"limit: {page.limit} is out of range; use 1 to {MAX_LIMIT}", field="limit"
+        )
+    return page
 
 
 def _after(
@@ -99,25 +132,42 @@ def encode(list_name: str, values: list[Any]) -> str:
 
 def decode(cursor: str, *, list_name: str, keys: Sequence[InstrumentedAttribute[Any]]) -> list[Any]:
     """The key values in ``cursor``; InvalidInput (422) when this list did not make it."""
-    problem = InvalidInput(
-        f"cursor: {cursor[:80]!r} is not a cursor of this list; pass next_cursor from the "
-        "previous page unchanged, or leave cursor out for the first page",
-        field="cursor",
-    )
+    values = _key_of(cursor, list_name=list_name, width=len(keys))
+    decoded = [_value(v, key) for v, key in zip(values, keys, strict=True)]
+    if any(v is None for v in decoded):
+        raise _refused(cursor)
+    return decoded
+
+
+def _decode_text(cursor: str, *, list_name: str, width: int) -> list[str]:
+    """The text key in a cursor of :func:`paginate_items`; InvalidInput (422) otherwise."""
+    values = _key_of(cursor, list_name=list_name, width=width)
+    if not all(isinstance(v, str) for v in values):
+        raise _refused(cursor)
+    return values
+
+
+def _key_of(cursor: str, *, list_name: str, width: int) -> list[Any]:
+    """The ``width`` raw key values of a cursor that ``list_name`` made."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode("ascii")))
     except (ValueError, binascii.Error, UnicodeError):
-        raise problem from None
+        raise _refused(cursor) from None
     if not isinstance(data, dict) or data.get("l") != list_name:
-        raise problem
+        raise _refused(cursor)
     values = data.get("k")
-    if not isinstance(values, list) or len(values) != len(keys):
-        raise problem
-    decoded = [_value(v, key) for v, key in zip(values, keys, strict=True)]
-    if any(v is None for v in decoded):
-        raise problem
-    return decoded
+    if not isinstance(values, list) or len(values) != width:
+        raise _refused(cursor)
+    return values
+
+
+def _refused(cursor: str) -> InvalidInput:
+    return InvalidInput(
+        f"cursor: {cursor[:80]!r} is not a cursor of this list; pass next_cursor from the "
+        "previous page unchanged, or leave cursor out for the first page",
+        field="cursor",
+    )
 
 
 def _value(value: Any, key: InstrumentedAttribute[Any]) -> Any:

@@ -67,8 +67,8 @@ def ensure_token(
                 return path.read_text().strip()
             except Unauthorized:
                 pass
-        taken = {t.name for t in access.list_(session)}
-        token_name = name if name not in taken else f"{name}-{os.getpid()}"
+        taken = access.name_taken(session, name)
+        token_name = f"{name}-{os.getpid()}" if taken else name
         _, secret = access.create(session, name=token_name, role=role, actor=DEMO_ACTOR)
     files.private_dir(settings.data_dir)
     # Opened 0600 from the start: a write-then-chmod leaves the secret readable meanwhile.
@@ -82,7 +82,7 @@ def ensure_token(
 def activate_first_release(session: Session) -> None:
     """Put each system's oldest release in force wherever nothing is active yet."""
     for system in registry.all_(session):
-        oldest = min(releases.list_releases(session, system.name), key=lambda r: r.id, default=None)
+        oldest = releases.oldest_release(session, system)
         if oldest is None:
             continue
         for environment in system.environments:

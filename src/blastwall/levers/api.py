@@ -143,9 +143,11 @@ async def lever_stream(
     )
 
 
-@router.get("/systems/{name}/levers", response_model=list[LeverStateRead], responses=ONE)
-def system_levers(name: str, session: DbSession, _: Viewer) -> list[LeverStateRead]:
-    return [LeverStateRead.from_state(s) for s in service.list_for_system(session, name)]
+@router.get("/systems/{name}/levers", response_model=ItemsPage[LeverStateRead], responses=ONE)
+def system_levers(
+    name: str, session: DbSession, _: Viewer, page: Paging
+) -> ItemsPage[LeverStateRead]:
+    return ItemsPage.of(service.list_for_system(session, name, page), LeverStateRead.from_state)
 
 
 @router.post("/systems/{name}/levers", response_model=LeverChangeRead, responses=WRITE)
@@ -230,7 +232,7 @@ def verify_audit(
     return VerificationRead.model_validate(asdict(audit_verify.verify(session, since_head=kept)))
 
 
-@router.get("/authority", response_model=list[AuthorityRuleRead], responses=ONE)
-def authority_rules(session: DbSession, _: Viewer) -> list[AuthorityRuleRead]:
+@router.get("/authority", response_model=ItemsPage[AuthorityRuleRead], responses=ONE)
+def authority_rules(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[AuthorityRuleRead]:
     """The rules in force: configured ones, or the defaults when none are configured."""
-    return [AuthorityRuleRead(**r.as_dict()) for r in authority.rules(session)]
+    return ItemsPage.of(authority.list_(session, page), lambda r: AuthorityRuleRead(**r.as_dict()))

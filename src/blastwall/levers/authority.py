@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
+from blastwall.db.pagination import Page, PageQuery, paginate_items
 from blastwall.exceptions import Forbidden, InvalidInput
 from blastwall.levers import audit
 from blastwall.levers.enums import ANY, Lever
@@ -78,6 +79,20 @@ def configured(session: Session) -> list[Rule]:
 def rules(session: Session) -> list[Rule]:
     """The rules in force: the configured ones, or the defaults when none are configured."""
     return configured(session) or sorted(DEFAULT_RULES)
+
+
+def list_(session: Session, page: PageQuery | None = None) -> Page[Rule]:
+    """One page of the rules in force, by (subject, lever, system).
+
+    Paged in Python: the defaults are no rows, and the rules are a short hand-written list.
+    """
+    return paginate_items(
+        rules(session),
+        key=lambda r: (r.subject, r.lever, r.system),
+        width=3,
+        list_name="authority",
+        page=page,
+    )
 
 
 def check(session: Session, actor: Actor, lever: Lever | str, system: str) -> None:

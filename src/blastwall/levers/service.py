@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.schemas import Actor
 from blastwall.db.base import utcnow
 from blastwall.db.counters import current_value, next_value
+from blastwall.db.pagination import Page, PageQuery, paginate_items
 from blastwall.db.session import on_commit
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents import timeline
@@ -301,14 +302,25 @@ def get(session: Session, system_name: str, environment: str = ALL_ENVIRONMENTS)
     return _stored(session, system, environment) or _default(system, environment)
 
 
-def list_for_system(session: Session, system_name: str) -> list[LeverState]:
-    """Every scope with levers set, the all-environments one ('*') first and always present."""
+def list_for_system(
+    session: Session, system_name: str, page: PageQuery | None = None
+) -> Page[LeverState]:
+    """Every scope with levers set, the all-environments one ('*') first and always present.
+
+    Paged in Python: the unstored default '*' scope is no row to page on, and a system has
+    one scope per declared environment at most.
+    """
     system = get_system(session, system_name)
     stmt = select(LeverState).where(LeverState.system_id == system.id)
     states = list(session.scalars(stmt))
     if not any(s.environment == ALL_ENVIRONMENTS for s in states):
         states.append(_default(system, ALL_ENVIRONMENTS))
-    return sorted(states, key=lambda s: (s.environment != ALL_ENVIRONMENTS, s.environment))
+    return paginate_items(states, key=_scope_order, width=2, list_name="lever-states", page=page)
+
+
+def _scope_order(state: LeverState) -> tuple[str, str]:
+    """All environments ('*') first, then the environments by name."""
+    return ("0" if state.environment == ALL_ENVIRONMENTS else "1", state.environment)
 
 
 def since(session: Session, revision: int, *, system_name: str | None = None) -> list[LeverState]:

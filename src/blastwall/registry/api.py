@@ -70,14 +70,14 @@ def delete_system(name: str, session: DbSession, actor: Admin) -> Response:
 
 @router.get(
     "/systems/{name}/surfaces/{surface}/versions",
-    response_model=list[SurfaceVersionRead],
+    response_model=ItemsPage[SurfaceVersionRead],
     responses=ONE,
 )
 def list_surface_versions(
-    name: str, surface: str, session: DbSession, _: Viewer
-) -> list[SurfaceVersionRead]:
-    versions = surfaces.list_surface_versions(session, name, surface)
-    return [SurfaceVersionRead.model_validate(v) for v in versions]
+    name: str, surface: str, session: DbSession, _: Viewer, page: Paging
+) -> ItemsPage[SurfaceVersionRead]:
+    versions = surfaces.list_surface_versions(session, name, surface, page)
+    return ItemsPage.of(versions, SurfaceVersionRead.model_validate)
 
 
 @router.post(
@@ -92,9 +92,9 @@ def create_release(
     return ReleaseRead.of(release)
 
 
-@router.get("/systems/{name}/releases", response_model=list[ReleaseRead], responses=ONE)
-def list_releases(name: str, session: DbSession, _: Viewer) -> list[ReleaseRead]:
-    return [ReleaseRead.of(r) for r in releases.list_releases(session, name)]
+@router.get("/systems/{name}/releases", response_model=ItemsPage[ReleaseRead], responses=ONE)
+def list_releases(name: str, session: DbSession, _: Viewer, page: Paging) -> ItemsPage[ReleaseRead]:
+    return ItemsPage.of(releases.list_releases(session, name, page), ReleaseRead.of)
 
 
 @router.get("/systems/{name}/releases/{release}", response_model=ReleaseRead, responses=ONE)

@@ -165,16 +165,21 @@ def create_release(
     return release
 
 
-def list_releases(session: Session, system_name: str) -> list[Release]:
-    """The system's releases, newest first."""
+def list_releases(
+    session: Session, system_name: str, page: PageQuery | None = None
+) -> Page[Release]:
+    """The system's releases, newest first, one page."""
     system = service.get_by_name(session, system_name)
-    query = (
-        select(Release)
-        .where(Release.system_id == system.id)
-        .order_by(Release.id.desc())
-        .options(*_WITH_ITEMS)
+    query = select(Release).where(Release.system_id == system.id).options(*_WITH_ITEMS)
+    return paginate(
+        session, query, keys=[Release.id], list_name="releases", page=page, descending=True
     )
-    return list(session.scalars(query))
+
+
+def oldest_release(session: Session, system: System) -> Release | None:
+    """The system's first release (None before any), e.g. to put in force on a fresh install."""
+    query = select(Release).where(Release.system_id == system.id).order_by(Release.id).limit(1)
+    return session.scalar(query)
 
 
 def get_release(session: Session, system_name: str, release_name: str) -> Release:

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.registry import service
 from blastwall.registry.models import Surface, SurfaceVersion, System
@@ -101,13 +102,16 @@ def add_surface_version(
 
 
 def list_surface_versions(
-    session: Session, system_name: str, surface_name: str
-) -> list[SurfaceVersion]:
-    """Every version of the surface, newest first."""
+    session: Session, system_name: str, surface_name: str, page: PageQuery | None = None
+) -> Page[SurfaceVersion]:
+    """The surface's versions, newest first, one page."""
     surface = find_surface(service.get_by_name(session, system_name), surface_name)
-    query = (
-        select(SurfaceVersion)
-        .where(SurfaceVersion.surface_id == surface.id)
-        .order_by(SurfaceVersion.number.desc())
+    query = select(SurfaceVersion).where(SurfaceVersion.surface_id == surface.id)
+    return paginate(
+        session,
+        query,
+        keys=[SurfaceVersion.number],
+        list_name="surface-versions",
+        page=page,
+        descending=True,
     )
-    return list(session.scalars(query))

@@ -21,9 +21,9 @@ from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 router = APIRouter(tags=["detection"], responses=AUTHENTICATED)
 
 
-@router.get("/systems/{name}/monitors", response_model=list[MonitorRead], responses=ONE)
-def list_monitors(name: str, session: DbSession, _: Viewer) -> list[MonitorRead]:
-    return [MonitorRead.of(m) for m in service.list_(session, name)]
+@router.get("/systems/{name}/monitors", response_model=ItemsPage[MonitorRead], responses=ONE)
+def list_monitors(name: str, session: DbSession, _: Viewer, page: Paging) -> ItemsPage[MonitorRead]:
+    return ItemsPage.of(service.list_(session, name, page), MonitorRead.of)
 
 
 @router.post(

@@ -33,15 +33,16 @@ def fields_of(monitor: Monitor) -> dict[str, Any]:
     return {name: getattr(monitor, name) for name in MonitorFields.model_fields}
 
 
-def list_(session: Session, system_name: str) -> list[Monitor]:
+def list_(session: Session, system_name: str, page: PageQuery | None = None) -> Page[Monitor]:
+    """The system's monitors, by name."""
     system = registry.get_by_name(session, system_name)
-    return list(
-        session.scalars(
-            select(Monitor)
-            .options(joinedload(Monitor.system), joinedload(Monitor.state))
-            .where(Monitor.system_id == system.id)
-            .order_by(Monitor.name)
-        ).unique()
+    query = (
+        select(Monitor)
+        .options(joinedload(Monitor.system), joinedload(Monitor.state))
+        .where(Monitor.system_id == system.id)
+    )
+    return paginate(
+        session, query, keys=[Monitor.name, Monitor.id], list_name="monitors", page=page
     )
 
 
