@@ -79,7 +79,7 @@ def test_token_create_and_revoke_are_audited_with_the_acting_admin(
     created = client.post("/api/v1/tokens", json={"name": "ci-bot", "role": "admin"}).json()
     client.delete("/api/v1/tokens/ci-bot")
     client.delete("/api/v1/tokens/ci-bot")  # already revoked: nothing changes, nothing audited
-    root_prefix = client.get("/api/v1/tokens").json()[0]["prefix"]
+    root_prefix = client.get("/api/v1/tokens").json()["items"][0]["prefix"]
     assert _audited(session_factory) == [
         (
             1,

@@ -50,9 +50,9 @@ def test_put_creates_versions_and_get_reads_them(client: TestClient, system: Non
     same = client.put(f"{SETS}/routing", json=routing_body())
     assert (same.json()["version"], same.json()["created"]) == (1, False)
     client.put(f"{SETS}/routing", json=routing_body(interval_s=60))
-    assert [s["version"] for s in client.get(f"{SETS}/routing/versions").json()] == [2, 1]
+    assert [s["version"] for s in client.get(f"{SETS}/routing/versions").json()["items"]] == [2, 1]
     assert client.get(f"{SETS}/routing", params={"version": 1}).json()["interval_s"] is None
-    assert [(s["name"], s["version"]) for s in client.get(SETS).json()] == [("routing", 2)]
+    assert [(s["name"], s["version"]) for s in client.get(SETS).json()["items"]] == [("routing", 2)]
 
 
 def test_bad_sets_name_the_field_and_the_fix(client: TestClient, system: None) -> None:
@@ -118,6 +118,6 @@ def test_viewers_read_and_cannot_write(
 ) -> None:
     token = make_token(session_factory, "vera", Role.viewer)
     app_client.headers["Authorization"] = f"Bearer {token}"
-    assert app_client.get(SETS).json() == []
+    assert app_client.get(SETS).json() == {"items": [], "next_cursor": None}
     assert app_client.put(f"{SETS}/routing", json=routing_body()).status_code == 403
     assert app_client.post(f"{SETS}/routing/run").status_code == 403

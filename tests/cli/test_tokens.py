@@ -60,7 +60,7 @@ def test_token_create_refuses_to_break_a_keyed_log(
     args = ("token", "create", "--name", "bob", "--role", "viewer", "--db", database_url)
     assert invoke(*args, env=env).exit_code == 0
     with session_factory() as session:
-        assert [t.name for t in service.list_(session)] == ["root", "bob"]
+        assert [t.name for t in service.list_(session).items] == ["root", "bob"]
 
 
 def test_token_create_reads_the_database_from_the_environment(

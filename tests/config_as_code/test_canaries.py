@@ -146,7 +146,7 @@ def test_a_changed_set_is_a_new_version_and_the_old_one_is_kept(
     ]
     assert canary_steps(apply_example(session_factory, edit))[1][0] == "unchanged"
     with session_factory() as session:
-        versions = canaries.list_versions(session, "support-agent", "routing")
+        versions = canaries.list_versions(session, "support-agent", "routing").items
         assert [v.version for v in versions] == [2, 1]
         assert versions[0].cases[0]["check"]["kind"] == "contains"
 

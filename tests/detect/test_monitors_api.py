@@ -79,7 +79,7 @@ def test_declare_read_change_and_remove_a_monitor(
 
     push(session_factory, classifier_calls(30, 10**9))
     tick(session_factory)
-    listed = client.get(URL).json()
+    listed = client.get(URL).json()["items"]
     assert [m["name"] for m in listed] == ["fraud-share"]
     assert {
         k: listed[0]["state"][k] for k in ("phase", "learned", "reference", "observations")
@@ -97,7 +97,7 @@ def test_declare_read_change_and_remove_a_monitor(
     assert client.get(f"{URL}/fraud-share").json()["enabled"] is False
 
     assert client.delete(f"{URL}/fraud-share").status_code == 204
-    assert client.get(URL).json() == []
+    assert client.get(URL).json() == {"items": [], "next_cursor": None}
     with session_factory() as session:
         # The test's own tokens are audited too (token.create); this test pins the monitors'.
         query = select(AuditEntry.action).where(AuditEntry.action.not_like("token.%"))
@@ -126,7 +126,7 @@ def test_every_signal_can_be_declared_with_its_params(
     for name, (signal, params) in declared.items():
         response = client.post(URL, json={"name": name, "signal": signal, "params": params})
         assert response.status_code == 201, response.json()
-    params = {m["name"]: m["params"] for m in client.get(URL).json()}
+    params = {m["name"]: m["params"] for m in client.get(URL).json()["items"]}
     assert params["refunds"] == {"action": "issue_refund", "statuses": ["fired", "approved"]}
     assert params["flags"] == {"ratings": ["wrong", "harmful"]}
     assert params["refusals"] == {"patterns": ["cannot help"], "label": None}

@@ -43,7 +43,7 @@ def test_the_example_declares_its_monitors_and_a_second_apply_changes_nothing(
 ) -> None:
     apply_example(session_factory)
     with session_factory() as session:
-        declared = {m.name: m for m in service.list_(session, "support-agent")}
+        declared = {m.name: m for m in service.list_(session, "support-agent").items}
         assert sorted(declared) == [
             "canary-failures",
             "customer-flags",
@@ -86,7 +86,7 @@ def test_editing_removing_and_unmanaging_monitors(session_factory: Factory) -> N
     with session_factory() as session:
         fraud = service.get_by_name(session, "support-agent", "fraud-share")
         assert fraud.config_version == 2  # a new reference: a new baseline
-        assert len(service.list_(session, "support-agent")) == 7
+        assert len(service.list_(session, "support-agent").items) == 7
 
     # Without a monitors key the file leaves the monitors alone.
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -94,7 +94,7 @@ def test_editing_removing_and_unmanaging_monitors(session_factory: Factory) -> N
     plan = apply_example(session_factory, (block, ""))
     assert monitor_steps(plan) == [("unmanaged", "support-agent/*")]
     with session_factory() as session:
-        assert len(service.list_(session, "support-agent")) == 7
+        assert len(service.list_(session, "support-agent").items) == 7
 
 
 @pytest.mark.parametrize(

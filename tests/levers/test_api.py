@@ -64,7 +64,7 @@ def test_kill_restore_and_listing(
         "/api/v1/systems/support-bot/restore", json={"reason": "fixed", "environment": "*"}
     )
     assert (restored.json()["killed"], restored.json()["revision"]) == (False, 2)
-    listed = client.get("/api/v1/systems/support-bot/levers").json()
+    listed = client.get("/api/v1/systems/support-bot/levers").json()["items"]
     assert [(s["environment"], s["revision"], s["updated_by"]) for s in listed] == [
         ("*", 2, "root")
     ]
@@ -227,7 +227,7 @@ def test_audit_head_and_verify_since_head(client: TestClient) -> None:
 
 
 def test_authority_route_shows_the_defaults(client: TestClient) -> None:
-    assert client.get("/api/v1/authority").json() == [
+    assert client.get("/api/v1/authority").json()["items"] == [
         {"subject": "role:admin", "lever": "*", "system": "*"},
         {"subject": "role:commander", "lever": "*", "system": "*"},
         {"subject": "role:responder", "lever": "kill", "system": "*"},

@@ -140,7 +140,7 @@ def test_unknown_incident_is_refused_before_anything_changes(session: Session) -
 def test_list_for_system_always_shows_the_all_environments_state_first(session: Session) -> None:
     make_system(session)
     service.change(session, "support-bot", "staging", {"safe_mode": True}, actor=ADMIN, reason="x")
-    states = service.list_for_system(session, "support-bot")
+    states = service.list_for_system(session, "support-bot").items
     assert [(s.environment, s.revision) for s in states] == [("*", 0), ("staging", 1)]
     assert service.get(session, "support-bot", "prod").revision == 0
 

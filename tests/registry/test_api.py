@@ -60,7 +60,7 @@ def test_system_create_read_and_upsert(client: TestClient) -> None:
 
 def test_release_lifecycle_and_rollback(client: TestClient) -> None:
     _released(client)
-    listed = client.get(f"{AGENT}/releases").json()
+    listed = client.get(f"{AGENT}/releases").json()["items"]
     assert [(r["name"], r["known_good"]) for r in listed] == [("r2", False), ("r1", True)]
     assert listed[0]["surfaces"]["prompt"] == {
         "kind": "prompt",
@@ -91,7 +91,7 @@ def test_release_lifecycle_and_rollback(client: TestClient) -> None:
         ("r2+rollback-prompt-1", "rude answers"),
         ("r2", ""),
     ]
-    versions = client.get(f"{AGENT}/surfaces/prompt/versions").json()
+    versions = client.get(f"{AGENT}/surfaces/prompt/versions").json()["items"]
     assert [v["number"] for v in versions] == [2, 1]
     unmarked = client.delete(f"{AGENT}/releases/r1/known-good", params={"reason": "also bad"})
     assert unmarked.json()["known_good"] is False
@@ -225,4 +225,4 @@ def test_failed_rollback_over_http_commits_nothing(
     with session_factory() as session:
         assert audit_count(session) == entries
     assert client.get(f"{AGENT}/active", params={"environment": "prod"}).json()["release"] == "r2"
-    assert [r["name"] for r in client.get(f"{AGENT}/releases").json()] == ["r2", "r1"]
+    assert [r["name"] for r in client.get(f"{AGENT}/releases").json()["items"]] == ["r2", "r1"]

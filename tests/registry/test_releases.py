@@ -45,7 +45,7 @@ def test_surfaces_not_named_carry_over_from_the_newest_release(session: Session)
     # Same content as r1's prompt: no new version, the old number comes back.
     r3 = release(session, "r3", {"prompt": contents("1")["prompt"]})
     assert releases.versions(r3) == {"kb": 1, "model": 1, "prompt": 1, "settings": 1}
-    assert [r.name for r in releases.list_releases(session, SYSTEM)] == ["r3", "r2", "r1"]
+    assert [r.name for r in releases.list_releases(session, SYSTEM).items] == ["r3", "r2", "r1"]
     assert (last_audit(session).action, last_audit(session).target) == (
         "release.create",
         "support-agent@r3",

@@ -32,7 +32,7 @@ def test_same_content_is_the_same_version_and_new_content_the_next_number(
     assert (second.number, created) == (2, True)
     other, _ = surfaces.add_surface_version(session, SYSTEM, "prompt", {"t": "x"}, ADMIN)
     assert other.number == 1
-    listed = surfaces.list_surface_versions(session, SYSTEM, "settings")
+    listed = surfaces.list_surface_versions(session, SYSTEM, "settings").items
     assert [(v.number, v.content) for v in listed] == [
         (2, {"temperature": 0.9, "max_tokens": 512}),
         (1, {"temperature": 0.2, "max_tokens": 512}),

@@ -49,7 +49,7 @@ def test_a_kill_completes_and_shows_while_an_unauthenticated_upload_is_in_progre
     try:
         assert upload.started_sending.wait(timeout=30)
         killed = api.post("/systems/support-bot/kill", json={"reason": "under attack"})
-        levers = api.get("/systems/support-bot/levers").json()
+        levers = api.get("/systems/support-bot/levers").json()["items"]
         in_progress = not upload.done_sending
     finally:
         upload.stop()

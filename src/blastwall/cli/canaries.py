@@ -32,7 +32,7 @@ def list_sets(
     system: SystemArg, *, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
     """The newest version of each canary set of SYSTEM."""
-    items = connect(server).get(path("systems", system, "canaries"))
+    items = connect(server).list(path("systems", system, "canaries"))
     out.show(items, as_json, _render_sets)
 
 

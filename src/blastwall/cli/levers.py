@@ -194,7 +194,7 @@ def _where(environment: str) -> str:
 
 
 def _state_in(client: Client, system: str, environment: str) -> dict[str, Any]:
-    states: list[dict[str, Any]] = client.get(path("systems", system, "levers"))
+    states = client.list(path("systems", system, "levers"))
     return next((s for s in states if s.get("environment") == environment), {})
 
 
@@ -278,14 +278,14 @@ def show_levers(
     *, system: SystemName, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
     """Show the levers in force on SYSTEM, per environment."""
-    states = connect(server).get(path("systems", system, "levers"))
+    states = connect(server).list(path("systems", system, "levers"))
     out.show(states, as_json, lambda items: _render(system, items))
 
 
 @app.command("authority", rich_help_panel="Contain")
 def show_authority(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
     """Who may pull which lever on which system without asking anyone (I4)."""
-    rules = connect(server).get(path("authority"))
+    rules = connect(server).list(path("authority"))
     out.show(
         rules,
         as_json,

@@ -24,7 +24,7 @@ def list_monitors(
     system: SystemArg, *, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
     """Every monitor of SYSTEM: signal, phase, reference progress, counters, baseline."""
-    out.show(connect(server).get(path("systems", system, "monitors")), as_json, _render_monitors)
+    out.show(connect(server).list(path("systems", system, "monitors")), as_json, _render_monitors)
 
 
 def _progress(state: dict[str, Any]) -> str:

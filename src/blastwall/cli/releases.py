@@ -110,14 +110,14 @@ def build_surfaces(
 
 def _newest_content(client: Client, system: str) -> Callable[[str], dict[str, Any]]:
     def content(surface: str) -> dict[str, Any]:
-        releases: list[dict[str, Any]] = client.get(path("systems", system, "releases"))
+        releases = client.list(path("systems", system, "releases"), limit=1)  # newest first
         ref = releases[0]["surfaces"].get(surface) if releases else None
         if ref is None:
             raise CliError(
                 f"--set {surface}.KEY=VALUE: {system} has no release with surface {surface!r} "
                 f"to start from; pass its whole content with --surface {surface}=FILE"
             )
-        versions = client.get(path("systems", system, "surfaces", surface, "versions"))
+        versions = client.list(path("systems", system, "surfaces", surface, "versions"))
         found: dict[str, Any] = next(v for v in versions if v["number"] == ref["number"])
         return dict(found["content"])
 
@@ -164,7 +164,7 @@ def create(
 @release.command("list")
 def list_(*, system: SystemName, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
     """List the releases of SYSTEM, newest first."""
-    releases = connect(server).get(path("systems", system, "releases"))
+    releases = connect(server).list(path("systems", system, "releases"))
     out.show(releases, as_json, lambda items: _render(system, items))
 
 

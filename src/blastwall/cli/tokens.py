@@ -79,7 +79,7 @@ def _refuse_a_key_mismatch(session: Session, key: bytes | None) -> None:
 @token.command("list")
 def list_(*, server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
     """List API tokens (admin); secrets are never shown, only their first characters."""
-    out.show(connect(server).get(path("tokens")), as_json, _render)
+    out.show(connect(server).list(path("tokens")), as_json, _render)
 
 
 @token.command("revoke")
