@@ -34,7 +34,8 @@ def test_a_new_body_makes_a_new_version_and_the_same_body_does_not(session: Sess
     assert second.version == 2
     assert [s.version for s in service.list_versions(session, SYSTEM, "routing").items] == [2, 1]
     assert service.get_set(session, SYSTEM, "routing", 1).description == "routing"
-    assert [(s.name, s.version) for s in service.list_sets(session, SYSTEM).items] == [("routing", 2)]
+    newest = service.list_sets(session, SYSTEM).items
+    assert [(s.name, s.version) for s in newest] == [("routing", 2)]
     assert last_audit(session).action == "canary_set.put"
 
 
