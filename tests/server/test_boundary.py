@@ -166,11 +166,61 @@ def test_method_not_allowed_lists_every_method_of_the_path(api: TestClient) -> N
     assert response.json()["title"] == "Method Not Allowed"
 
 
-def test_a_literal_segment_allows_only_its_own_methods(api: TestClient) -> None:
-    response = api.get("/api/v1/review/next")
-    assert response.status_code == 422  # GET goes to /review/{item_id}, whose id is not "next"
+def _literal_siblings(paths: dict[str, dict[str, Any]]) -> list[tuple[str, str, set[str]]]:
+    # (literal path, its parameter sibling, methods the literal does not take) for every
+    # pair of paths that differ in one segment, a literal in one and a {param} in the other.
+    found = []
+    for literal, operations in paths.items():
+        for template, siblings in paths.items():
+            pairs = list(zip(literal.split("/"), template.split("/"), strict=False))
+            differ = [(a, b) for a, b in pairs if a != b]
+            if len(literal.split("/")) == len(template.split("/")) and len(differ) == 1:
+                (mine, theirs) = differ[0]
+                if not mine.startswith("{") and theirs.startswith("{"):
+                    others = {m.upper() for m in siblings} - {m.upper() for m in operations}
+                    found.append((literal, template, others))
+    return found
+
+
+def test_a_literal_segment_answers_405_for_the_methods_of_its_parameter_sibling(
+    api: TestClient,
+) -> None:
+    """GET /review/next is a 405 (Allow: POST), not GET /review/{item_id} with id "next"."""
+    paths = api.get("/api/v1/openapi.json").json()["paths"]
+    siblings = _literal_siblings(paths)
+    assert {(literal, template) for literal, template, _ in siblings} == {
+        ("/api/v1/incidents/metrics", "/api/v1/incidents/{incident_id}"),
+        ("/api/v1/review/next", "/api/v1/review/{item_id}"),
+        ("/api/v1/systems/{name}/canaries/run", "/api/v1/systems/{name}/canaries/{canary_set}"),
+    }
+    answered = {}
+    for literal, _, others in siblings:
+        allow = sorted(
+            {m.upper() for m in paths[literal]} | ({"HEAD"} if "get" in paths[literal] else set())
+        )
+        for method in sorted(others):
+            response = api.request(method, literal.replace("{name}", SYSTEM))
+            answered[method, literal] = (response.status_code, response.headers.get("allow"))
+            assert answered[method, literal] == (405, ", ".join(allow))
+    assert sorted(answered) == [
+        ("GET", "/api/v1/review/next"),
+        ("GET", "/api/v1/systems/{name}/canaries/run"),
+        ("PATCH", "/api/v1/incidents/metrics"),
+        ("PUT", "/api/v1/systems/{name}/canaries/run"),
+    ]
+
+
+def test_a_method_no_route_takes_on_a_literal_segment_lists_its_methods(api: TestClient) -> None:
     response = api.delete("/api/v1/review/next")
     assert (response.status_code, response.headers["allow"]) == (405, "POST")
+
+
+def test_a_parameter_route_still_serves_and_validates_its_own_ids(api: TestClient) -> None:
+    """The literal check leaves /incidents/{id} alone: a missing id is a 404, a word a 422."""
+    assert api.get("/api/v1/incidents/7").status_code == 404
+    response = api.get("/api/v1/incidents/abc")
+    message = "Input should be a valid integer, unable to parse string as an integer"
+    assert _errors(response) == (422, [{"field": "incident_id", "message": message}])
 
 
 TIME = "must be an RFC 3339 time such as 2026-05-01T09:30:00Z, not a number"

@@ -9,9 +9,9 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import compile_path
 
 from blastwall.exceptions import BlastwallError
+from blastwall.server.literals import resource_methods
 
 PROBLEM = "application/problem+json"
 
@@ -49,20 +49,10 @@ async def _validation(_: Request, exc: Exception) -> JSONResponse:
 
 def _allowed(request: Request, fallback: str) -> str:
     # Starlette's 405 names the methods of the first route on the path only, and FastAPI
-    # has a route per method: gather them from the OpenAPI paths (RFC 9110: Allow lists
-    # every method the resource supports). A literal segment beats a parameter, so
-    # /review/next lists its own methods, not those of /review/{item_id}.
-    matches: dict[int, set[str]] = {}
-    for template, operations in request.app.openapi().get("paths", {}).items():
-        if compile_path(template)[0].match(request.url.path):
-            methods = matches.setdefault(template.count("{"), set())
-            methods.update(method.upper() for method in operations)
-    if not matches:
-        return fallback
-    methods = matches[min(matches)]
-    if "GET" in methods:
-        methods.add("HEAD")
-    return ", ".join(sorted(methods))
+    # has a route per method: list every method of the resource (RFC 9110), the resource
+    # being the most literal path template that matches (server/literals.py).
+    methods = resource_methods(request.app, request.url.path)
+    return fallback if methods is None else ", ".join(sorted(methods))
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:

@@ -13,6 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 
 from blastwall.inputs import text_problem
+from blastwall.server.literals import check_literal
 
 
 def _query_names(app: FastAPI) -> dict[str, frozenset[str]]:
@@ -50,13 +51,15 @@ def _unknown(request: Request) -> list[dict[str, Any]]:
 
 
 def check_params(request: Request) -> None:
-    """Refuse a NUL in any path or query parameter, or an unknown query parameter (422).
+    """Refuse a NUL in any path or query parameter, or an unknown query parameter (422);
+    a method a literal path does not take is a 405 even where a parameter route matches it.
 
     An app-level dependency, so it runs for every route before the route's own parameters
     reach a query that PostgreSQL would refuse with a server error.
     """
     if not request.url.path.startswith("/api/"):
         return  # /healthz takes nothing and answers whatever a probe appends
+    check_literal(request)
     sources = (("path", request.path_params.items()), ("query", request.query_params.items()))
     errors = [
         {"type": "unstorable_text", "loc": (where, name), "msg": problem, "input": value}
