@@ -40,8 +40,8 @@ def resource_methods(app: FastAPI, path: str) -> frozenset[str] | None:
             matches.setdefault(params, set()).update(methods)
     if not matches:
         return None
-    methods = matches[min(matches)]
-    return frozenset({*methods, "HEAD"} if "GET" in methods else methods)
+    found = matches[min(matches)]
+    return frozenset({*found, "HEAD"} if "GET" in found else found)
 
 
 def check_literal(request: Request) -> None:
