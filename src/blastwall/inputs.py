@@ -19,7 +19,13 @@ from datetime import datetime
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from annotated_types import Ge, Le
-from pydantic import AwareDatetime, BaseModel, ConfigDict, NaiveDatetime, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    NaiveDatetime,
+    model_validator,
+)
 from pydantic_core import PydanticCustomError
 
 INT32_MAX = 2**31 - 1
@@ -145,3 +151,32 @@ class Input(BaseModel):
                     "wrong_type", "{where} {problem}", {"where": key, "problem": wrong}
                 )
         return data
+
+
+SPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008"
+    "\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+"""Whitespace trimmed from free text: exactly JSON Schema's (ECMA-262) ``\\s``, so the
+OpenAPI pattern and the server agree on what a blank text is."""
+
+_TEXT = "[^\\u0000\\ud800-\\udfff]*"
+_NON_BLANK_PATTERN = (
+    f"^{_TEXT}[^\\s\\u0000\\ud800-\\udfff]{_TEXT}$"  # one character that is not a space
+)
+
+NON_BLANK: dict[str, Any] = {"pattern": _NON_BLANK_PATTERN}
+"""``json_schema_extra`` of a required free text: the OpenAPI says it is not blank."""
+
+
+def trim(value: str) -> str:
+    """Free text without surrounding spaces (an ``AfterValidator``: limits count what was sent)."""
+    return value.strip(SPACE)
+
+
+def trim_non_blank(value: str) -> str:
+    """Like ``trim``, and refuse a text that was only spaces."""
+    trimmed = value.strip(SPACE)
+    if not trimmed:
+        raise ValueError("must not be blank; write some text")
+    return trimmed

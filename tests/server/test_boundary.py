@@ -269,3 +269,21 @@ def test_a_cursor_with_an_id_past_the_column_is_refused(api: TestClient) -> None
     cursor = _cursor("audit", [BIG])
     response = api.get(f"/api/v1/audit?cursor={cursor}")
     assert (response.status_code, response.json()["field"]) == (422, "cursor")
+
+
+def test_free_text_limits_count_what_was_sent_and_surrounding_spaces_are_trimmed(
+    api: TestClient,
+) -> None:
+    """The OpenAPI's maxLength holds for the text as sent; the stored text is trimmed."""
+    made = api.post("/api/v1/incidents", json={"title": "  refunds  ", "harm": "minor"})
+    assert (made.status_code, made.json()["title"]) == (201, "refunds")
+    notes = f"/api/v1/incidents/{made.json()['id']}/notes"
+    too_long = api.post(notes, json={"message": "\f" + "x" * 20_000})
+    message = "String should have at most 20000 characters"
+    assert _errors(too_long) == (422, [{"field": "message", "message": message}])
+    blank = api.post(notes, json={"message": " \u3000\t"})
+    message = "Value error, must not be blank; write some text"
+    assert _errors(blank) == (422, [{"field": "message", "message": message}])
+    # U+001C is not a space to JSON Schema's \s, so it is not trimmed either.
+    kept = api.post(notes, json={"message": "\x1c"})
+    assert (kept.status_code, kept.json()["message"]) == (201, "\x1c")

@@ -116,3 +116,25 @@ def test_main_request_schemas_carry_examples_they_accept(
     examples = document["components"]["schemas"][name]["examples"]
     assert len(examples) == 1
     assert model.model_validate(examples[0]).model_dump(exclude_unset=True) == examples[0]
+
+
+def test_free_text_and_free_form_json_say_they_refuse_nul_and_lone_surrogates(
+    document: dict[str, Any],
+) -> None:
+    """A fuzzer or a generated client reads the storable-text rule from the document."""
+    schemas = document["components"]["schemas"]
+    text = "^[^\\u0000\\ud800-\\udfff]*$"
+    assert schemas["HandoffCreate"]["properties"]["input"]["pattern"] == text
+    assert schemas["HandoffCreate"]["properties"]["context"] == {
+        "additionalProperties": {"$ref": "#/components/schemas/StorableJson"},
+        "propertyNames": {"pattern": text},
+        "type": "object",
+        "title": "Context",
+        "description": "Anything the app attaches: release, attributes.",
+    }
+    assert schemas["StorableJson"]["anyOf"][0] == {"type": "string", "pattern": text}
+    # A slug keeps its own pattern (it already excludes NUL); the Problem is left as sent.
+    assert schemas["SystemSpec"]["properties"]["name"]["pattern"] == "^[a-z0-9][a-z0-9._-]{0,99}$"
+    assert "pattern" not in schemas["Problem"]["properties"]["detail"]
+    parameters = document["paths"]["/api/v1/traces/{trace_id}"]["get"]["parameters"]
+    assert [p["schema"]["pattern"] for p in parameters if p["name"] == "trace_id"] == [text]

@@ -6,20 +6,24 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
 
 from blastwall.access.schemas import NAME_PATTERN
 from blastwall.incidents import metrics
 from blastwall.incidents.enums import FailureMode, Harm, IncidentClass, Reversibility, Status
 from blastwall.incidents.matrix import Cell, Matrix
 from blastwall.incidents.models import Incident, TimelineEntry
-from blastwall.inputs import Input
+from blastwall.inputs import NON_BLANK, Input, trim, trim_non_blank
 
 SYSTEM_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,99}$"
 
-Title = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=300)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=20_000)]
-Message = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20_000)]
+# Limits apply to the text as sent (what the OpenAPI states), surrounding spaces are trimmed.
+_Blank = AfterValidator(trim_non_blank)
+Title = Annotated[str, Field(min_length=1, max_length=300, json_schema_extra=NON_BLANK), _Blank]
+Text = Annotated[str, Field(max_length=20_000), AfterValidator(trim)]
+Message = Annotated[
+    str, Field(min_length=1, max_length=20_000, json_schema_extra=NON_BLANK), _Blank
+]
 
 
 class _Input(Input):

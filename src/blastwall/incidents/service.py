@@ -22,6 +22,7 @@ from blastwall.incidents.enums import Harm, Reversibility, Status, TimelineKind
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
 from blastwall.incidents.timeline import add_entry
+from blastwall.inputs import trim
 from blastwall.levers import audit
 from blastwall.registry.models import DownstreamAction, System
 
@@ -349,7 +350,7 @@ def acknowledge(
 def add_note(session: Session, incident_id: int, message: str, actor: Actor) -> TimelineEntry:
     """Add a free-text note (a finding, a decision) to the timeline."""
     incident = get(session, incident_id)
-    text = message.strip()
+    text = trim(message)  # the same spaces as the API trims (blastwall.inputs.SPACE)
     if not text:
         raise InvalidInput("message is empty; write what happened or what was decided")
     entry = add_entry(session, incident.id, kind=TimelineKind.note, actor=actor.name, message=text)

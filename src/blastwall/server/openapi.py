@@ -1,4 +1,10 @@
-"""The OpenAPI document: clean operation ids and the shared Problem schema."""
+"""The OpenAPI document: clean operation ids, the shared Problem schema, storable text.
+
+Every input refuses NUL and lone surrogates (blastwall.inputs); the document says so, so
+a generated client or a fuzzer knows a string with them is invalid rather than finding
+out from a 422: each free-text string gets ``STORABLE_TEXT`` as its ``pattern``, and each
+free-form JSON object (``arguments``, ``context``, ...) refers to ``StorableJson``.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,43 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
 
 from blastwall.server.responses import Problem
+
+STORABLE_TEXT = "^[^\\u0000\\ud800-\\udfff]*$"
+"""Text without NUL (U+0000) or a lone surrogate (U+D800-U+DFFF), as a JSON Schema pattern."""
+
+STORABLE_JSON: dict[str, Any] = {
+    "description": "Any JSON whose strings and keys are storable text (no NUL, no lone surrogate).",
+    "anyOf": [
+        {"type": "string", "pattern": STORABLE_TEXT},
+        {"type": ["number", "boolean", "null"]},
+        {"type": "array", "items": {"$ref": "#/components/schemas/StorableJson"}},
+        {
+            "type": "object",
+            "propertyNames": {"pattern": STORABLE_TEXT},
+            "additionalProperties": {"$ref": "#/components/schemas/StorableJson"},
+        },
+    ],
+}
+
+_FREE = frozenset({"pattern", "enum", "const", "format"})
+
+
+def _storable(node: Any) -> None:
+    # Free text (a string with no pattern, choice or format of its own) and free-form JSON
+    # get the storable-text rule, everywhere in the document.
+    if isinstance(node, list):
+        for item in node:
+            _storable(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "string" and not _FREE & node.keys():
+        node["pattern"] = STORABLE_TEXT
+    if node.get("type") == "object" and node.get("additionalProperties") is True:
+        node["propertyNames"] = {"pattern": STORABLE_TEXT}
+        node["additionalProperties"] = {"$ref": "#/components/schemas/StorableJson"}
+    for value in node.values():
+        _storable(value)
 
 
 def operation_id(route: APIRoute) -> str:
@@ -29,6 +72,10 @@ def install(app: FastAPI) -> None:
             )
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+            # The Problem echoes what was refused (a field name may hold the NUL), so it
+            # is added after the rule is applied.
+            _storable(document)
+            schemas["StorableJson"] = STORABLE_JSON
             schemas.update(problem.pop("$defs", {}))
             schemas["Problem"] = problem
             app.openapi_schema = document
