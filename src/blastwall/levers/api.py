@@ -224,7 +224,10 @@ def verify_audit(
     _: Viewer,
     since_head: Annotated[
         str | None,
-        Query(description="A head kept from GET /audit/head (SEQ:HASH) that must still match."),
+        Query(
+            description="A head kept from GET /audit/head (SEQ:HASH) that must still match.",
+            json_schema_extra={"pattern": audit_verify.HEAD_PATTERN},
+        ),
     ] = None,
 ) -> VerificationRead:
     """Walk the hash chain and the counter; name the first entry altered, removed or relinked."""

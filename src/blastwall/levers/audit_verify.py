@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.db.counters import current_value
 from blastwall.exceptions import InvalidInput
+from blastwall.inputs import SPACE
 from blastwall.levers.audit import (
     AUDIT_COUNTER,
     GENESIS,
@@ -30,7 +31,9 @@ from blastwall.levers.audit import (
 )
 from blastwall.levers.models import AuditEntry
 
-_HEAD = re.compile(r"(\d{1,19}):([0-9a-f]{64})")
+_HEAD = re.compile(r"([0-9]{1,19}):([0-9a-f]{64})")
+HEAD_PATTERN = r"^\s*[0-9]{1,19}:[0-9a-fA-F]{64}\s*$"
+"""What ``parse_head`` accepts, as the OpenAPI pattern (JSON Schema's ``\\s`` is SPACE)."""
 KEY_SETTING = "BLASTWALL_AUDIT_HMAC_KEY"
 
 
@@ -51,7 +54,7 @@ class Verification:
 
 def parse_head(value: str) -> Head:
     """Read a head kept from ``blastwall audit head`` (``SEQ:HASH``); say how when malformed."""
-    match = _HEAD.fullmatch(value.strip().lower())
+    match = _HEAD.fullmatch(value.strip(SPACE).lower())
     if match is None:
         shown = value if len(value) <= 80 else value[:77] + "..."
         raise InvalidInput(
