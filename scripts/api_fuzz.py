@@ -24,6 +24,8 @@ from pathlib import Path
 import httpx
 
 BIN = Path(sys.executable).parent
+CONFIG = Path(__file__).resolve().parent.parent / "schemathesis.toml"
+"""The settings the in-suite contract test uses too (which refusals are expected, and why)."""
 
 
 def _free_port() -> int:
@@ -79,6 +81,8 @@ def _campaign(db: str, workdir: str, max_time: int, extra: list[str]) -> int:
         _wait_healthy(url, server)
         command = [
             BIN / "schemathesis",
+            "--config-file",
+            CONFIG,
             "run",
             f"{url}/api/v1/openapi.json",
             "--checks",
