@@ -138,3 +138,15 @@ def test_free_text_and_free_form_json_say_they_refuse_nul_and_lone_surrogates(
     assert "pattern" not in schemas["Problem"]["properties"]["detail"]
     parameters = document["paths"]["/api/v1/traces/{trace_id}"]["get"]["parameters"]
     assert [p["schema"]["pattern"] for p in parameters if p["name"] == "trace_id"] == [text]
+
+
+def test_an_incident_update_says_which_fields_take_null_and_that_it_is_not_empty(
+    document: dict[str, Any],
+) -> None:
+    update = document["components"]["schemas"]["IncidentUpdate"]
+    nullable = sorted(
+        name
+        for name, field in update["properties"].items()
+        if {"type": "null"} in field.get("anyOf", [])
+    )
+    assert (update["minProperties"], nullable) == (1, ["commander", "failure_mode"])

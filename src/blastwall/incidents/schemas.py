@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 from blastwall.access.schemas import NAME_PATTERN
 from blastwall.incidents import metrics
@@ -67,17 +68,26 @@ class IncidentCreate(_Input):
 
 
 class IncidentUpdate(_Input):
-    """A partial update: only the fields sent change; null clears failure_mode or commander."""
+    """A partial update: only the fields sent change; null clears failure_mode or commander.
 
-    title: Title | None = None
-    summary: Text | None = None
-    classes: list[IncidentClass] | None = None
+    The other fields may be left out but not set to null, and the OpenAPI says so
+    (``SkipJsonSchema[None]``: ``None`` only stands for "not sent"); an empty body is
+    refused, as ``minProperties`` states.
+    """
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    title: Title | SkipJsonSchema[None] = None
+    summary: Text | SkipJsonSchema[None] = None
+    classes: list[IncidentClass] | SkipJsonSchema[None] = None
     failure_mode: FailureMode | None = None
-    harm: Harm | None = Field(default=None, description="Changing it recomputes the severity.")
-    reversibility: Reversibility | None = Field(
+    harm: Harm | SkipJsonSchema[None] = Field(
         default=None, description="Changing it recomputes the severity."
     )
-    started_at: AwareDatetime | None = Field(
+    reversibility: Reversibility | SkipJsonSchema[None] = Field(
+        default=None, description="Changing it recomputes the severity."
+    )
+    started_at: AwareDatetime | SkipJsonSchema[None] = Field(
         default=None, description="May only move earlier, never later than it is now."
     )
     commander: str | None = Field(
