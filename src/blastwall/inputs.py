@@ -160,10 +160,8 @@ SPACE = (
 """Whitespace trimmed from free text: exactly JSON Schema's (ECMA-262) ``\\s``, so the
 OpenAPI pattern and the server agree on what a blank text is."""
 
-_TEXT = "[^\\u0000\\ud800-\\udfff]*"
-_NON_BLANK_PATTERN = (
-    f"^{_TEXT}[^\\s\\u0000\\ud800-\\udfff]{_TEXT}$"  # one character that is not a space
-)
+_TEXT = "[^\\u0000]*"
+_NON_BLANK_PATTERN = f"^{_TEXT}[^\\s\\u0000]{_TEXT}$"  # one character that is not a space
 
 NON_BLANK: dict[str, Any] = {"pattern": _NON_BLANK_PATTERN}
 """``json_schema_extra`` of a required free text: the OpenAPI says it is not blank."""

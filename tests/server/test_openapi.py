@@ -123,7 +123,7 @@ def test_free_text_and_free_form_json_say_they_refuse_nul_and_lone_surrogates(
 ) -> None:
     """A fuzzer or a generated client reads the storable-text rule from the document."""
     schemas = document["components"]["schemas"]
-    text = "^[^\\u0000\\ud800-\\udfff]*$"
+    text = "^[^\\u0000]*$"
     assert schemas["HandoffCreate"]["properties"]["input"]["pattern"] == text
     assert schemas["HandoffCreate"]["properties"]["context"] == {
         "additionalProperties": {"$ref": "#/components/schemas/StorableJson"},
