@@ -125,3 +125,24 @@ def test_every_operation_answers_as_documented(api: tuple[BaseSchema, str]) -> N
             except (Exception, FailureGroup) as exc:  # report every operation's failure at once
                 failures.append(f"{operation.label} ({mode.value}): {exc}")
     assert failures == [], "\n\n".join(failures)
+
+
+def test_every_paged_list_is_configured_to_refuse_an_edited_cursor(
+    api: tuple[BaseSchema, str],
+) -> None:
+    """A new paged list must be added to schemathesis.toml, or an edited cursor fails the run."""
+    schema, _ = api
+    paged = [
+        result.ok()
+        for result in schema.get_all_operations()
+        if any(p["name"] == "cursor" for p in result.ok().definition.raw.get("parameters", []))
+    ]
+    unconfigured = [
+        operation.label
+        for operation in paged
+        if "422"
+        not in schema.config.checks_config_for(
+            operation=operation
+        ).positive_data_acceptance.expected_statuses
+    ]
+    assert (len(paged), unconfigured) == (18, [])
