@@ -287,3 +287,16 @@ def test_free_text_limits_count_what_was_sent_and_surrounding_spaces_are_trimmed
     # U+001C is not a space to JSON Schema's \s, so it is not trimmed either.
     kept = api.post(notes, json={"message": "\x1c"})
     assert (kept.status_code, kept.json()["message"]) == (201, "\x1c")
+
+
+def test_an_approval_reason_is_blank_only_when_json_schema_says_so(api: TestClient) -> None:
+    """Only JSON Schema's spaces make a blank reason; U+001C (Python's whitespace) does not."""
+    first = api.post("/api/v1/approvals", json=APPROVAL).json()["id"]
+    blank = api.post(f"/api/v1/approvals/{first}/approve", json={"reason": " \t\u3000"})
+    assert (blank.status_code, blank.json()["detail"]) == (
+        422,
+        "reason: empty; say why, it is recorded in the audit log, e.g. 'refund matches the "
+        "order total'",
+    )
+    kept = api.post(f"/api/v1/approvals/{first}/approve", json={"reason": "\x1c"})
+    assert (kept.status_code, kept.json()["status"]) == (200, "approved")

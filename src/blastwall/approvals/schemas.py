@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from blastwall.approvals.enums import ApprovalStatus
-from blastwall.inputs import Input
+from blastwall.inputs import NON_BLANK, Input
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
 from blastwall.traces.events import TRACE_ID_PATTERN
 
@@ -63,7 +63,10 @@ class ApprovalDecision(Input):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(
-        min_length=1, max_length=2000, description="Why; recorded in the audit log (required)."
+        min_length=1,
+        max_length=2000,
+        description="Why; recorded in the audit log (required, not only spaces).",
+        json_schema_extra=NON_BLANK,
     )
 
 

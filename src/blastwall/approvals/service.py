@@ -15,6 +15,7 @@ from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
+from blastwall.inputs import trim
 from blastwall.levers import audit
 from blastwall.registry.models import System
 
@@ -105,7 +106,7 @@ def deny(session: Session, approval_id: int, actor: Actor, *, reason: str) -> Ap
 def _decide(
     session: Session, approval_id: int, actor: Actor, decision: ApprovalStatus, reason: str
 ) -> ApprovalRequest:
-    if not reason.strip():
+    if not trim(reason):  # the spaces the OpenAPI's pattern allows around the text
         raise InvalidInput(
             "reason: empty; say why, it is recorded in the audit log, e.g. 'refund matches "
             "the order total'"

@@ -94,7 +94,9 @@ def _resume_from(since: int, last_event_id: str | None) -> int:
     if last_event_id is None:
         return since
     # ASCII digits only: str.isdigit() accepts '²', which int() refuses.
-    value = last_event_id.strip()
+    # Only HTTP's optional whitespace (space, tab), as the documented pattern says: other
+    # control characters never reach the app (the HTTP server refuses them with a 400).
+    value = last_event_id.strip(" \t")
     if not (value.isascii() and value.isdigit()) or int(value) > INT32_MAX:
         raise InvalidInput(
             f"Last-Event-ID must be a lever revision (a whole number up to {INT32_MAX}), "
@@ -115,7 +117,7 @@ async def lever_stream(
         str | None,
         # The pattern is documented, not enforced here: _resume_from's message says how to fix it.
         Header(
-            json_schema_extra={"pattern": r"^\s*[0-9]{1,10}\s*$"},
+            json_schema_extra={"pattern": r"^[ \t]*[0-9]{1,10}[ \t]*$"},
             description="The id (lever revision) of the last event received, to resume after it.",
         ),
     ] = None,
