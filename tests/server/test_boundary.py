@@ -299,4 +299,8 @@ def test_an_approval_reason_is_blank_only_when_json_schema_says_so(api: TestClie
         "order total'",
     )
     kept = api.post(f"/api/v1/approvals/{first}/approve", json={"reason": "\x1c"})
-    assert (kept.status_code, kept.json()["status"]) == (200, "approved")
+    assert (kept.status_code, kept.json()["status"], kept.json()["reason"]) == (
+        200,
+        "approved",
+        "\x1c",
+    )

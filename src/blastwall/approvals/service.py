@@ -126,7 +126,7 @@ def _decide(
     request.status = decision.value
     request.decided_by = actor.name
     request.decided_at = utcnow()
-    request.decision_reason = reason.strip()
+    request.decision_reason = trim(reason)
     audit.append(
         session,
         actor=actor,
