@@ -150,3 +150,18 @@ def test_an_incident_update_says_which_fields_take_null_and_that_it_is_not_empty
         if {"type": "null"} in field.get("anyOf", [])
     )
     assert (update["minProperties"], nullable) == (1, ["commander", "failure_mode"])
+
+
+def test_optional_headers_are_absent_or_text_never_null(document: dict[str, Any]) -> None:
+    headers = {
+        (path, method, p["name"]): p["schema"]
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        for p in operation.get("parameters", [])
+        if p["in"] == "header"
+    }
+    assert all("anyOf" not in schema for schema in headers.values())
+    stream = headers[("/api/v1/levers/stream", "get", "last-event-id")]
+    assert (stream["type"], stream["pattern"]) == ("string", "^[ \\t]*[0-9]{1,10}[ \\t]*$")
+    key = headers[("/api/v1/incidents", "post", "Idempotency-Key")]
+    assert (key["type"], key["pattern"], key["maxLength"]) == ("string", "^[\\x21-\\x7e]+$", 200)

@@ -56,6 +56,22 @@ def _storable(node: Any) -> None:
         _storable(value)
 
 
+def _headers_never_null(document: dict[str, Any]) -> None:
+    # An optional header is absent, never JSON null: FastAPI writes ``str | None`` as
+    # anyOf [string, null], and a client or fuzzer then sends the text "null". Keep the
+    # non-null branch, with the parameter's own keys (its pattern, description) on top.
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                schema = parameter.get("schema", {})
+                branches = schema.get("anyOf", [])
+                if parameter.get("in") != "header" or {"type": "null"} not in branches:
+                    continue
+                [kept] = [b for b in branches if b != {"type": "null"}]
+                outer = {k: v for k, v in schema.items() if k != "anyOf"}
+                parameter["schema"] = {**kept, **outer}
+
+
 def operation_id(route: APIRoute) -> str:
     """The route function's name (``list_tokens``), unique across the API, for generated clients."""
     return route.name
@@ -76,6 +92,7 @@ def install(app: FastAPI) -> None:
             problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
             # The Problem echoes what was refused (a field name may hold the NUL), so it
             # is added after the rule is applied.
+            _headers_never_null(document)
             _storable(document)
             schemas["StorableJson"] = STORABLE_JSON
             schemas.update(problem.pop("$defs", {}))
