@@ -35,6 +35,19 @@ def free_port() -> int:
         return port
 
 
+def wait_healthy(url: str, process: subprocess.Popen[bytes], timeout_s: float = 30) -> None:
+    """Return once ``url``/healthz answers; raise if the server exits or never answers."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
+            return
+        except httpx.HTTPError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("blastwall serve did not start") from None
+            time.sleep(0.1)
+
+
 @contextmanager
 def running(workdir: Path, systems: list[dict[str, object]]) -> Iterator[Server]:
     """A server on SQLite in ``workdir`` with an admin token and ``systems`` registered."""
@@ -54,15 +67,7 @@ def running(workdir: Path, systems: list[dict[str, object]]) -> Iterator[Server]
     )
     server = Server(f"http://127.0.0.1:{port}", token)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(f"{server.url}/healthz", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("blastwall serve did not start") from None
-                time.sleep(0.1)
+        wait_healthy(server.url, process)
         with server.client() as api:
             for spec in systems:
                 api.post("/api/v1/systems", json=spec).raise_for_status()

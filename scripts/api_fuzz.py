@@ -14,37 +14,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
+from bench._server import free_port, wait_healthy
 
 BIN = Path(sys.executable).parent
 CONFIG = Path(__file__).resolve().parent.parent / "schemathesis.toml"
 """The settings the in-suite contract test uses too (which refusals are expected, and why)."""
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def _wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
-            return
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("blastwall serve did not start") from None
-            time.sleep(0.2)
 
 
 def _campaign(db: str, workdir: str, max_time: int, extra: list[str]) -> int:
@@ -66,7 +45,7 @@ def _campaign(db: str, workdir: str, max_time: int, extra: list[str]) -> int:
         text=True,
     )
     token = json.loads(made.stdout)["token"]
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     # The ignored-auth check sends a wrong token to every operation on purpose: lift the
     # auth-failure throttle so it answers 401, not 429, for the whole campaign.
@@ -78,7 +57,7 @@ def _campaign(db: str, workdir: str, max_time: int, extra: list[str]) -> int:
         stderr=subprocess.DEVNULL,
     )
     try:
-        _wait_healthy(url, server)
+        wait_healthy(url, server)
         command = [
             BIN / "schemathesis",
             "--config-file",

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psycopg
 
+from tests.live import free_port
+
 
 @dataclass
 class PostgresServer:
@@ -45,13 +47,6 @@ def _bin(name: str) -> str:
     return found[-1]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _as_postgres_user() -> list[str]:
     # initdb refuses to run as root; Debian's package creates the 'postgres' user for this.
     return ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
@@ -68,7 +63,7 @@ def start() -> PostgresServer:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             *prefix,

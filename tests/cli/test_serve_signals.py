@@ -5,26 +5,19 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.live import free_port, wait_healthy
+
 # The CLI of this checkout (the venv's `blastwall` script may come from another install).
 BLASTWALL = [sys.executable, "-c", "from blastwall.cli.main import main; main()"]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -40,7 +33,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
         env=env,
     )
     token = json.loads(made.stdout)["token"]
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [*BLASTWALL, "serve", "--db", db, "--port", str(port)],
         stdout=subprocess.PIPE,
@@ -49,16 +42,7 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
         env=env,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            httpx.get(f"{url}/healthz", timeout=1).raise_for_status()
-            break
-        except httpx.HTTPError:
-            if time.monotonic() > deadline or process.poll() is not None:
-                process.kill()
-                raise RuntimeError("blastwall serve did not start") from None
-            time.sleep(0.1)
+    wait_healthy(url, process, timeout_s=30)
     try:
         yield process, url, token
     finally:

@@ -4,28 +4,20 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
+from tests.live import free_port, wait_healthy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _interrupt_demo(tmp_path: Path, presses: int) -> tuple[int, str]:
     """Start the demo, let it serve, press Ctrl-C ``presses`` times; its (exit code, output)."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "BLASTWALL_DATA_DIR": str(tmp_path), "BLASTWALL_DATABASE_URL": ""}
     command = [sys.executable, "-m", "blastwall.demo.run", "--port", str(port)]
     process = subprocess.Popen(
@@ -36,15 +28,7 @@ def _interrupt_demo(tmp_path: Path, presses: int) -> tuple[int, str]:
         env=env,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "the demo did not start"
-                assert process.poll() is None, "the demo exited at start"
-                time.sleep(0.2)
+        wait_healthy(f"http://127.0.0.1:{port}", process)
         time.sleep(3)  # let the demo agent make calls and open its lever stream
         for _ in range(presses):  # back to back, as a held or doubled Ctrl-C sends them
             process.send_signal(signal.SIGINT)
