@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.access import service
 from blastwall.access.enums import Role
 from blastwall.access.models import ApiToken
+from blastwall.changes.models import AuditEntry
 from blastwall.exceptions import Conflict, InvalidInput
-from blastwall.levers.models import AuditEntry
 from tests.conftest import SETUP_ACTOR, make_token
 
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
 from blastwall.approvals.models import ApprovalRequest
+from blastwall.changes.models import AuditEntry
 from blastwall.db.base import utcnow
-from blastwall.levers.models import AuditEntry
 from tests.conftest import make_token
 from tests.traces.factories import SYSTEM, register_system
 

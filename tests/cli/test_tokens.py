@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service
 from blastwall.access.enums import Role
+from blastwall.changes.audit import key_id
+from blastwall.changes.models import AuditEntry
 from blastwall.db.session import make_session_factory, unit_of_work
-from blastwall.levers.audit import key_id
-from blastwall.levers.models import AuditEntry
 from tests.cli.conftest import Invoke, invoke, lines
 from tests.conftest import SETUP_ACTOR
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.changes.models import AuditEntry
 from blastwall.config_as_code.apply import apply
 from blastwall.config_as_code.enums import PlanAction
 from blastwall.config_as_code.errors import ConfigError
@@ -17,7 +18,6 @@ from blastwall.db.session import unit_of_work
 from blastwall.exceptions import Forbidden, InvalidInput
 from blastwall.incidents import matrix
 from blastwall.levers import authority
-from blastwall.levers.models import AuditEntry
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.registry.models import System

@@ -14,9 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
+from blastwall.changes.models import AuditEntry
 from blastwall.config import Settings
 from blastwall.detect.engine import Engine
-from blastwall.levers.models import AuditEntry
 from blastwall.server.app import create_app
 from tests.conftest import make_token
 from tests.detect.engine_factories import (

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.levers.models import AuditEntry
+from blastwall.changes.models import AuditEntry
 from tests.conftest import make_token
 from tests.traces.factories import SYSTEM, register_system
 

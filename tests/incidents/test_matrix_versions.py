@@ -9,11 +9,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from blastwall.changes.models import AuditEntry
 from blastwall.exceptions import Forbidden, InvalidInput
 from blastwall.incidents import matrix, service
 from blastwall.incidents.models import SeverityMatrixVersion
 from blastwall.incidents.schemas import IncidentUpdate
-from blastwall.levers.models import AuditEntry
 from tests.incidents.factories import ADMIN, RESPONDER, incident_data
 
 

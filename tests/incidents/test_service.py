@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.changes import audit_verify
+from blastwall.changes.models import AuditEntry
 from blastwall.db.base import utcnow
 from blastwall.exceptions import InvalidInput, InvalidTransition, NotFound
 from blastwall.incidents import service, timeline
 from blastwall.incidents.schemas import IncidentUpdate
-from blastwall.levers import audit_verify
-from blastwall.levers.models import AuditEntry
 from tests.incidents.factories import RESPONDER, at, incident_data, make_system
 
 

@@ -6,13 +6,14 @@ import pytest
 from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.changes import audit
+from blastwall.changes.audit import GENESIS, Head
+from blastwall.changes.audit_verify import Verification, parse_head, verify
+from blastwall.changes.models import AuditEntry
 from blastwall.db.pagination import PageQuery
 from blastwall.db.session import make_session_factory, unit_of_work
 from blastwall.exceptions import InvalidInput
-from blastwall.levers import audit, service
-from blastwall.levers.audit import GENESIS, Head
-from blastwall.levers.audit_verify import Verification, parse_head, verify
-from blastwall.levers.models import AuditEntry
+from blastwall.levers import service
 from tests.levers.factories import ADMIN, make_system
 
 KEY = b"k" * 32

@@ -9,8 +9,8 @@ from fastapi.testclient import TestClient
 from pydantic import SecretStr, ValidationError
 from sqlalchemy import Engine
 
+from blastwall.changes.audit import key_id
 from blastwall.config import Settings
-from blastwall.levers.audit import key_id
 from blastwall.server.app import create_app
 
 KEY = "0123456789abcdef" * 4

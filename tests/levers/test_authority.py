@@ -8,11 +8,11 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
+from blastwall.changes.models import AuditEntry
 from blastwall.exceptions import Forbidden, InvalidInput
 from blastwall.levers import authority, service
 from blastwall.levers.authority import Rule
 from blastwall.levers.enums import Lever
-from blastwall.levers.models import AuditEntry
 from tests.levers.factories import ADMIN, COMMANDER, RESPONDER, VIEWER, make_system
 
 BOB = Actor("bob", Role.responder)

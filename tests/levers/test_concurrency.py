@@ -8,10 +8,11 @@ from concurrent.futures import ThreadPoolExecutor
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.changes import audit_verify
+from blastwall.changes.audit_verify import Verification
+from blastwall.changes.models import AuditEntry
 from blastwall.db.session import unit_of_work
-from blastwall.levers import audit_verify, service
-from blastwall.levers.audit_verify import Verification
-from blastwall.levers.models import AuditEntry
+from blastwall.levers import service
 from tests.levers.factories import ADMIN, make_system
 
 THREADS = 8

@@ -8,10 +8,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.changes import audit_verify
+from blastwall.changes.models import AuditEntry
 from blastwall.exceptions import Forbidden, InvalidInput, NotFound
 from blastwall.incidents.models import TimelineEntry
-from blastwall.levers import audit_verify, service
-from blastwall.levers.models import AuditEntry
+from blastwall.levers import service
 from blastwall.registry.models import SurfaceVersion
 from tests.levers.factories import ADMIN, RESPONDER, VIEWER, make_incident, make_system
 

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
+from blastwall.changes.models import AuditEntry
 from blastwall.incidents.models import Incident
-from blastwall.levers.models import AuditEntry
 from blastwall.registry import releases, service
 from blastwall.registry.models import Release
 from blastwall.registry.schemas import SystemSpec

@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from blastwall.changes import audit_verify
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import timeline
-from blastwall.levers import audit_verify
 from blastwall.registry import releases
 from blastwall.registry.models import Deployment, Release
 from blastwall.registry.rollback import RollbackResult, rollback

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.levers.models import AuditEntry
+from blastwall.changes.models import AuditEntry
 from tests.conftest import make_token
 from tests.review.factories import SYSTEM, calls, queue, register
 

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.models import ApiToken
 from blastwall.access.schemas import NAME_PATTERN, Actor
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
-from blastwall.levers import audit
 
 TOKEN_PREFIX = "bw_"  # noqa: S105  (a public marker, not a secret)
 

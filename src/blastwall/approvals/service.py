@@ -11,12 +11,12 @@ from blastwall.access.schemas import Actor
 from blastwall.approvals.enums import ApprovalStatus
 from blastwall.approvals.models import ApprovalRequest
 from blastwall.approvals.schemas import ApprovalCreate
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
 from blastwall.inputs import trim
-from blastwall.levers import audit
 from blastwall.registry.models import System
 
 MAX_LIMIT = 1000

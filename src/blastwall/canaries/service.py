@@ -20,9 +20,9 @@ from blastwall.canaries.schemas import (
     TargetRead,
     TargetSpec,
 )
+from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
-from blastwall.levers import audit
 from blastwall.registry import service as registry
 from blastwall.registry.models import System
 from blastwall.registry.names import require_slug

@@ -66,7 +66,7 @@ def create(
 
 def _refuse_a_key_mismatch(session: Session, key: bytes | None) -> None:
     """Refuse to write an entry the keyed audit log would report as broken."""
-    from blastwall.levers.audit import key_problem  # noqa: PLC0415  (server extras)
+    from blastwall.changes.audit import key_problem  # noqa: PLC0415  (server extras)
 
     problem = key_problem(session, key)
     if problem is not None:

@@ -13,6 +13,7 @@ from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
 from blastwall.canaries import service as canaries
 from blastwall.canaries.policy import TargetPolicy
+from blastwall.changes import audit
 from blastwall.config_as_code.enums import PlanAction
 from blastwall.config_as_code.errors import ConfigError, Loc, Source
 from blastwall.config_as_code.loader import parse
@@ -22,7 +23,7 @@ from blastwall.detect.monitors import service as monitors
 from blastwall.detect.monitors.schemas import MonitorUpdate
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import matrix
-from blastwall.levers import audit, authority
+from blastwall.levers import authority
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.review import service as review

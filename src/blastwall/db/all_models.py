@@ -3,6 +3,7 @@
 from blastwall.access import models as access_models
 from blastwall.approvals import models as approval_models
 from blastwall.canaries import models as canary_models
+from blastwall.changes import models as change_models
 from blastwall.detect.monitors import models as monitor_models
 from blastwall.handoffs import models as handoff_models
 from blastwall.idempotency import models as idempotency_models
@@ -17,4 +18,4 @@ __all__ += ["approval_models", "handoff_models", "trace_models"]
 __all__ += ["monitor_models"]
 __all__ += ["review_models"]
 __all__ += ["canary_models"]
-__all__ += ["idempotency_models"]
+__all__ += ["change_models", "idempotency_models"]

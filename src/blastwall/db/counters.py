@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from sqlalchemy import String
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from blastwall.levers.models import Counter
+from blastwall.db.base import Base
+
+
+class Counter(Base):
+    """Named monotonic counters (lever revision, audit sequence), bumped under a row lock."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)
 
 
 def next_value(session: Session, name: str) -> int:

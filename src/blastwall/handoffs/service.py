@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound
@@ -14,7 +15,6 @@ from blastwall.handoffs.enums import HandoffStatus
 from blastwall.handoffs.models import Handoff
 from blastwall.handoffs.schemas import HandoffCreate
 from blastwall.idempotency import service as idempotency
-from blastwall.levers import audit
 from blastwall.registry.models import System
 
 MAX_LIMIT = 1000

@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
+from blastwall.changes import audit
 from blastwall.db.counters import next_value
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents.enums import Harm, Reversibility
 from blastwall.incidents.models import SeverityMatrixVersion
-from blastwall.levers import audit
 
 BUILTIN_VERSION = 0
 BUILTIN_AUTHOR = "blastwall (built-in default)"

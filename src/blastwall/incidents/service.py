@@ -12,6 +12,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
@@ -23,7 +24,6 @@ from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
 from blastwall.incidents.timeline import add_entry
 from blastwall.inputs import trim
-from blastwall.levers import audit
 from blastwall.registry.models import DownstreamAction, System
 
 MILESTONES = (

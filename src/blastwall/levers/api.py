@@ -12,9 +12,10 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import State
 
+from blastwall.changes import audit, audit_verify
 from blastwall.exceptions import InvalidInput
 from blastwall.inputs import INT32_MAX, Position
-from blastwall.levers import audit, audit_verify, authority, service, stream
+from blastwall.levers import authority, service, stream
 from blastwall.levers.schemas import (
     AuditEntryRead,
     AuditHeadRead,

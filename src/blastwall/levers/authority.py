@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
+from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate_items
 from blastwall.exceptions import Forbidden, InvalidInput
-from blastwall.levers import audit
 from blastwall.levers.enums import ANY, Lever
 from blastwall.levers.models import AuthorityRule
 from blastwall.levers.schemas import AuthorityRuleSpec

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blastwall.db.base import Base, utcnow
@@ -39,15 +39,6 @@ class LeverState(Base):
     system: Mapped[System] = relationship(lazy="joined")
 
 
-class Counter(Base):
-    """Named monotonic counters (lever revision, audit sequence), bumped under a row lock."""
-
-    __tablename__ = "counters"
-
-    name: Mapped[str] = mapped_column(String(50), primary_key=True)
-    value: Mapped[int] = mapped_column(default=0)
-
-
 class AuthorityRule(Base):
     """I4: ``subject`` (role:NAME or person:NAME) may pull ``lever`` on ``system`` ('*' = any)."""
 
@@ -58,25 +49,3 @@ class AuthorityRule(Base):
     subject: Mapped[str] = mapped_column(String(120))
     lever: Mapped[str] = mapped_column(String(50))
     system: Mapped[str] = mapped_column(String(100))
-
-
-class AuditEntry(Base):
-    """One change, hash-chained to the previous entry so tampering is evident."""
-
-    __tablename__ = "audit_entries"
-
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
-    actor: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
-    action: Mapped[str] = mapped_column(String(50))
-    target: Mapped[str] = mapped_column(String(200))
-    reason: Mapped[str] = mapped_column(Text, default="")
-    before: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-    after: Mapped[dict[str, Any] | None] = mapped_column(default=None)
-    incident_id: Mapped[int | None] = mapped_column(default=None)
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    # How ``hash`` was made: "sha256", or "hmac-sha256:<key id>" when an audit key was set
-    # (levers/audit.py). Per entry, so a log begun before the key was set still verifies.
-    scheme: Mapped[str] = mapped_column(String(40), default="sha256")
-    hash: Mapped[str] = mapped_column(String(64), unique=True)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.counters import current_value, next_value
 from blastwall.db.pagination import Page, PageQuery, paginate_items
@@ -25,7 +26,7 @@ from blastwall.db.session import on_commit
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents import timeline
 from blastwall.incidents.models import Incident
-from blastwall.levers import audit, authority, declared, notify
+from blastwall.levers import authority, declared, notify
 from blastwall.levers.enums import ALL_ENVIRONMENTS, Lever
 from blastwall.levers.models import LeverState
 from blastwall.levers.schemas import LeverSet

@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from blastwall.access.schemas import Actor
 from blastwall.canaries import gate as canary_gate
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import timeline
 from blastwall.incidents.models import Incident
-from blastwall.levers import audit
 from blastwall.registry import service
 from blastwall.registry.enums import KNOWN_GOOD
 from blastwall.registry.models import Deployment, Release, ReleaseItem, SurfaceVersion, System

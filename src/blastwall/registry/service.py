@@ -12,10 +12,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents.models import Incident
-from blastwall.levers import audit
 from blastwall.registry.enums import ChangeAction
 from blastwall.registry.models import DownstreamAction, Release, Surface, SurfaceVersion, System
 from blastwall.registry.schemas import ActionSpec, SystemSpec

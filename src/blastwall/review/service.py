@@ -16,12 +16,12 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.models import Monitor
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
-from blastwall.levers import audit
 from blastwall.registry import service as registry
 from blastwall.review import sampling
 from blastwall.review.enums import Status, Verdict

@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 from blastwall import __version__
 from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.scheduler import SchedulerThread
+from blastwall.changes import audit
 from blastwall.config import Settings, get_settings
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
 from blastwall.detect.engine import EngineThread
-from blastwall.levers import audit
 from blastwall.levers.api import broadcaster_of
 from blastwall.server import edge, errors, openapi, routers
 from blastwall.server.params import check_params

@@ -15,13 +15,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors import source
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.monitors.models import Alarm, EngineCursor, Monitor
 from blastwall.detect.monitors.schemas import MonitorCreate, MonitorFields, MonitorUpdate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
-from blastwall.levers import audit
 from blastwall.registry import service as registry
 from blastwall.registry.models import System
 

@@ -14,12 +14,12 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.changes.models import AuditEntry
 from blastwall.db.base import utcnow
-from blastwall.db.counters import current_value, next_value
+from blastwall.db.counters import Counter, current_value, next_value
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.db.session import AUDIT_KEY
 from blastwall.exceptions import InvalidInput
-from blastwall.levers.models import AuditEntry, Counter
 
 GENESIS = "0" * 64
 AUDIT_COUNTER = "audit_seq"

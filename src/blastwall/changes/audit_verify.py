@@ -16,10 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from blastwall.db.counters import current_value
-from blastwall.exceptions import InvalidInput
-from blastwall.inputs import SPACE
-from blastwall.levers.audit import (
+from blastwall.changes.audit import (
     AUDIT_COUNTER,
     GENESIS,
     KEYED,
@@ -29,7 +26,10 @@ from blastwall.levers.audit import (
     key_id,
     session_key,
 )
-from blastwall.levers.models import AuditEntry
+from blastwall.changes.models import AuditEntry
+from blastwall.db.counters import current_value
+from blastwall.exceptions import InvalidInput
+from blastwall.inputs import SPACE
 
 _HEAD = re.compile(r"([0-9]{1,19}):([0-9a-f]{64})")
 HEAD_PATTERN = r"^\s*[0-9]{1,19}:[0-9a-fA-F]{64}\s*$"
