@@ -1,0 +1,1 @@
+"""Notifications: routes from changes to channels, a transactional outbox, a dispatcher."""

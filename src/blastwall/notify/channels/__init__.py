@@ -1,0 +1,1 @@
+"""Channel types, one file each: PagerDuty Events v2, Slack, CloudEvents webhook, e-mail."""
