@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -107,6 +108,22 @@ class Settings(BaseSettings):
         problems = [p for p in (entry_problem(v) for v in value) if p is not None]
         if problems:
             raise ValueError("BLASTWALL_CANARY_HTTP_HOSTS: " + "; ".join(problems))
+        return value
+
+    pagerduty_events_url: str = Field(
+        default="https://events.pagerduty.com/v2/enqueue",
+        description="Where PagerDuty channels post Events API v2 events: PagerDuty's own "
+        "endpoint, or a local receiver standing in for it in tests and demos.",
+    )
+    @field_validator("pagerduty_events_url")
+    @classmethod
+    def _events_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "BLASTWALL_PAGERDUTY_EVENTS_URL must be an http(s) URL such as "
+                "https://events.pagerduty.com/v2/enqueue"
+            )
         return value
 
     audit_hmac_key: SecretStr | None = Field(
