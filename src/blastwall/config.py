@@ -115,6 +115,7 @@ class Settings(BaseSettings):
         description="Where PagerDuty channels post Events API v2 events: PagerDuty's own "
         "endpoint, or a local receiver standing in for it in tests and demos.",
     )
+
     @field_validator("pagerduty_events_url")
     @classmethod
     def _events_url(cls, value: str) -> str:

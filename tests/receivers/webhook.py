@@ -73,9 +73,7 @@ def event_problems(event: object) -> list[str]:
     """Why ``event`` is not a CloudEvents 1.0 structured-mode JSON event."""
     if not isinstance(event, dict):
         return ["an event is a JSON object"]
-    errors = [
-        f"'{name}' is required" for name in REQUIRED if not isinstance(event.get(name), str)
-    ]
+    errors = [f"'{name}' is required" for name in REQUIRED if not isinstance(event.get(name), str)]
     errors += [f"'{name}' must not be empty" for name in ("id", "source") if event.get(name) == ""]
     if event.get("specversion") not in (None, "1.0"):
         errors.append("'specversion' must be '1.0'")
@@ -97,4 +95,6 @@ def _rfc3339(value: object) -> bool:
 
 
 def _json(status: int, message: str) -> Answer:
-    return Answer(status, json.dumps({"message": message}).encode(), {"Content-Type": "application/json"})
+    return Answer(
+        status, json.dumps({"message": message}).encode(), {"Content-Type": "application/json"}
+    )

@@ -140,7 +140,9 @@ def test_rate_limits_and_outages_are_retried(
 
 
 def test_connection_refused_error_does_not_carry_the_webhook_token(refused_url: str) -> None:
-    outcome = SlackChannel("ops", refused_url + TOKEN_PATH).send(make_message(), idempotency_key="k")
+    outcome = SlackChannel("ops", refused_url + TOKEN_PATH).send(
+        make_message(), idempotency_key="k"
+    )
     assert outcome == RetryLater(f"could not reach {refused_url}/… (ConnectError)")
 
 

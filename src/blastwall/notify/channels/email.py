@@ -32,20 +32,20 @@ class EmailChannel:
         self,
         name: str,
         *,
-        host: str,
-        from_addr: str,
-        to_addrs: list[str],
-        port: int = 587,
+        smtp_host: str,
+        sender: str,
+        to: list[str],
+        smtp_port: int = 587,
         starttls: bool = True,
         username: str | None = None,
         password: str | None = None,
         ca_file: str | None = None,
         timeout_s: float = 10.0,
     ) -> None:
-        if not to_addrs:
+        if not to:
             raise ValueError(f"channel {name!r}: list at least one recipient in 'to'")
-        if "@" not in from_addr:
-            raise ValueError(f"channel {name!r}: 'from' must be an e-mail address")
+        if "@" not in sender:
+            raise ValueError(f"channel {name!r}: 'sender' must be an e-mail address")
         if username and not starttls:
             # A login without TLS sends the password readable by anyone on the path.
             raise ValueError(
@@ -58,10 +58,10 @@ class EmailChannel:
                 "environment variables the channel names, or neither"
             )
         self.name = name
-        self.host = host
-        self.port = port
-        self.from_addr = from_addr
-        self.to_addrs = list(to_addrs)
+        self.smtp_host = smtp_host
+        self.smtp_port = smtp_port
+        self.sender = sender
+        self.to = list(to)
         self.starttls = starttls
         self.username = username
         self._password = password
@@ -72,10 +72,10 @@ class EmailChannel:
         """The e-mail: text/plain and text/html alternatives, user text escaped in HTML."""
         mail = EmailMessage()
         mail["Subject"] = headline(message)
-        mail["From"] = self.from_addr
-        mail["To"] = ", ".join(self.to_addrs)
+        mail["From"] = self.sender
+        mail["To"] = ", ".join(self.to)
         mail["Date"] = format_datetime(_aware(message))
-        mail["Message-ID"] = message_id(idempotency_key, self.from_addr)
+        mail["Message-ID"] = message_id(idempotency_key, self.sender)
         mail.set_content(_text(message))
         mail.add_alternative(_html(message), subtype="html")
         return mail
@@ -89,11 +89,11 @@ class EmailChannel:
             return self._failure(exc)
         if refused:
             return Delivered(f"accepted except {_recipients(refused)}")
-        return Delivered(f"accepted for {len(self.to_addrs)} recipient(s)")
+        return Delivered(f"accepted for {len(self.to)} recipient(s)")
 
     def _deliver(self, mail: EmailMessage) -> dict[str, tuple[int, bytes]]:
         """One SMTP session: STARTTLS, login, send; the recipients refused, if some were."""
-        with smtplib.SMTP(self.host, self.port, timeout=self._timeout_s) as smtp:
+        with smtplib.SMTP(self.smtp_host, self.smtp_port, timeout=self._timeout_s) as smtp:
             smtp.ehlo_or_helo_if_needed()
             if self.starttls:
                 if not smtp.has_extn("starttls"):
@@ -112,7 +112,7 @@ class EmailChannel:
 
     def _failure(self, exc: smtplib.SMTPException | OSError) -> Outcome:
         """An SMTP failure as an outcome: 4xx and network trouble are worth another try."""
-        where = f"smtp://{self.host}:{self.port}"
+        where = f"smtp://{self.smtp_host}:{self.smtp_port}"
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             said = _recipients(exc.recipients)
             if all(code in SMTP_TRANSIENT for code, _ in exc.recipients.values()):
@@ -135,10 +135,10 @@ class EmailChannel:
         """Nothing held between sends: each send opens its own SMTP session."""
 
 
-def message_id(idempotency_key: str, from_addr: str) -> str:
+def message_id(idempotency_key: str, sender: str) -> str:
     """``<hash@domain>`` from the idempotency key: the same on every retry of a delivery."""
     digest = hashlib.sha256(idempotency_key.encode()).hexdigest()[:40]
-    domain = from_addr.rsplit("@", 1)[-1].strip(" >") or "blastwall.invalid"
+    domain = sender.rsplit("@", 1)[-1].strip(" >") or "blastwall.invalid"
     return f"<{digest}@{domain}>"
 
 
