@@ -56,7 +56,7 @@ class HttpReceiver:
             def do_POST(self) -> None:
                 receiver._serve(self)
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 """Quiet: tests read ``requests``, not stderr."""
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -12,6 +12,7 @@ fallback, so this receiver refuses its absence (``require_text=False`` to relax)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from tests.receivers.base import Answer, HttpReceiver, Request
@@ -37,11 +38,8 @@ class SlackReceiver(HttpReceiver):
             return _text(404, "no_service")
         if self.archived:
             return _text(410, "channel_is_archived")
-        try:
-            message = json.loads(request.body)
-        except ValueError:
-            return _text(400, "invalid_payload")
-        if not isinstance(message, dict):
+        message = _json_object(request.body)
+        if message is None:
             return _text(400, "invalid_payload")
         blocks = message.get("blocks")
         text = message.get("text")
@@ -68,26 +66,30 @@ def block_problems(blocks: object) -> list[str]:
 def _block(block: object) -> list[str]:
     if not isinstance(block, dict):
         return ["not an object"]
-    kind = block.get("type")
     if "block_id" in block and not _short(block["block_id"], 255):
         return ["block_id must be text of at most 255 characters"]
-    if kind == "header":
-        return _text_object(block.get("text"), 150, only="plain_text")
-    if kind == "section":
-        return _section(block)
-    if kind == "context":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
-            return ["context needs 1 to 10 elements"]
-        return [p for element in elements for p in _text_object(element, 3000)]
-    if kind == "divider":
-        return []
-    if kind == "actions":
-        elements = block.get("elements")
-        if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
-            return ["actions needs 1 to 25 elements"]
-        return [p for element in elements for p in _button(element)]
-    return [f"unknown block type {kind!r}"]
+    check = _CHECKS.get(str(block.get("type")))
+    if check is None:
+        return [f"unknown block type {block.get('type')!r}"]
+    return check(block)
+
+
+def _header(block: dict[str, Any]) -> list[str]:
+    return _text_object(block.get("text"), 150, only="plain_text")
+
+
+def _context(block: dict[str, Any]) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not 1 <= len(elements) <= 10:
+        return ["context needs 1 to 10 elements"]
+    return [p for element in elements for p in _text_object(element, 3000)]
+
+
+def _actions(block: dict[str, Any]) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not 1 <= len(elements) <= 25:
+        return ["actions needs 1 to 25 elements"]
+    return [p for element in elements for p in _button(element)]
 
 
 def _section(block: dict[str, Any]) -> list[str]:
@@ -126,8 +128,25 @@ def _text_object(value: object, limit: int, only: str | None = None) -> list[str
     return []
 
 
+_CHECKS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "header": _header,
+    "section": _section,
+    "context": _context,
+    "divider": lambda block: [],
+    "actions": _actions,
+}
+
+
 def _short(value: object, limit: int) -> bool:
     return isinstance(value, str) and 0 < len(value) <= limit
+
+
+def _json_object(body: bytes) -> dict[str, Any] | None:
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _text(status: int, body: str) -> Answer:

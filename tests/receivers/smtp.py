@@ -18,8 +18,8 @@ from typing import Any, Self, cast
 
 import trustme
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 from aiosmtpd.smtp import SMTP as SMTPServer
+from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
 from tests.live import free_port
 
@@ -95,9 +95,7 @@ class _Handler:
     def __init__(self, receiver: SmtpReceiver) -> None:
         self._receiver = receiver
 
-    async def handle_DATA(  # noqa: N802 - aiosmtpd's hook name
-        self, server: SMTPServer, session: Session, envelope: Envelope
-    ) -> str:
+    async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
         failure = self._receiver._take_failure()
         if failure is not None:
             return failure

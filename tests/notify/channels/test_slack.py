@@ -20,7 +20,8 @@ EXPECTED_BLOCKS = [
         "type": "section",
         "text": {
             "type": "mrkdwn",
-            "text": "The bot quoted &lt;other&gt; customers' e-mails &amp; phones. &lt;!channel&gt;",
+            "text": "The bot quoted &lt;other&gt; customers' e-mails &amp; phones. "
+            "&lt;!channel&gt;",
         },
     },
     {
