@@ -3,7 +3,8 @@
 ``SmtpReceiver(tls=ca)`` offers STARTTLS with a certificate issued by a ``trustme`` CA
 (write ``ca.cert_pem`` to a file and give it to the channel as ``ca_file``) and then
 requires it; ``users={"name": "password"}`` requires AUTH LOGIN/PLAIN after TLS.
-``fail_next("451 4.3.0 Try again later")`` answers the next DATA commands with that reply.
+``fail_next("451 4.3.0 Try again later")`` answers the next DATA commands with that reply;
+``refuse_recipients["x@example.com"] = "550 5.1.1 No such user"`` refuses one address.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ class SmtpReceiver:
         self, *, tls: trustme.CA | None = None, users: dict[str, str] | None = None
     ) -> None:
         self.received: list[Received] = []
+        # Recipient address -> the reply to RCPT TO (e.g. "550 5.1.1 No such user").
+        self.refuse_recipients: dict[str, str] = {}
         self.port = free_port()
         self._users = users
         self._failures: deque[str] = deque()
@@ -57,7 +60,7 @@ class SmtpReceiver:
                 "auth_require_tls": tls is not None,
             }
         self._controller = Controller(
-            _Handler(self), hostname="127.0.0.1", port=self.port, server_kwargs=options
+            _Handler(self), hostname="127.0.0.1", port=self.port, **options
         )
 
     def __enter__(self) -> Self:
@@ -94,6 +97,20 @@ class SmtpReceiver:
 class _Handler:
     def __init__(self, receiver: SmtpReceiver) -> None:
         self._receiver = receiver
+
+    async def handle_RCPT(
+        self,
+        server: SMTPServer,
+        session: Session,
+        envelope: Envelope,
+        address: str,
+        rcpt_options: list[str],
+    ) -> str:
+        refusal = self._receiver.refuse_recipients.get(address)
+        if refusal is not None:
+            return refusal
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTPServer, session: Session, envelope: Envelope) -> str:
         failure = self._receiver._take_failure()

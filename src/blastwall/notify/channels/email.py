@@ -102,6 +102,7 @@ class EmailChannel:
                         "relay on a trusted network"
                     )
                 smtp.starttls(context=ssl.create_default_context(cafile=self._ca_file))
+                smtp.ehlo()  # the server's extensions may differ once the session is encrypted
             if self.username and self._password:
                 if not smtp.has_extn("auth"):
                     raise smtplib.SMTPNotSupportedError(
@@ -129,7 +130,7 @@ class EmailChannel:
                 "the CA that signed it"
             )
         # Timeouts, refused connections, dropped sessions: the server may be back soon.
-        return RetryLater(f"could not deliver through {where} ({type(exc).__name__})")
+        return RetryLater(f"could not deliver through {where} ({type(exc).__name__}: {exc})")
 
     def close(self) -> None:
         """Nothing held between sends: each send opens its own SMTP session."""
