@@ -8,6 +8,8 @@ its secret, and outcomes end up in ``blastwall notify list`` and logs.
 
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
@@ -18,6 +20,38 @@ from blastwall.notify.channels.base import Delivered, Outcome, Rejected, RetryLa
 
 # Receivers' error texts are kept for the operator, but a receiver may echo a whole page.
 MAX_ERROR_TEXT = 500
+
+# Secret -> what logs show instead. httpx logs every request's full URL at INFO, and a Slack
+# webhook URL is a credential: channels register theirs, and the filter below rewrites it.
+_REDACTIONS: dict[str, str] = {}
+_REDACTIONS_LOCK = threading.Lock()
+
+
+class _RedactSecrets(logging.Filter):
+    """Rewrites a log record that would print a registered secret (see :func:`hide`)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not _REDACTIONS:
+            return True
+        text = record.getMessage()
+        with _REDACTIONS_LOCK:
+            redactions = sorted(_REDACTIONS.items(), key=lambda item: -len(item[0]))
+        scrubbed = text
+        for secret, shown in redactions:
+            scrubbed = scrubbed.replace(secret, shown)
+        if scrubbed != text:
+            record.msg, record.args = scrubbed, ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactSecrets())
+
+
+def hide(secret: str, shown: str = "***") -> None:
+    """Never let ``secret`` reach httpx's log lines: they show ``shown`` instead."""
+    if secret:
+        with _REDACTIONS_LOCK:
+            _REDACTIONS[secret] = shown
 
 
 def redact_url(url: str) -> str:

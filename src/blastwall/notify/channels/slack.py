@@ -50,6 +50,7 @@ class SlackChannel:
             )
         self.name = name
         self._url = webhook_url
+        _http.hide(webhook_url, _http.redact_url(webhook_url))
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=False)
 
     def render(self, message: Message) -> dict[str, Any]:

@@ -115,6 +115,8 @@ class WebhookChannel:
         self.name = name
         self.source = source
         self._url = url
+        # A webhook URL may carry a token in its path or query, as Slack's does.
+        _http.hide(url, _http.redact_url(url))
         self._secret = secret
         self._clock = clock
         self._client = httpx.Client(timeout=timeout_s, follow_redirects=False)
