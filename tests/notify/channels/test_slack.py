@@ -92,6 +92,18 @@ def test_unknown_facts_are_said_and_no_button_without_a_link() -> None:
     assert body["blocks"][2]["elements"][0]["text"] == "incident.opened · 2026-12-06 19:30 UTC"
 
 
+def test_markup_in_the_title_cannot_ping_or_link_from_the_fallback_text() -> None:
+    message = make_message(title="<!here> see <https://evil.example|docs> & more")
+    body = SlackChannel("ops", "https://hooks.slack.com/services/T/B/X").render(message)
+    assert body["text"] == (
+        "SEV1 support-bot: &lt;!here&gt; see &lt;https://evil.example|docs&gt; &amp; more"
+    )
+    assert body["blocks"][0]["text"] == {
+        "type": "plain_text",
+        "text": "<!here> see <https://evil.example|docs> & more",
+    }
+
+
 def test_long_title_and_link_text_are_cut_to_block_kit_limits(slack: SlackReceiver) -> None:
     long = make_message(
         title="T" * 400, links=[Link(href="https://blastwall.example/i/42", text="L" * 100)]

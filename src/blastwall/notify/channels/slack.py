@@ -94,7 +94,8 @@ class SlackChannel:
         ]
         if buttons:
             blocks.append({"type": "actions", "elements": buttons})
-        return {"text": truncate(headline(message), MAX_TEXT), "blocks": blocks}
+        # Slack reads ``text`` as mrkdwn too: unescaped, a title could ping the channel.
+        return {"text": truncate(escape(headline(message)), MAX_TEXT), "blocks": blocks}
 
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Post the message; Slack has no idempotency key, so a retried post may show twice
