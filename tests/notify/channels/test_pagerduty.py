@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from blastwall.notify.channels.base import Delivered, Rejected, RetryLater
@@ -81,6 +83,20 @@ def test_summary_is_cut_to_pagerduty_limit_of_1024_characters() -> None:
     summary = event["payload"]["summary"]
     assert len(summary) == 1024
     assert summary.endswith("x…")
+
+
+def test_details_too_large_for_pagerduty_are_replaced_by_a_note(
+    pagerduty: PagerDutyReceiver,
+) -> None:
+    huge = make_message(details={"transcript": "y" * 600_000})
+    outcome = channel(pagerduty.events_url).send(huge, idempotency_key="7:oncall")
+    assert isinstance(outcome, Delivered)
+    [event] = pagerduty.events("incident-42")
+    size = len(json.dumps(channel("http://unused").render(huge)).encode())
+    assert event["payload"]["custom_details"]["details"] == (
+        f"omitted: {size} bytes is over PagerDuty's 524288; see the incident"
+    )
+    assert event["payload"]["custom_details"]["summary"] == huge.summary
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,8 @@ DEFAULT_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue"
 ROUTING_KEY_LENGTH = 32
 MAX_SUMMARY = 1024
 MAX_DEDUP_KEY = 255
+# PagerDuty refuses an event over 512 KB; the free-form details are what can grow that large.
+MAX_EVENT_BYTES = 512 * 1024
 
 # Blastwall severities run 1 (worst) to 3; PagerDuty's four levels, worst first.
 SEVERITIES = {1: "critical", 2: "error", 3: "warning", 4: "info"}
@@ -123,7 +125,7 @@ class PagerDutyChannel:
         outcome, _ = _http.post(
             self._client,
             self.events_url,
-            content=json.dumps(event).encode(),
+            content=_encode(event),
             headers={"Content-Type": "application/json"},
             secrets=(self._routing_key,),
         )
@@ -132,6 +134,19 @@ class PagerDutyChannel:
     def close(self) -> None:
         """Release the HTTP connection pool."""
         self._client.close()
+
+
+def _encode(event: dict[str, Any]) -> bytes:
+    """The event as JSON, its ``custom_details.details`` replaced by a note if the whole
+    would pass PagerDuty's 512 KB: a page with fewer details beats a refused page."""
+    body = json.dumps(event).encode()
+    details = event.get("payload", {}).get("custom_details", {})
+    if len(body) <= MAX_EVENT_BYTES or "details" not in details:
+        return body
+    details["details"] = (
+        f"omitted: {len(body)} bytes is over PagerDuty's {MAX_EVENT_BYTES}; see the incident"
+    )
+    return json.dumps(event).encode()
 
 
 def _custom_details(message: Message) -> dict[str, Any]:
