@@ -43,9 +43,9 @@ class _Failure:
 
 
 class HttpReceiver:
-    """Listens on 127.0.0.1 on a free port; use as a context manager."""
+    """Listens on 127.0.0.1 (on ``port``, or a free one); use as a context manager."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, port: int = 0) -> None:
         self.requests: list[Request] = []
         self._failures: deque[_Failure] = deque()
         self._stalls: deque[float] = deque()
@@ -59,7 +59,7 @@ class HttpReceiver:
             def log_message(self, format: str, *args: object) -> None:
                 """Quiet: tests read ``requests``, not stderr."""
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         # A short poll interval: shutdown() waits for the loop to notice, once per test.
         self._thread = threading.Thread(

@@ -23,8 +23,8 @@ MAX_BODY = 512 * 1024
 class PagerDutyReceiver(HttpReceiver):
     """Events API v2, as PagerDuty documents it (developer.pagerduty.com, Events API v2)."""
 
-    def __init__(self, *, routing_keys: set[str] | None = None) -> None:
-        super().__init__()
+    def __init__(self, *, routing_keys: set[str] | None = None, port: int = 0) -> None:
+        super().__init__(port=port)
         self.routing_keys = routing_keys
         self.accepted: dict[str, list[dict[str, Any]]] = {}
         self.alerts_opened = 0

@@ -23,8 +23,8 @@ TEXT_TYPES = ("plain_text", "mrkdwn")
 
 
 class SlackReceiver(HttpReceiver):
-    def __init__(self, *, require_text: bool = True, archived: bool = False) -> None:
-        super().__init__()
+    def __init__(self, *, require_text: bool = True, archived: bool = False, port: int = 0) -> None:
+        super().__init__(port=port)
         self.require_text = require_text
         self.archived = archived
         self.messages: list[dict[str, Any]] = []

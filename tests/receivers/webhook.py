@@ -22,8 +22,8 @@ TOLERANCE_S = 300
 
 
 class WebhookReceiver(HttpReceiver):
-    def __init__(self, secret: str) -> None:
-        super().__init__()
+    def __init__(self, secret: str, *, port: int = 0) -> None:
+        super().__init__(port=port)
         self.secret = secret
         self.events: list[dict[str, Any]] = []
         self.duplicates = 0
