@@ -144,7 +144,8 @@ def test_a_certificate_from_an_unknown_ca_is_rejected(ca: trustme.CA) -> None:
         outcome = mailer(server.port, starttls=True).send(make_message(), idempotency_key="k")
     assert outcome == Rejected(
         f"smtp://127.0.0.1:{server.port}: TLS certificate not trusted (unable to get local "
-        "issuer certificate); set ca_file to the CA that signed it"
+        "issuer certificate); if a private CA signed it, point the server's SSL_CERT_FILE at a "
+        "bundle that includes it"
     )
 
 

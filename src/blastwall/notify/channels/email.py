@@ -126,8 +126,8 @@ class EmailChannel:
             return RetryLater(said) if exc.smtp_code in SMTP_TRANSIENT else Rejected(said)
         if isinstance(exc, ssl.SSLCertVerificationError):
             return Rejected(
-                f"{where}: TLS certificate not trusted ({exc.verify_message}); set ca_file to "
-                "the CA that signed it"
+                f"{where}: TLS certificate not trusted ({exc.verify_message}); if a private CA "
+                "signed it, point the server's SSL_CERT_FILE at a bundle that includes it"
             )
         # Timeouts, refused connections, dropped sessions: the server may be back soon.
         return RetryLater(f"could not deliver through {where} ({type(exc).__name__}: {exc})")
