@@ -80,7 +80,7 @@ def test_retries_keep_the_event_id_so_the_receiver_keeps_one_copy(
 def test_wrong_secret_is_refused_by_the_receiver_and_never_echoed(
     webhook: WebhookReceiver,
 ) -> None:
-    outcome = channel(webhook.hook_url, secret="not-the-secret").send(
+    outcome = channel(webhook.hook_url, secret="not-the-right-secret-at-all").send(
         make_message(), idempotency_key="k"
     )
     assert outcome == Rejected(
@@ -120,9 +120,12 @@ def test_connection_refused_and_timeouts_are_retried(
     assert slow == RetryLater(f"{webhook.url}/… did not answer in time")
 
 
-def test_a_webhook_without_a_secret_is_refused_at_configuration() -> None:
-    with pytest.raises(ValueError, match="needs a signing secret"):
-        WebhookChannel("ops-bus", "https://ops.example/hook", "")
+@pytest.mark.parametrize("secret", ["", "short-secret"])
+def test_a_webhook_without_a_strong_secret_is_refused_at_configuration(secret: str) -> None:
+    with pytest.raises(ValueError, match="at least 16 characters") as caught:
+        WebhookChannel("ops-bus", "https://ops.example/hook", secret)
+    assert f"(got {len(secret)})" in str(caught.value)
+    assert "short-secret" not in str(caught.value)
 
 
 def _docs_verify() -> Callable[..., int]:

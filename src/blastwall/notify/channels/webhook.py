@@ -35,6 +35,8 @@ DEFAULT_SOURCE = "/blastwall"
 # Five minutes: room for clock skew and a slow proxy, short enough that a captured request
 # cannot be replayed later.
 DEFAULT_TOLERANCE_S = 300.0
+# 16 characters of `openssl rand -hex` are 64 bits: fewer could be guessed from one request.
+MIN_SECRET_LENGTH = 16
 
 
 class SignatureError(ValueError):
@@ -106,11 +108,13 @@ class WebhookChannel:
                 f"channel {name!r}: the webhook URL must be an http(s) URL; check the "
                 "environment variable the channel names"
             )
-        if not secret:
+        if len(secret) < MIN_SECRET_LENGTH:
+            # Never echo the secret: this message may be printed.
             raise ValueError(
-                f"channel {name!r}: a webhook needs a signing secret so receivers can tell "
-                "Blastwall's requests from forgeries; set the environment variable the "
-                "channel names (e.g. `openssl rand -hex 32`)"
+                f"channel {name!r}: a webhook needs a signing secret of at least "
+                f"{MIN_SECRET_LENGTH} characters (got {len(secret)}) so receivers can tell "
+                "Blastwall's requests from forgeries; put one in the environment variable the "
+                "channel names, e.g. from `openssl rand -hex 32`"
             )
         self.name = name
         self.source = source
