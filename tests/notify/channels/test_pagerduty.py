@@ -175,3 +175,13 @@ def test_a_receiver_slower_than_the_timeout_is_retried(pagerduty: PagerDutyRecei
     pd = channel(pagerduty.events_url, timeout_s=0.3)
     outcome = pd.send(make_message(), idempotency_key="7:oncall")
     assert outcome == RetryLater(f"{pagerduty.url}/… did not answer in time")
+
+
+def test_a_routing_key_with_the_newline_of_an_env_file_is_used_without_it() -> None:
+    pd = PagerDutyChannel("oncall", f" {ROUTING_KEY}\n", "http://unused")
+    event = pd.render(make_message(event="incident.resolved"))
+    assert event == {
+        "routing_key": ROUTING_KEY,
+        "event_action": "resolve",
+        "dedup_key": "incident-42",
+    }

@@ -88,21 +88,20 @@ def post(
     content: bytes,
     headers: dict[str, str],
     secrets: tuple[str, ...] = (),
-) -> tuple[Outcome, httpx.Response | None]:
+) -> Outcome:
     """POST ``content`` and map the answer; never raises for network or receiver failures.
 
-    Returns the response too (None when there was none) so a channel can read a body it
-    understands. ``secrets`` are scrubbed from any receiver text put in an error.
+    ``secrets`` are scrubbed from any receiver text put in an outcome.
     """
     where = redact_url(url)
     try:
         response = client.post(url, content=content, headers=headers)
     except httpx.TimeoutException:
-        return RetryLater(f"{where} did not answer in time"), None
+        return RetryLater(f"{where} did not answer in time")
     except httpx.TransportError as exc:
         # The exception text can quote the URL; its class name says enough.
-        return RetryLater(f"could not reach {where} ({type(exc).__name__})"), None
-    return classify(response, where=where, secrets=(url, *secrets)), response
+        return RetryLater(f"could not reach {where} ({type(exc).__name__})")
+    return classify(response, where=where, secrets=(url, *secrets))
 
 
 def classify(response: httpx.Response, *, where: str, secrets: tuple[str, ...]) -> Outcome:

@@ -70,6 +70,7 @@ class PagerDutyChannel:
         client_url: str | None = None,
         timeout_s: float = 10.0,
     ) -> None:
+        routing_key = routing_key.strip()  # a key pasted into an env file may keep its newline
         if len(routing_key) != ROUTING_KEY_LENGTH:
             # Never echo the key itself: this message may be printed.
             raise ValueError(
@@ -122,14 +123,13 @@ class PagerDutyChannel:
         event = self.render(message)
         if event is None:
             return Delivered(f"skipped: incident already {message.status}, nothing to page")
-        outcome, _ = _http.post(
+        return _http.post(
             self._client,
             self.events_url,
             content=_encode(event),
             headers={"Content-Type": "application/json"},
             secrets=(self._routing_key,),
         )
-        return outcome
 
     def close(self) -> None:
         """Release the HTTP connection pool."""

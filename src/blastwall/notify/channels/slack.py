@@ -100,13 +100,12 @@ class SlackChannel:
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Post the message; Slack has no idempotency key, so a retried post may show twice
         only if Slack accepted the first and its answer was lost."""
-        outcome, _ = _http.post(
+        return _http.post(
             self._client,
             self._url,
             content=json.dumps(self.render(message)).encode(),
             headers={"Content-Type": "application/json"},
         )
-        return outcome
 
     def close(self) -> None:
         """Release the HTTP connection pool."""

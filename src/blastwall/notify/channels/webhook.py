@@ -146,10 +146,9 @@ class WebhookChannel:
             "Content-Type": CONTENT_TYPE,
             SIGNATURE_HEADER: sign(self._secret, body, int(self._clock())),
         }
-        outcome, _ = _http.post(
+        return _http.post(
             self._client, self._url, content=body, headers=headers, secrets=(self._secret,)
         )
-        return outcome
 
     def close(self) -> None:
         """Release the HTTP connection pool."""
