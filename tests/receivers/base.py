@@ -88,10 +88,14 @@ class HttpReceiver:
         times: int = 1,
         body: bytes = b"",
         retry_after: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next ``times`` requests with ``status`` (and ``Retry-After``), without
-        looking at them: the real service's rate limiter and outages do the same."""
-        headers = {"Retry-After": retry_after} if retry_after is not None else {}
+        """Answer the next ``times`` requests with ``status`` (and ``Retry-After``, or other
+        ``headers``), without looking at them: the real service's rate limiter and outages
+        do the same."""
+        headers = dict(headers or {})
+        if retry_after is not None:
+            headers["Retry-After"] = retry_after
         with self._lock:
             self._failures.extend(_Failure(status, body, headers) for _ in range(times))
 

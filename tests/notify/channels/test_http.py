@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from blastwall.notify.channels._http import redact_url, retry_after_s
+from blastwall.notify.channels.base import Rejected
 from blastwall.notify.channels.slack import SlackChannel
 from blastwall.notify.channels.webhook import WebhookChannel
 from tests.notify.channels.conftest import WEBHOOK_SECRET
@@ -61,3 +62,13 @@ def test_no_log_line_carries_a_webhook_url_or_signing_secret(
     assert f"POST {webhook.url}/…" in logged
     for secret in (TOKEN_PATH, "tok3n", WEBHOOK_SECRET):
         assert secret not in logged
+
+
+def test_a_redirect_is_not_followed_with_the_signed_message(
+    webhook: WebhookReceiver, slack: SlackReceiver
+) -> None:
+    webhook.fail_next(307, headers={"Location": slack.webhook_url})
+    hook = WebhookChannel("bus", webhook.hook_url, WEBHOOK_SECRET)
+    outcome = hook.send(make_message(), idempotency_key="k")
+    assert outcome == Rejected(f"{webhook.url}/… answered 307")
+    assert slack.requests == []

@@ -128,6 +128,12 @@ def test_unknown_webhook_is_rejected_and_the_token_never_shows(slack: SlackRecei
     assert outcome == Rejected(f"{slack.url}/… answered 404: no_service")
 
 
+def test_a_payload_slack_refuses_is_rejected_with_its_error(slack: SlackReceiver) -> None:
+    slack.fail_next(400, body=b"invalid_blocks")
+    outcome = SlackChannel("ops", slack.webhook_url).send(make_message(), idempotency_key="k")
+    assert outcome == Rejected(f"{slack.url}/… answered 400: invalid_blocks")
+
+
 def test_archived_channel_is_rejected() -> None:
     with SlackReceiver(archived=True) as slack:
         outcome = SlackChannel("ops", slack.webhook_url).send(make_message(), idempotency_key="k")
