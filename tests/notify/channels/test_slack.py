@@ -104,6 +104,20 @@ def test_markup_in_the_title_cannot_ping_or_link_from_the_fallback_text() -> Non
     }
 
 
+def test_only_http_links_become_buttons() -> None:
+    links = [Link("javascript:alert(1)", "x"), Link("https://blastwall.example/i/42", "Open")]
+    body = SlackChannel("ops", "https://hooks.slack.com/services/T/B/X").render(
+        make_message(links=links)
+    )
+    assert body["blocks"][-1]["elements"] == [
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Open"},
+            "url": "https://blastwall.example/i/42",
+        }
+    ]
+
+
 def test_long_title_and_link_text_are_cut_to_block_kit_limits(slack: SlackReceiver) -> None:
     long = make_message(
         title="T" * 400, links=[Link(href="https://blastwall.example/i/42", text="L" * 100)]

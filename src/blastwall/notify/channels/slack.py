@@ -89,9 +89,10 @@ class SlackChannel:
                 "text": {"type": "plain_text", "text": truncate(link.text, MAX_BUTTON_TEXT)},
                 "url": link.href,
             }
-            for link in message.links[:MAX_BUTTONS]
-            if len(link.href) <= MAX_BUTTON_URL
-        ]
+            for link in message.links
+            # Slack refuses the whole message for a button URL it cannot open.
+            if link.href.startswith(("https://", "http://")) and len(link.href) <= MAX_BUTTON_URL
+        ][:MAX_BUTTONS]
         if buttons:
             blocks.append({"type": "actions", "elements": buttons})
         # Slack reads ``text`` as mrkdwn too: unescaped, a title could ping the channel.
