@@ -88,6 +88,21 @@ class Settings(BaseSettings):
         description="Run due canary sets in the server process (off: tests, or another "
         "process, call blastwall.canaries.scheduler.run_due).",
     )
+    task_leader_retry_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds between a standby replica's attempts to take over a background "
+        "task (detection engine, canary scheduler, review sampling) on PostgreSQL: when the "
+        "leading replica dies, another takes over within about this long (docs/scaling.md).",
+    )
+    task_stop_timeout_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=300,
+        description="Seconds the server waits, at shutdown, for background tasks to finish the "
+        "round in progress; a round still running then completes in the background.",
+    )
     canary_http_hosts: list[str] = Field(
         default=[],
         description="Hosts an http canary target may call (docs/canaries.md): 'host', "

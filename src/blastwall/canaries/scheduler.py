@@ -1,13 +1,12 @@
 """Runs each canary set that is due (``interval_s`` since its last scheduled run) (D3).
 
-``run_due(factory, now)`` is one pass; the server calls it from a background thread
-(``SchedulerThread``) every few seconds, and tests call it directly with a chosen ``now``.
+``run_due(factory, now)`` is one pass; the server runs it as a background task
+(``SchedulerTask``) every few seconds, and tests call it directly with a chosen ``now``.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -85,8 +84,10 @@ def run_due(
     return ran
 
 
-class SchedulerThread:
-    """Calls ``run_due`` in a background thread every ``interval_s`` until stopped."""
+class SchedulerTask:
+    """``run_due`` as a background task (``blastwall.tasks``): one pass every ``interval_s``."""
+
+    name = "canary-scheduler"
 
     def __init__(
         self,
@@ -97,21 +98,6 @@ class SchedulerThread:
         self.factory = factory
         self.policy = policy
         self.interval_s = interval_s
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="blastwall-canaries", daemon=True)
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the loop to stop after the pass in progress, and wait for it."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                run_due(self.factory, utcnow(), self.policy)
-            except Exception:
-                log.exception("canary scheduler pass failed; retrying")
+    def tick(self) -> None:
+        run_due(self.factory, utcnow(), self.policy)

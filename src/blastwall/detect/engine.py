@@ -28,7 +28,7 @@ come in after a restart of the engine are fed exactly once.
 from __future__ import annotations
 
 import logging
-import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -54,7 +54,6 @@ from blastwall.detect.monitors.models import (
 from blastwall.detect.monitors.runtime import Config, Fed, MonitorRuntime
 from blastwall.detect.signals import Observations, Rows, trace_columns
 from blastwall.registry.models import Deployment, Release, System
-from blastwall.review import sampling
 
 log = logging.getLogger(__name__)
 
@@ -438,44 +437,31 @@ def _deployments(session: Session) -> dict[tuple[str, str | None], _Deployment]:
     return found
 
 
-class EngineThread:
-    """Runs ticks in a background thread every ``interval_s`` (at once while behind)."""
+class EngineTask:
+    """The detection engine as a background task (``blastwall.tasks``).
+
+    A tick runs the engine until it has caught up (a tick that read a full batch runs
+    again at once), for at most ``budget_s`` seconds so the runner can stop it promptly.
+    """
+
+    name = "detection-engine"
 
     def __init__(
-        self, factory: sessionmaker[Session], interval_s: float, engine: Engine | None = None
+        self,
+        factory: sessionmaker[Session],
+        interval_s: float,
+        engine: Engine | None = None,
+        *,
+        budget_s: float = 10.0,
     ) -> None:
         self.factory = factory
         self.interval_s = interval_s
         self.engine = engine or Engine()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="blastwall-engine", daemon=True)
+        self.budget_s = budget_s
 
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Ask the loop to stop after the tick in progress, and wait for it."""
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        delay = self.interval_s
-        while not self._stop.wait(delay):
-            try:
-                report = self.engine.run_once(self.factory)
-            except Exception:
-                # A tick that fails is logged and retried; the engine has already dropped
-                # its memory, so the next tick starts from what was committed.
-                log.exception("detection engine tick failed; retrying")
-                delay = max(self.interval_s, 5.0)
-                continue
-            delay = 0.0 if report.more or self._sample() else self.interval_s
-
-    def _sample(self) -> bool:
-        """Queue sampled outputs for review (D4); True when more are waiting."""
-        try:
-            return sampling.sample_new(self.factory).more
-        except Exception:
-            log.exception("review sampling failed; retrying next tick")
-            return False
+    def tick(self) -> None:
+        """Run the engine until caught up or out of budget; a failure propagates (the engine
+        has already dropped its memory, so the next tick starts from what was committed)."""
+        deadline = time.monotonic() + self.budget_s
+        while self.engine.run_once(self.factory).more and time.monotonic() < deadline:
+            pass

@@ -13,11 +13,15 @@ move meanwhile.  Ingest never waits for it, apart from the engine's horizon lock
 PostgreSQL.  Only calls the model answered are sampled (decision proceed or reroute,
 outcome ok): a fallback served during a kill is not the model's output.  Canary cases'
 calls are never sampled: they are not users' traffic.
+
+The server runs it as a background task (``SamplingTask``) whenever it runs the detection
+engine, at the engine's interval.
 """
 
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -148,3 +152,24 @@ def sample_new(factory: sessionmaker[Session], *, limit: int = BATCH_LIMIT) -> S
             )
         held.last_id = upto
     return SampleReport(read=len(rows), queued=len(items), more=more)
+
+
+class SamplingTask:
+    """Review sampling as a background task (``blastwall.tasks``), run with the engine.
+
+    A tick samples until caught up, for at most ``budget_s`` seconds.
+    """
+
+    name = "review-sampling"
+
+    def __init__(
+        self, factory: sessionmaker[Session], interval_s: float, *, budget_s: float = 10.0
+    ) -> None:
+        self.factory = factory
+        self.interval_s = interval_s
+        self.budget_s = budget_s
+
+    def tick(self) -> None:
+        deadline = time.monotonic() + self.budget_s
+        while sample_new(self.factory).more and time.monotonic() < deadline:
+            pass

@@ -10,17 +10,14 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from blastwall import __version__
-from blastwall.canaries.policy import TargetPolicy
-from blastwall.canaries.scheduler import SchedulerThread
+from blastwall import __version__, tasks
 from blastwall.changes import audit
 from blastwall.config import Settings, get_settings
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
-from blastwall.detect.engine import EngineThread
 from blastwall.levers.api import broadcaster_of
-from blastwall.server import edge, errors, openapi, routers
+from blastwall.server import background, edge, errors, openapi, routers
 from blastwall.server.params import check_params
 from blastwall.server.shutdown import on_stop_signal
 
@@ -46,21 +43,28 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        # The detection engine ticks in a background thread for as long as the app serves.
-        worker = EngineThread(factory, settings.engine_interval_s)
-        if settings.engine_enabled:
-            worker.start()
-        canaries = SchedulerThread(factory, policy=TargetPolicy.of(settings))
-        if settings.canary_scheduler_enabled:
-            canaries.start()
+        # Background tasks run in threads for as long as the app serves; on PostgreSQL each
+        # runs on one replica at a time (blastwall.tasks).
+        runner = tasks.Runner(
+            background.tasks(settings, factory),
+            tasks.for_engine(engine),
+            retry_s=settings.task_leader_retry_s,
+        )
+        app.state.runner = runner
+        runner.start()
+
+        def stop_now() -> None:
+            # On SIGTERM or Ctrl-C, end the lever streams at once (uvicorn waits for open
+            # responses before it shuts down, and a stream never finishes by itself) and
+            # let no background task start another round.
+            broadcaster_of(app.state).close()
+            runner.request_stop()
+
         try:
-            # On SIGTERM or Ctrl-C, end the lever streams at once: uvicorn waits for open
-            # responses before it shuts down, and a stream never finishes by itself.
-            with on_stop_signal(broadcaster_of(app.state).close):
+            with on_stop_signal(stop_now):
                 yield
         finally:
-            canaries.stop()
-            worker.stop()
+            runner.stop(settings.task_stop_timeout_s)
 
     app = FastAPI(
         lifespan=lifespan,

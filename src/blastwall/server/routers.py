@@ -12,6 +12,7 @@ from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
 from blastwall.registry.api import router as registry_router
 from blastwall.review.api import router as review_router
+from blastwall.tasks.api import router as tasks_router
 from blastwall.traces.api import router as traces_router
 
 ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
@@ -20,3 +21,4 @@ ALL += [config_router]
 ALL += [monitors_router]
 ALL += [canaries_router]
 ALL += [review_router]
+ALL += [tasks_router]

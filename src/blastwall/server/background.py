@@ -1,0 +1,28 @@
+"""The background tasks the server runs (started and stopped by the app's lifespan).
+
+Adding a task is one line in ``tasks`` below: an object with ``name``, ``interval_s`` and
+``tick()`` (``blastwall.tasks.Task``). The runner runs each in its own thread and, on
+PostgreSQL, on exactly one replica at a time.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.canaries.policy import TargetPolicy
+from blastwall.canaries.scheduler import SchedulerTask
+from blastwall.config import Settings
+from blastwall.detect.engine import EngineTask
+from blastwall.review.sampling import SamplingTask
+from blastwall.tasks import Task
+
+
+def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
+    """Every background task enabled by ``settings``, in start order."""
+    found: list[Task] = []
+    if settings.engine_enabled:
+        found.append(EngineTask(factory, settings.engine_interval_s))
+        found.append(SamplingTask(factory, settings.engine_interval_s))
+    if settings.canary_scheduler_enabled:
+        found.append(SchedulerTask(factory, policy=TargetPolicy.of(settings)))
+    return found
