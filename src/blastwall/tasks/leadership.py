@@ -135,7 +135,20 @@ class AdvisoryLocks:
         return False
 
     def release(self, name: str) -> None:
-        """Close the task's connection: PostgreSQL drops its lock with the session."""
+        """Unlock, then close the task's connection.
+
+        The explicit unlock hands the task over before this returns; closing alone would
+        too, but only once the server has noticed the connection ended.
+        """
+        import psycopg  # noqa: PLC0415
+
+        with self._guard:
+            connection = self._connections.get(name) if name in self._held else None
+        if connection is not None:
+            try:
+                connection.execute("SELECT pg_advisory_unlock(%s)", (lock_key(name),))
+            except psycopg.Error:
+                log.debug("unlocking %s failed; closing its connection ends the lock", name)
         self._drop(name)
 
     def _connection(self, name: str) -> Any | None:
