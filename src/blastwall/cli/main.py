@@ -29,6 +29,7 @@ from blastwall.cli import (
     review,
     serve,
     systems,
+    tasks,
     tokens,
     traces,
 )
@@ -80,6 +81,7 @@ app.add_typer(detect.app)
 app.add_typer(monitors.app)
 app.add_typer(review.app)
 app.add_typer(canaries.app)
+app.add_typer(tasks.app)
 
 
 def _version(value: bool) -> None:
