@@ -164,7 +164,7 @@ class AdvisoryLocks:
                 autocommit=True,
                 connect_timeout=CHECK_TIMEOUT_S,
                 options=f"-c statement_timeout={CHECK_TIMEOUT_S * 1000}",
-                application_name=f"blastwall task {name}"[:63],
+                application_name=f"blastwall-task:{name}"[:63],
                 **KEEPALIVES,
             )
         except psycopg.Error as exc:
