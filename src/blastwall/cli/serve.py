@@ -26,7 +26,8 @@ PRIMARY_LOCK = "BLASTWALL_SERVE_PRIMARY_LOCK"
 """Environment variable naming the lock file the worker processes elect their primary with."""
 
 BACKGROUND = ("engine_enabled", "canary_scheduler_enabled")
-"""Settings that start background threads; with several workers only the primary runs them."""
+"""Settings that start background tasks; with several workers only the primary runs them
+(a file lock elects it: on SQLite every process would otherwise lead every task)."""
 
 GRACEFUL_S = 5
 """After a stop signal, seconds requests still running may take before they are cancelled.
