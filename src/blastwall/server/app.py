@@ -52,12 +52,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         )
         app.state.runner = runner
         runner.start()
+        close_streams = broadcaster_of(app.state).close
 
         def stop_now() -> None:
             # On SIGTERM or Ctrl-C, end the lever streams at once (uvicorn waits for open
             # responses before it shuts down, and a stream never finishes by itself) and
-            # let no background task start another round.
-            broadcaster_of(app.state).close()
+            # let no background task start another round. Runs in a signal handler: both
+            # only set flags or hand work to the event loop.
+            close_streams()
             runner.request_stop()
 
         try:
