@@ -5,3 +5,18 @@ change kernel imports this module on first use, so every entry point gets the sa
 """
 
 from __future__ import annotations
+
+from blastwall import changes
+from blastwall.changes import references
+from blastwall.incidents import subscribers as incidents
+from blastwall.incidents import timeline
+from blastwall.levers import notify as lever_streams
+
+# Incidents: every change made for an incident lands on its timeline, in the transaction.
+changes.subscribe("", incidents.add_to_timeline)
+# Levers and releases refuse an unknown incident; a system with incidents is not deleted.
+references.answer_require("incident", timeline.require_incident)
+references.answer_holders("system", "incident(s)", timeline.count_for_system)
+
+# Lever streams: SDKs following the stream hear of a new revision once it is committed.
+changes.subscribe_after_commit("lever.", lever_streams.announce_change)

@@ -117,6 +117,7 @@ def test_rollback_for_an_incident_adds_a_timeline_entry(session: Session) -> Non
         "from_release": "r2",
         "to_release": "r2+rollback-prompt-1",
         "surfaces_changed": ["prompt"],
+        "audit_seq": last_audit(session).seq,
     }
     deployment = releases.get_active(session, SYSTEM, "prod")
     assert (deployment.incident_id, last_audit(session).incident_id) == (incident.id, incident.id)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.models import ApiToken
 from blastwall.access.schemas import NAME_PATTERN, Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, audit, record
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound, Unauthorized
@@ -46,12 +46,14 @@ def create(session: Session, *, name: str, role: Role | str, actor: Actor) -> tu
     token = ApiToken(name=name, role=role.value, token_hash=_hash(secret), prefix=secret[:10])
     session.add(token)
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="token.create",
-        target=name,
-        after={"role": role.value, "prefix": token.prefix},
+        Change(
+            actor=actor,
+            action="token.create",
+            target=name,
+            after={"role": role.value, "prefix": token.prefix},
+        ),
     )
     return token, secret
 
@@ -76,13 +78,15 @@ def revoke(session: Session, name: str, *, actor: Actor) -> ApiToken:
     if token.revoked_at is not None:
         return token
     token.revoked_at = utcnow()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="token.revoke",
-        target=name,
-        before={"role": token.role, "revoked": False},
-        after={"role": token.role, "revoked": True},
+        Change(
+            actor=actor,
+            action="token.revoke",
+            target=name,
+            before={"role": token.role, "revoked": False},
+            after={"role": token.role, "revoked": True},
+        ),
     )
     return token
 

@@ -11,7 +11,7 @@ from blastwall.access.schemas import Actor
 from blastwall.approvals.enums import ApprovalStatus
 from blastwall.approvals.models import ApprovalRequest
 from blastwall.approvals.schemas import ApprovalCreate
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
@@ -127,20 +127,22 @@ def _decide(
     request.decided_by = actor.name
     request.decided_at = utcnow()
     request.decision_reason = trim(reason)
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action=f"approval.{'approve' if decision is ApprovalStatus.approved else 'deny'}",
-        target=f"{request.system}/{request.action}",
-        reason=request.decision_reason,
-        before={"id": approval_id, "status": PENDING},
-        after={
-            "id": approval_id,
-            "status": decision.value,
-            "environment": request.environment,
-            "trace_id": request.trace_id,
-            "arguments": request.arguments,
-        },
+        Change(
+            actor=actor,
+            action=f"approval.{'approve' if decision is ApprovalStatus.approved else 'deny'}",
+            target=f"{request.system}/{request.action}",
+            reason=request.decision_reason,
+            before={"id": approval_id, "status": PENDING},
+            after={
+                "id": approval_id,
+                "status": decision.value,
+                "environment": request.environment,
+                "trace_id": request.trace_id,
+                "arguments": request.arguments,
+            },
+        ),
     )
     session.flush()
     return request

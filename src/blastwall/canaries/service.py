@@ -20,7 +20,7 @@ from blastwall.canaries.schemas import (
     TargetRead,
     TargetSpec,
 )
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.registry import service as registry
@@ -62,13 +62,15 @@ def put_set(
     )
     session.add(canary_set)
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="canary_set.put",
-        target=f"{system.name}/canaries/{name}",
-        before={"version": current.version if current else None},
-        after={"version": canary_set.version, "content_hash": digest},
+        Change(
+            actor=actor,
+            action="canary_set.put",
+            target=f"{system.name}/canaries/{name}",
+            before={"version": current.version if current else None},
+            after={"version": canary_set.version, "content_hash": digest},
+        ),
     )
     return canary_set, True
 
@@ -213,13 +215,15 @@ def put_target(
         setattr(target, key, value)
     target.updated_by = actor.name
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="canary_target.put",
-        target=f"{system.name}/canary-target",
-        before=before,
-        after=wanted,
+        Change(
+            actor=actor,
+            action="canary_target.put",
+            target=f"{system.name}/canary-target",
+            before=before,
+            after=wanted,
+        ),
     )
     return target
 

@@ -100,7 +100,8 @@ def subscribe_after_commit(prefix: str, handler: AfterCommit) -> None:
     _SUBSCRIBERS.after_commit.append((prefix, handler))
 
 
-def _ensure_wired() -> None:
+def ensure_wired() -> None:
+    """Load ``blastwall.wiring`` once, so every entry point has the same subscribers."""
     if not _SUBSCRIBERS.wired:
         _SUBSCRIBERS.wired = True
         importlib.import_module(WIRING_MODULE)
@@ -108,7 +109,7 @@ def _ensure_wired() -> None:
 
 def record(session: Session, change: Change) -> Recorded:
     """Audit ``change`` and hand it to its subscribers; the caller still owns the commit."""
-    _ensure_wired()
+    ensure_wired()
     entry = audit.append(
         session,
         actor=change.actor,

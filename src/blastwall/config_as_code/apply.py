@@ -13,7 +13,7 @@ from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
 from blastwall.canaries import service as canaries
 from blastwall.canaries.policy import TargetPolicy
-from blastwall.changes import audit
+from blastwall.changes import Change, audit, record
 from blastwall.config_as_code.enums import PlanAction
 from blastwall.config_as_code.errors import ConfigError, Loc, Source
 from blastwall.config_as_code.loader import parse
@@ -111,13 +111,15 @@ def _carry_out(
     if plan.writes.matrix is not None:
         with _located(source, ("severity_matrix",)):
             matrix.set_matrix(session, plan.writes.matrix, actor)
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="config.apply",
-        target=source.file or DEFAULT_TARGET,
-        reason=plan.summary(),
-        after={"steps": [i.as_dict() for i in plan.items if i.action.changes_something]},
+        Change(
+            actor=actor,
+            action="config.apply",
+            target=source.file or DEFAULT_TARGET,
+            reason=plan.summary(),
+            after={"steps": [i.as_dict() for i in plan.items if i.action.changes_something]},
+        ),
     )
 
 

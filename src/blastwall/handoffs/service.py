@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, Forbidden, InvalidInput, NotFound
@@ -75,13 +75,15 @@ def claim(session: Session, handoff_id: int, actor: Actor) -> Handoff:
             f"handoff {handoff_id} is already {handoff.status} by {who}; pick an open one "
             "with `blastwall handoff list --status open`"
         )
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="handoff.claim",
-        target=f"handoff/{handoff_id}",
-        before={"status": HandoffStatus.open.value},
-        after={"status": HandoffStatus.claimed.value, "claimed_by": actor.name},
+        Change(
+            actor=actor,
+            action="handoff.claim",
+            target=f"handoff/{handoff_id}",
+            before={"status": HandoffStatus.open.value},
+            after={"status": HandoffStatus.claimed.value, "claimed_by": actor.name},
+        ),
     )
     return handoff
 
@@ -105,14 +107,16 @@ def resolve(session: Session, handoff_id: int, actor: Actor, *, resolution: str)
     handoff.resolved_by = actor.name
     handoff.resolved_at = utcnow()
     handoff.resolution = resolution
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="handoff.resolve",
-        target=f"handoff/{handoff_id}",
-        reason=resolution,
-        before={"status": HandoffStatus.claimed.value, "claimed_by": handoff.claimed_by},
-        after={"status": HandoffStatus.resolved.value},
+        Change(
+            actor=actor,
+            action="handoff.resolve",
+            target=f"handoff/{handoff_id}",
+            reason=resolution,
+            before={"status": HandoffStatus.claimed.value, "claimed_by": handoff.claimed_by},
+            after={"status": HandoffStatus.resolved.value},
+        ),
     )
     session.flush()
     return handoff

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.counters import next_value
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents.enums import Harm, Reversibility
@@ -281,16 +281,21 @@ def set_matrix(session: Session, body: Any, actor: Actor) -> int:
     version = next_value(session, VERSION_COUNTER)
     session.add(SeverityMatrixVersion(version=version, body=body_of(cells), created_by=actor.name))
     changed = [key for key in cells if cells[key] != current.cells[key]]
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="severity_matrix.set",
-        target=f"severity_matrix:{version}",
-        before={
-            "version": current.version,
-            "cells": {f"{h}/{r}": asdict(current.cells[h, r]) for h, r in changed},
-        },
-        after={"version": version, "cells": {f"{h}/{r}": asdict(cells[h, r]) for h, r in changed}},
+        Change(
+            actor=actor,
+            action="severity_matrix.set",
+            target=f"severity_matrix:{version}",
+            before={
+                "version": current.version,
+                "cells": {f"{h}/{r}": asdict(current.cells[h, r]) for h, r in changed},
+            },
+            after={
+                "version": version,
+                "cells": {f"{h}/{r}": asdict(cells[h, r]) for h, r in changed},
+            },
+        ),
     )
     session.flush()
     return version

@@ -1,4 +1,7 @@
-"""Open, classify, move and annotate incidents; every change lands in the timeline and audit log.
+"""Open, classify, move and annotate incidents; each change is one ``changes.record`` call.
+
+The audit entry is written by the change kernel and the timeline entry by the timeline
+subscriber (``incidents.subscribers``), from the change's ``timeline`` sentence and ``data``.
 
 Services never commit: the caller owns the unit of work.
 """
@@ -12,17 +15,17 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
 from blastwall.incidents import lifecycle, matrix
 from blastwall.incidents import metrics as metrics_
-from blastwall.incidents.enums import Harm, Reversibility, Status, TimelineKind
+from blastwall.incidents.enums import Harm, Reversibility, Status
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
-from blastwall.incidents.timeline import add_entry
+from blastwall.incidents.timeline import entry_for_change
 from blastwall.inputs import trim
 from blastwall.registry.models import DownstreamAction, System
 
@@ -50,6 +53,11 @@ def _plain(value: Any) -> Any:
 
 def _target(incident: Incident) -> str:
     return f"incident:{incident.id}"
+
+
+def _system_name(incident: Incident) -> str | None:
+    """The incident's system, for subscribers that route by system (None if not known)."""
+    return incident.system.name if incident.system is not None else None
 
 
 def _system(session: Session, name: str) -> System:
@@ -182,24 +190,21 @@ def open(
         "escalation": cell.escalation,
         "communication": cell.communication,
     }
-    add_entry(
+    record(
         session,
-        incident.id,
-        kind=TimelineKind.opened,
-        actor=actor.name,
-        message=(
-            f"opened at severity {cell.severity} ({data.harm.value} harm, {reversibility.value}"
-            f": {why}); containment: {cell.containment}"
+        Change(
+            actor=actor,
+            action="incident.open",
+            target=_target(incident),
+            after={"title": incident.title, "status": incident.status, **facts},
+            incident_id=incident.id,
+            system=system.name if system else None,
+            timeline=(
+                f"opened at severity {cell.severity} ({data.harm.value} harm, "
+                f"{reversibility.value}: {why}); containment: {cell.containment}"
+            ),
+            data=facts,
         ),
-        data=facts,
-    )
-    audit.append(
-        session,
-        actor=actor,
-        action="incident.open",
-        target=_target(incident),
-        after={"title": incident.title, "status": incident.status, **facts},
-        incident_id=incident.id,
     )
     return incident
 
@@ -250,22 +255,19 @@ def update(session: Session, incident_id: int, patch: IncidentUpdate, actor: Act
                 changes[name] = (getattr(incident, name), value)
                 setattr(incident, name, value)
     plain = {name: [_plain(b), _plain(a)] for name, (b, a) in changes.items()}
-    add_entry(
+    record(
         session,
-        incident.id,
-        kind=TimelineKind.update,
-        actor=actor.name,
-        message="; ".join(f"{name}: {b} -> {a}" for name, (b, a) in plain.items()),
-        data={"changes": plain},
-    )
-    audit.append(
-        session,
-        actor=actor,
-        action="incident.update",
-        target=_target(incident),
-        before={name: b for name, (b, _) in plain.items()},
-        after={name: a for name, (_, a) in plain.items()},
-        incident_id=incident.id,
+        Change(
+            actor=actor,
+            action="incident.update",
+            target=_target(incident),
+            before={name: b for name, (b, _) in plain.items()},
+            after={name: a for name, (_, a) in plain.items()},
+            incident_id=incident.id,
+            system=_system_name(incident),
+            timeline="; ".join(f"{name}: {b} -> {a}" for name, (b, a) in plain.items()),
+            data={"changes": plain},
+        ),
     )
     return incident
 
@@ -288,24 +290,25 @@ def transition(
     previous = lifecycle.transition(incident, to, utcnow())
     after = _milestones(incident)
     reached = {name: _plain(after[name]) for name in MILESTONES if after[name] != before[name]}
-    message = f"{previous} -> {incident.status}" + (f": {note}" if note else "")
-    add_entry(
+    record(
         session,
-        incident.id,
-        kind=TimelineKind.status,
-        actor=actor.name,
-        message=message,
-        data={"from": previous.value, "to": incident.status, "milestones": reached, "note": note},
-    )
-    audit.append(
-        session,
-        actor=actor,
-        action="incident.transition",
-        target=_target(incident),
-        reason=note or "",
-        before={"status": previous.value},
-        after={"status": incident.status, **reached},
-        incident_id=incident.id,
+        Change(
+            actor=actor,
+            action="incident.transition",
+            target=_target(incident),
+            reason=note or "",
+            before={"status": previous.value},
+            after={"status": incident.status, **reached},
+            incident_id=incident.id,
+            system=_system_name(incident),
+            timeline=f"{previous} -> {incident.status}" + (f": {note}" if note else ""),
+            data={
+                "from": previous.value,
+                "to": incident.status,
+                "milestones": reached,
+                "note": note,
+            },
+        ),
     )
     return incident
 
@@ -327,22 +330,19 @@ def acknowledge(
             add_note(session, incident_id, note, actor)
         return incident
     incident.acknowledged_at = utcnow()
-    add_entry(
+    record(
         session,
-        incident.id,
-        kind=TimelineKind.acknowledged,
-        actor=actor.name,
-        message=f"acknowledged by {actor.name}" + (f": {note}" if note else ""),
-        data={"note": note},
-    )
-    audit.append(
-        session,
-        actor=actor,
-        action="incident.acknowledge",
-        target=_target(incident),
-        reason=note or "",
-        after={"acknowledged_at": incident.acknowledged_at.isoformat()},
-        incident_id=incident.id,
+        Change(
+            actor=actor,
+            action="incident.acknowledge",
+            target=_target(incident),
+            reason=note or "",
+            after={"acknowledged_at": incident.acknowledged_at.isoformat()},
+            incident_id=incident.id,
+            system=_system_name(incident),
+            timeline=f"acknowledged by {actor.name}" + (f": {note}" if note else ""),
+            data={"note": note},
+        ),
     )
     return incident
 
@@ -353,16 +353,19 @@ def add_note(session: Session, incident_id: int, message: str, actor: Actor) -> 
     text = trim(message)  # the same spaces as the API trims (blastwall.inputs.SPACE)
     if not text:
         raise InvalidInput("message is empty; write what happened or what was decided")
-    entry = add_entry(session, incident.id, kind=TimelineKind.note, actor=actor.name, message=text)
-    audit.append(
+    recorded = record(
         session,
-        actor=actor,
-        action="incident.note",
-        target=_target(incident),
-        reason=text,
-        incident_id=incident.id,
+        Change(
+            actor=actor,
+            action="incident.note",
+            target=_target(incident),
+            reason=text,
+            incident_id=incident.id,
+            system=_system_name(incident),
+            timeline=text,
+        ),
     )
-    return entry
+    return entry_for_change(session, incident.id, recorded.audit_seq)
 
 
 def metrics(session: Session, *, system: str | None = None) -> metrics_.Summary:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
-from blastwall.changes import audit
+from blastwall.changes import Change, audit, record
 from blastwall.db.pagination import Page, PageQuery, paginate_items
 from blastwall.exceptions import Forbidden, InvalidInput
 from blastwall.levers.enums import ANY, Lever
@@ -158,13 +158,15 @@ def replace_rules(
         AuthorityRule(subject=r.subject, lever=r.lever, system=r.system) for r in wanted
     )
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="authority.replace",
-        target="authority",
-        reason=f"{len(change.added)} rule(s) added, {len(change.removed)} removed by config",
-        before={"rules": [r.as_dict() for r in before]},
-        after={"rules": [r.as_dict() for r in wanted]},
+        Change(
+            actor=actor,
+            action="authority.replace",
+            target="authority",
+            reason=f"{len(change.added)} rule(s) added, {len(change.removed)} removed by config",
+            before={"rules": [r.as_dict() for r in before]},
+            after={"rules": [r.as_dict() for r in wanted]},
+        ),
     )
     return change

@@ -1,7 +1,8 @@
 """In-process notice that a lever revision committed, so streams push it without waiting.
 
-The service announces after commit (``db.session.on_commit``); each stream broadcaster
-in this process listens. Changes committed by other processes reach the streams through
+A lever change is announced once its transaction commits: ``announce_change`` subscribes
+to ``lever.*`` changes after commit (``blastwall.wiring``); each stream broadcaster in
+this process listens. Changes committed by other processes reach the streams through
 their periodic database check instead, so a missed notice only costs latency.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+
+from blastwall.changes import Recorded
 
 Listener = Callable[[int], None]
 
@@ -40,3 +43,11 @@ def announce(revision: int) -> None:
             listener(revision)
         except Exception:
             _log.exception("lever listener failed for revision %d", revision)
+
+
+def announce_change(recorded: Recorded) -> None:
+    """After-commit subscriber: announce the revision a committed lever change produced."""
+    after = recorded.change.after or {}
+    revision = after.get("revision")
+    if isinstance(revision, int):
+        announce(revision)

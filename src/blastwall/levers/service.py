@@ -1,16 +1,16 @@
 """Lever changes (C1-C6): the one function every change goes through, and lever queries.
 
-``change`` checks the input and the actor's authority, bumps the global lever revision,
-appends a hash-chained audit entry (who, when, why, before, after), adds a timeline entry
-when the change is for an incident, and announces the revision to SDK streams once the
-caller commits. A change that alters nothing is a no-op: no revision, no audit entry.
+``change`` checks the input and the actor's authority, bumps the global lever revision
+and records the change (``changes.record``): the hash-chained audit entry (who, when, why,
+before, after), then, through subscribers, the incident's timeline entry when the change
+is for an incident and, once the caller commits, the announcement to SDK streams. A
+change that alters nothing is a no-op: no revision, no audit entry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from pydantic import ValidationError
@@ -18,15 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, audit, record, references
 from blastwall.db.base import utcnow
 from blastwall.db.counters import current_value, next_value
 from blastwall.db.pagination import Page, PageQuery, paginate_items
-from blastwall.db.session import on_commit
 from blastwall.exceptions import InvalidInput, NotFound
-from blastwall.incidents import timeline
-from blastwall.incidents.models import Incident
-from blastwall.levers import authority, declared, notify
+from blastwall.levers import authority, declared
 from blastwall.levers.enums import ALL_ENVIRONMENTS, Lever
 from blastwall.levers.models import LeverState
 from blastwall.levers.schemas import LeverSet
@@ -190,11 +187,8 @@ def change(
     parsed = _parse(changes)
     system = get_system(session, system_name)
     _check_environment(system, environment)
-    if incident_id is not None and session.get(Incident, incident_id) is None:
-        raise NotFound(
-            f"incident {incident_id} does not exist; `blastwall incident list` lists them",
-            field="incident_id",
-        )
+    if incident_id is not None:
+        references.require(session, "incident", incident_id, field="incident_id")
     levers = _levers_pulled(parsed)
     for lever in levers:
         authority.check(session, actor, lever, system.name)
@@ -222,36 +216,29 @@ def change(
     state.updated_by = actor.name
     session.flush()
 
-    target = f"{system.name}/{environment}"
-    entry = audit.append(
+    scope = "all environments" if environment == ALL_ENVIRONMENTS else environment
+    recorded = record(
         session,
-        actor=actor,
-        action=_action(levers, after),
-        target=target,
-        reason=reason,
-        before={**before, "revision": old_revision},
-        after={**after, "revision": state.revision},
-        incident_id=incident_id,
-    )
-    if incident_id is not None:
-        scope = "all environments" if environment == ALL_ENVIRONMENTS else environment
-        timeline.add_entry(
-            session,
-            incident_id,
-            kind="lever",
-            message=f"{system.name} ({scope}): {describe(before, after)}. Why: {reason}",
-            actor=actor.name,
+        Change(
+            actor=actor,
+            action=_action(levers, after),
+            target=f"{system.name}/{environment}",
+            reason=reason,
+            before={**before, "revision": old_revision},
+            after={**after, "revision": state.revision},
+            incident_id=incident_id,
+            system=system.name,
+            timeline=f"{system.name} ({scope}): {describe(before, after)}. Why: {reason}",
             data={
                 "system": system.name,
                 "environment": environment,
                 "revision": state.revision,
-                "audit_seq": entry.seq,
                 "before": before,
                 "after": after,
             },
-        )
-    on_commit(session, partial(notify.announce, state.revision))
-    return LeverChange(state, changed=True, audit_seq=entry.seq)
+        ),
+    )
+    return LeverChange(state, changed=True, audit_seq=recorded.audit_seq)
 
 
 def kill(

@@ -10,12 +10,10 @@ from sqlalchemy.orm import Session, selectinload
 
 from blastwall.access.schemas import Actor
 from blastwall.canaries import gate as canary_gate
-from blastwall.changes import audit
+from blastwall.changes import Change, record, references
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
-from blastwall.incidents import timeline
-from blastwall.incidents.models import Incident
 from blastwall.registry import service
 from blastwall.registry.enums import KNOWN_GOOD
 from blastwall.registry.models import Deployment, Release, ReleaseItem, SurfaceVersion, System
@@ -155,12 +153,14 @@ def create_release(
             else:
                 chosen[surface.id] = carried[surface.id]
         release = add_release(session, system, name=name, chosen=chosen, notes=notes, actor=actor)
-        audit.append(
+        record(
             session,
-            actor=actor,
-            action="release.create",
-            target=f"{system.name}@{release.name}",
-            after={"release": release.name, "surfaces": versions(release)},
+            Change(
+                actor=actor,
+                action="release.create",
+                target=f"{system.name}@{release.name}",
+                after={"release": release.name, "surfaces": versions(release)},
+            ),
         )
     return release
 
@@ -203,14 +203,16 @@ def mark_known_good(
     with session.begin_nested():
         release.known_good = known_good
         release.known_good_at = utcnow() if known_good else None
-        audit.append(
+        record(
             session,
-            actor=actor,
-            action="release.known_good" if known_good else "release.not_known_good",
-            target=f"{system.name}@{release.name}",
-            reason=reason,
-            before={"known_good": not known_good},
-            after={"known_good": known_good},
+            Change(
+                actor=actor,
+                action="release.known_good" if known_good else "release.not_known_good",
+                target=f"{system.name}@{release.name}",
+                reason=reason,
+                before={"known_good": not known_good},
+                after={"known_good": known_good},
+            ),
         )
     return release
 
@@ -228,10 +230,8 @@ def active_deployment(session: Session, system: System, environment: str) -> Dep
 
 def require_incident(session: Session, incident_id: int | None) -> None:
     """Refuse an incident id that does not exist before anything is written."""
-    if incident_id is not None and session.get(Incident, incident_id) is None:
-        raise NotFound(
-            f"incident {incident_id} does not exist; `blastwall incident list` lists them"
-        )
+    if incident_id is not None:
+        references.require(session, "incident", incident_id)
 
 
 def describe(deployment: Deployment | None) -> dict[str, Any]:
@@ -251,11 +251,13 @@ def deploy(
     reason: str,
     incident_id: int | None,
     action: str,
-    kind: str,
     message: str,
     data: dict[str, Any],
 ) -> Deployment:
-    """Put ``release`` in force, append the audit entry and the incident's timeline entry.
+    """Put ``release`` in force and record the change (audit, and the incident's timeline).
+
+    ``message`` is the timeline sentence; the entry's kind follows ``action``
+    (``incidents.subscribers.timeline_kind``).
 
     Callers wrap this in a savepoint: if any step fails, none of them happened.
     """
@@ -271,25 +273,21 @@ def deploy(
     )
     session.add(deployment)
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action=action,
-        target=f"{system.name}/{environment}",
-        reason=reason,
-        before=before,
-        after=describe(deployment),
-        incident_id=incident_id,
-    )
-    if incident_id is not None:
-        timeline.add_entry(
-            session,
-            incident_id,
-            kind=kind,
-            message=message,
-            actor=actor.name,
+        Change(
+            actor=actor,
+            action=action,
+            target=f"{system.name}/{environment}",
+            reason=reason,
+            before=before,
+            after=describe(deployment),
+            incident_id=incident_id,
+            system=system.name,
+            timeline=message,
             data={"system": system.name, "environment": environment, **data},
-        )
+        ),
+    )
     return deployment
 
 
@@ -325,7 +323,6 @@ def activate(
             reason=reason,
             incident_id=incident_id,
             action="release.activate",
-            kind="release",
             message=f"Activated release {release.name} in {system.name}/{environment}",
             data={
                 "from_release": current.release.name if current else None,

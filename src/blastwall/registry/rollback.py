@@ -140,7 +140,6 @@ def rollback(
             reason=reason,
             incident_id=incident_id,
             action="release.rollback",
-            kind="rollback",
             message=f"{message} (changed: {', '.join(changed)})",
             data={
                 "from_release": current_release.name,

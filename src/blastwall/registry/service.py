@@ -12,10 +12,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, record, references
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
-from blastwall.incidents.models import Incident
 from blastwall.registry.enums import ChangeAction
 from blastwall.registry.models import DownstreamAction, Release, Surface, SurfaceVersion, System
 from blastwall.registry.schemas import ActionSpec, SystemSpec
@@ -175,13 +174,15 @@ def upsert_system(session: Session, spec: SystemSpec, actor: Actor) -> SystemUps
         session.add(system)
     _apply(system, spec)
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action=f"system.{action.value}",
-        target=system.name,
-        before={f: before for f, (before, _) in changes.items()},
-        after={f: after for f, (_, after) in changes.items()},
+        Change(
+            actor=actor,
+            action=f"system.{action.value}",
+            target=system.name,
+            before={f: before for f, (before, _) in changes.items()},
+            after={f: after for f, (_, after) in changes.items()},
+        ),
     )
     return SystemUpsert(system, action, changes)
 
@@ -203,15 +204,14 @@ def delete(session: Session, name: str, actor: Actor) -> None:
     releases = session.scalar(
         select(func.count()).select_from(Release).where(Release.system_id == system.id)
     )
-    incidents = session.scalar(
-        select(func.count()).select_from(Incident).where(Incident.system_id == system.id)
-    )
-    if releases or incidents:
+    # Incidents sit above the registry in the house: they answer how many name the system.
+    kept = {"release(s)": releases or 0, **references.holders(session, "system", system.id)}
+    if any(kept.values()):
+        held = " and ".join(f"{count} {label}" for label, count in kept.items())
         raise Conflict(
-            f"system {name!r} has {releases} release(s) and {incidents} incident(s) and cannot "
-            "be deleted; their history must stay readable"
+            f"system {name!r} has {held} and cannot be deleted; their history must stay readable"
         )
     before = _fields(system)
     session.delete(system)
     session.flush()
-    audit.append(session, actor=actor, action="system.delete", target=name, before=before)
+    record(session, Change(actor=actor, action="system.delete", target=name, before=before))

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors.enums import Signal
@@ -99,13 +99,15 @@ def configure(
             row.sample_rate, row.baseline = data.sample_rate, data.baseline
             row.updated_by = actor.name
         row.updated_at = utcnow()
-        audit.append(
+        record(
             session,
-            actor=actor,
-            action="review.configure",
-            target=f"system:{system.name}",
-            before=before,
-            after=after,
+            Change(
+                actor=actor,
+                action="review.configure",
+                target=f"system:{system.name}",
+                before=before,
+                after=after,
+            ),
         )
         if data.sample_rate > 0:
             sampling.ensure_cursor(session)

@@ -15,7 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, joinedload
 
 from blastwall.access.schemas import Actor
-from blastwall.changes import audit
+from blastwall.changes import Change, record
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.detect.monitors import source
 from blastwall.detect.monitors.enums import Signal
@@ -102,12 +102,14 @@ def create(session: Session, system_name: str, data: MonitorCreate, actor: Actor
     session.add(monitor)
     session.flush()
     ensure_cursors(session)
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="monitor.create",
-        target=f"{system_name}/monitors/{data.name}",
-        after=stored,
+        Change(
+            actor=actor,
+            action="monitor.create",
+            target=f"{system_name}/monitors/{data.name}",
+            after=stored,
+        ),
     )
     return monitor
 
@@ -139,13 +141,15 @@ def update(
         monitor.config_version += 1
     session.flush()
     ensure_cursors(session)
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="monitor.update",
-        target=f"{system_name}/monitors/{name}",
-        before={k: b for k, (b, _) in changes.items()},
-        after={k: a for k, (_, a) in changes.items()},
+        Change(
+            actor=actor,
+            action="monitor.update",
+            target=f"{system_name}/monitors/{name}",
+            before={k: b for k, (b, _) in changes.items()},
+            after={k: a for k, (_, a) in changes.items()},
+        ),
     )
     return monitor
 
@@ -166,12 +170,14 @@ def delete(session: Session, system_name: str, name: str, actor: Actor) -> None:
     before = fields_of(monitor)
     session.delete(monitor)
     session.flush()
-    audit.append(
+    record(
         session,
-        actor=actor,
-        action="monitor.delete",
-        target=f"{system_name}/monitors/{name}",
-        before=before,
+        Change(
+            actor=actor,
+            action="monitor.delete",
+            target=f"{system_name}/monitors/{name}",
+            before=before,
+        ),
     )
 
 

@@ -1,0 +1,45 @@
+"""What incidents do when any domain records a change: put it on the incident's timeline.
+
+A change made for an incident (``Change.incident_id``) that carries a ``timeline``
+sentence becomes one timeline entry, in the same transaction as the change, so the
+timeline and the audit log never disagree. Registered in ``blastwall.wiring``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from blastwall.changes import Recorded
+from blastwall.incidents.enums import TimelineKind
+from blastwall.incidents import timeline
+
+# Actions whose timeline kind is not their domain: the kinds readers and the fix verifier
+# (detect/verification.py: rollback, lever, release) already know.
+TIMELINE_KINDS: dict[str, str] = {
+    "incident.open": TimelineKind.opened,
+    "incident.update": TimelineKind.update,
+    "incident.transition": TimelineKind.status,
+    "incident.acknowledge": TimelineKind.acknowledged,
+    "incident.note": TimelineKind.note,
+    "release.rollback": "rollback",
+}
+
+
+def timeline_kind(action: str) -> str:
+    """The timeline kind of ``action``: from the table above, else its domain (``lever``)."""
+    return str(TIMELINE_KINDS.get(action, action.partition(".")[0]))
+
+
+def add_to_timeline(session: Session, recorded: Recorded) -> None:
+    """Add the change's timeline sentence to its incident; data carries the audit seq."""
+    change = recorded.change
+    if change.incident_id is None or not change.timeline:
+        return
+    timeline.add_entry(
+        session,
+        change.incident_id,
+        kind=timeline_kind(change.action),
+        message=change.timeline,
+        actor=change.actor.name,
+        data={**change.data, "audit_seq": recorded.audit_seq},
+    )
