@@ -1,47 +1,23 @@
-"""String enums of the incidents domain: taxonomy (T1), severity inputs (T2), lifecycle (I1)."""
+"""String enums of the incidents domain: lifecycle (I1) and timeline kinds.
+
+The taxonomy (T1, T2) lives low in the house, in ``blastwall.taxonomy``, so monitors can
+use it too; it is re-exported here for the incidents domain's own readers.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from blastwall.taxonomy import FailureMode, Harm, IncidentClass, Reversibility
 
-class IncidentClass(StrEnum):
-    """What kind of harm the incident is (T1); several may apply to one incident."""
-
-    integrity = "integrity"
-    security = "security"
-    privacy = "privacy"
-    compliance = "compliance"
-    reputation = "reputation"
-
-
-class FailureMode(StrEnum):
-    """How the failure arrived (T1)."""
-
-    sudden = "sudden"
-    drift = "drift"
-    adversarial = "adversarial"
-
-
-class Harm(StrEnum):
-    """How wrong the output is, least to most harmful; the order is what the matrix checks."""
-
-    none = "none"
-    minor = "minor"
-    moderate = "moderate"
-    major = "major"
-    severe = "severe"
-
-    @property
-    def rank(self) -> int:
-        return list(Harm).index(self)
-
-
-class Reversibility(StrEnum):
-    """Whether the downstream actions the output triggers can be undone."""
-
-    reversible = "reversible"
-    irreversible = "irreversible"
+__all__ = [
+    "FailureMode",
+    "Harm",
+    "IncidentClass",
+    "Reversibility",
+    "Status",
+    "TimelineKind",
+]
 
 
 class Status(StrEnum):

@@ -10,8 +10,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from blastwall.changes import Recorded
-from blastwall.incidents.enums import TimelineKind
 from blastwall.incidents import timeline
+from blastwall.incidents.enums import TimelineKind
 
 # Actions whose timeline kind is not their domain: the kinds readers and the fix verifier
 # (detect/verification.py: rollback, lever, release) already know.

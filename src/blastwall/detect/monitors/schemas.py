@@ -11,9 +11,9 @@ from blastwall.detect.detectors._base import DEFAULT_FALSE_ALARM_RATE, DEFAULT_R
 from blastwall.detect.monitors.enums import Phase, ReferenceKind, Signal, VerificationStatus
 from blastwall.detect.monitors.models import Alarm, Monitor, MonitorState, Verification
 from blastwall.detect.signals import parse_params
-from blastwall.incidents.enums import Harm, IncidentClass
 from blastwall.inputs import Input
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_pattern
+from blastwall.taxonomy import Harm, IncidentClass
 
 DEFAULT_VERIFY = 1000
 MAX_REFERENCE = 1_000_000
