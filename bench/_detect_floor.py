@@ -24,9 +24,8 @@ import numpy as np
 
 from blastwall.detect import calibration
 from blastwall.detect._bank import CusumBank, IntArray
-from blastwall.detect.detectors import _indicator
+from blastwall.detect.detectors import Kind, _indicator, make_detector
 from blastwall.detect.detectors._alternatives import kl_bernoulli
-from blastwall.detect.replay import Kind, make_detector
 
 CHANGE_AT = 30_000
 HORIZON = 20_000

@@ -39,7 +39,7 @@ from typing import Any
 import _detect_floor  # bench/_detect_floor.py: the script's folder is on sys.path
 import numpy as np
 
-from blastwall.detect.replay import Kind, make_detector
+from blastwall.detect.detectors import Kind, make_detector
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work" / "detect"

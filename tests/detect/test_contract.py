@@ -10,6 +10,8 @@ import numpy as np
 import pytest
 
 from blastwall.detect import calibration, detectors
+from blastwall.detect.detectors import Kind, make_detector
+from blastwall.detect.detectors._base import ReferenceDetector
 from tests.detect.factories import CHANGE, DETECTORS, RATE, REFERENCE, Case, feed_one_by_one
 
 ids = [case.name for case in DETECTORS]
@@ -143,7 +145,27 @@ def test_bad_parameters_are_refused_with_the_fix(
 
 def test_every_exported_detector_is_under_contract() -> None:
     tested = {type(case.make()).__name__ for case in DETECTORS}
-    assert set(detectors.__all__) == tested
+    exported = {
+        name
+        for name in detectors.__all__
+        if isinstance(cls := getattr(detectors, name), type) and issubclass(cls, ReferenceDetector)
+    }
+    # The package also exports Kind and make_detector, which are not detectors.
+    assert exported == tested == {"CategoryShift", "LevelSpreadShift", "RateShift"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (Kind.categorical, "CategoryShift"),
+        (Kind.binary, "RateShift"),
+        (Kind.continuous, "LevelSpreadShift"),
+    ],
+)
+def test_make_detector_picks_one_detector_per_kind(kind: Kind, expected: str) -> None:
+    detector = make_detector(kind, reference=REFERENCE, false_alarm_rate=RATE, categories=1)
+    assert type(detector).__name__ == expected
+    assert (detector.reference, detector.false_alarm_rate) == (REFERENCE, RATE)
 
 
 @pytest.mark.parametrize("cut", [REFERENCE - 100, REFERENCE, 1600, 2200])

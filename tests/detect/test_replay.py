@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from blastwall.detect.replay import Kind, read_stream, replay
+from blastwall.detect.detectors import Kind
+from blastwall.detect.replay import read_stream, replay
 from tests.detect.factories import RATE, REFERENCE, category_stream, level_stream, rate_stream
 
 

@@ -71,7 +71,8 @@ def replay_command(
     ] = False,
 ) -> None:
     """Print the index of every alarm on a recorded stream, one per line."""
-    from blastwall.detect.replay import Kind, replay_file  # noqa: PLC0415  (server extra: numpy)
+    from blastwall.detect.detectors import Kind  # noqa: PLC0415  (server extra: numpy)
+    from blastwall.detect.replay import replay_file  # noqa: PLC0415  (server extra: numpy)
 
     chosen = kind or os.environ.get("BENCH_KIND")
     if not chosen:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from blastwall.detect.replay import Kind
+from blastwall.detect.detectors import Kind
 
 TRACE_BASE = (
     "id",

@@ -18,29 +18,33 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
 
-from blastwall.detect.detectors import CategoryShift, LevelSpreadShift, RateShift
+from blastwall.detect.detectors import Kind, make_detector
 from blastwall.detect.detectors._base import (
     DEFAULT_FALSE_ALARM_RATE,
     DEFAULT_REFERENCE,
     ReferenceDetector,
 )
 
+# Kind and make_detector live in the detectors package; named here for older imports.
+__all__ = [
+    "MAX_CATEGORY",
+    "BadRows",
+    "Kind",
+    "Replay",
+    "Stream",
+    "make_detector",
+    "read_stream",
+    "replay",
+    "replay_file",
+]
+
 MAX_CATEGORY = 255
 _EXAMPLES = 3
-
-
-class Kind(StrEnum):
-    """What one observation is."""
-
-    categorical = "categorical"
-    binary = "binary"
-    continuous = "continuous"
 
 
 @dataclass
@@ -146,21 +150,6 @@ def _reject(value: float, kind: Kind, *, allow_negative: bool) -> str | None:
     if kind is Kind.continuous and value < 0 and not allow_negative:
         return "negative value"
     return None
-
-
-def make_detector(
-    kind: Kind,
-    *,
-    reference: int = DEFAULT_REFERENCE,
-    false_alarm_rate: float = DEFAULT_FALSE_ALARM_RATE,
-    categories: int = 2,
-) -> ReferenceDetector:
-    """The detector the server uses for a stream of this kind."""
-    if kind is Kind.categorical:
-        return CategoryShift(max(categories, 2), reference, false_alarm_rate)
-    if kind is Kind.binary:
-        return RateShift(reference, false_alarm_rate)
-    return LevelSpreadShift(reference, false_alarm_rate)
 
 
 def replay(

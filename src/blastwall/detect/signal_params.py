@@ -31,8 +31,8 @@ from pydantic import (
 )
 
 from blastwall.detect import embeddings
+from blastwall.detect.detectors import Kind
 from blastwall.detect.monitors.enums import Signal
-from blastwall.detect.replay import Kind
 
 REFUSAL_LABEL = "refusal"
 _APOSTROPHE = "['\u2019]"

@@ -24,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from blastwall.detect import embeddings
+from blastwall.detect.detectors import Kind
 from blastwall.detect.monitors.enums import Signal
 from blastwall.detect.observations import (
     FEEDBACK_COLUMNS,
@@ -33,7 +34,6 @@ from blastwall.detect.observations import (
     Rows,
     as_datetime,
 )
-from blastwall.detect.replay import Kind
 from blastwall.detect.signal_params import (
     DEFAULT_REFUSAL_PATTERNS,
     MODEL_DECISIONS,

@@ -19,8 +19,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from blastwall.detect.detectors import Kind
 from blastwall.detect.monitors.runtime import Fed, MonitorRuntime
-from blastwall.detect.replay import Kind
 from blastwall.detect.signals import Observations
 
 SAMPLES = 10

@@ -13,9 +13,9 @@ from datetime import datetime
 import numpy as np
 from sqlalchemy.orm import Session
 
+from blastwall.detect.detectors import Kind
 from blastwall.detect.monitors import source
 from blastwall.detect.monitors.runtime import Config, MonitorRuntime
-from blastwall.detect.replay import Kind
 from blastwall.detect.signals import Observations, Rows, observe, trace_columns
 
 EMPTY = np.empty(0, dtype=np.int64)

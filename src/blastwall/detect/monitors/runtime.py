@@ -15,11 +15,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from blastwall.detect.detectors import CategoryShift, LevelSpreadShift, RateShift
+from blastwall.detect.detectors import (
+    CategoryShift,
+    Kind,
+    LevelSpreadShift,
+    RateShift,
+    make_detector,
+)
 from blastwall.detect.detectors._base import ReferenceDetector
 from blastwall.detect.monitors.enums import Phase, ReferenceKind, Signal
 from blastwall.detect.monitors.models import Monitor, MonitorState
-from blastwall.detect.replay import Kind
 from blastwall.detect.signal_params import declared_categories
 from blastwall.detect.signals import Observations, Spec
 
@@ -88,15 +93,6 @@ class Fed:
     leading: str | None = None  # the alternative that crossed at the first alarm
 
 
-def make_detector(kind: Kind, reference: int, rate: float, categories: int) -> ReferenceDetector:
-    """The detector the server uses for a stream of this kind."""
-    if kind is Kind.categorical:
-        return CategoryShift(max(categories, 2), reference, rate)
-    if kind is Kind.binary:
-        return RateShift(reference, rate)
-    return LevelSpreadShift(reference, rate)
-
-
 class MonitorRuntime:
     """A monitor's detector and bookkeeping; `feed` takes a batch of observations."""
 
@@ -128,7 +124,10 @@ class MonitorRuntime:
     def _new(self, reference: int) -> ReferenceDetector:
         self.baseline_dirty = True
         return make_detector(
-            self.config.kind, reference, self.config.false_alarm_rate, len(self.vocabulary)
+            self.config.kind,
+            reference=reference,
+            false_alarm_rate=self.config.false_alarm_rate,
+            categories=len(self.vocabulary),
         )
 
     def reset(self, message: str) -> None:
