@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
+from blastwall.changes.models import AuditEntry
 from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
 from blastwall.detect import alarms as grouping
@@ -87,13 +88,18 @@ def test_second_monitor_joins_the_open_incident_and_moves_its_start_earlier(
         ("update", "detection-engine"),
         ("alarm", "detection-engine"),
     ]
+    with session_factory() as session:
+        update_seq = session.scalar(
+            select(AuditEntry.seq).where(AuditEntry.action == "incident.update")
+        )
     assert incident.timeline[2].data == {
         "changes": {
             "started_at": [
                 (T0 + timedelta(minutes=10)).isoformat(),
                 (T0 + timedelta(minutes=4)).isoformat(),
             ]
-        }
+        },
+        "audit_seq": update_seq,
     }
     assert incident.timeline[3].data["alarm_id"] == second
     assert incident.timeline[3].message == "Monitor lengths alarmed: rate 0.01 -> 0.1"
