@@ -24,6 +24,7 @@ from blastwall.detect.monitors.schemas import MonitorUpdate
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import matrix
 from blastwall.levers import authority
+from blastwall.oncall import config as oncall
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.review import service as review
@@ -111,6 +112,9 @@ def _carry_out(
     if plan.writes.matrix is not None:
         with _located(source, ("severity_matrix",)):
             matrix.set_matrix(session, plan.writes.matrix, actor)
+    if plan.writes.oncall is not None:
+        with _located(source, ("oncall",)):
+            oncall.apply(session, plan.writes.oncall, actor)
     record(
         session,
         Change(

@@ -13,6 +13,7 @@ from blastwall.config_as_code.errors import Loc, format_path
 from blastwall.config_as_code.schema import Document, SystemSpec
 from blastwall.exceptions import InvalidInput
 from blastwall.incidents import matrix
+from blastwall.oncall import checks as oncall
 from blastwall.registry.enums import StalePolicy
 
 Problem = tuple[Loc, str]
@@ -109,4 +110,6 @@ def check(document: Document) -> list[Problem]:
     problems = _unique((s.name for s in document.systems), ("systems",), "system", "name")
     for index, system in enumerate(document.systems):
         problems += _system_problems(system, ("systems", index))
+    if document.oncall is not None:
+        problems += [(("oncall", *loc), text) for loc, text in oncall.check(document.oncall)]
     return problems + _matrix_problems(document)

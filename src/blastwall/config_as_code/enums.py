@@ -34,3 +34,8 @@ class PlanKind(StrEnum):
     review = "review"
     canary_target = "canary_target"
     canary_set = "canary_set"
+    oncall = "oncall"
+    person = "person"
+    schedule = "schedule"
+    escalation_policy = "escalation_policy"
+    coverage = "coverage"

@@ -45,6 +45,7 @@ from blastwall.exceptions import Conflict
 from blastwall.incidents import matrix
 from blastwall.levers import authority
 from blastwall.levers.enums import ANY
+from blastwall.oncall import config as oncall
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.registry.enums import ChangeAction
@@ -104,6 +105,7 @@ class Writes:
     reviews: tuple[ReviewWrite, ...] = ()
     canary_targets: tuple[CanaryTargetWrite, ...] = ()
     canary_sets: tuple[CanarySetWrite, ...] = ()
+    oncall: oncall.OncallWrite | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +187,7 @@ class _Planner:
         self.review_writes: list[ReviewWrite] = []
         self.target_writes: list[CanaryTargetWrite] = []
         self.set_writes: list[CanarySetWrite] = []
+        self.oncall_write: oncall.OncallWrite | None = None
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -198,6 +201,7 @@ class _Planner:
                 self.items.append(PlanItem(PlanAction.unmanaged, PlanKind.system, name))
         self.authority()
         self.severity_matrix()
+        self.oncall()
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
@@ -208,6 +212,7 @@ class _Planner:
             tuple(self.review_writes),
             tuple(self.target_writes),
             tuple(self.set_writes),
+            self.oncall_write,
         )
         return Plan(tuple(self.items), writes)
 
@@ -410,6 +415,21 @@ class _Planner:
             )
         if change.changed:
             self.rules = flat
+
+    def oncall(self) -> None:
+        """The on-call section (oncall/config.py); left out, it is unmanaged."""
+        spec = self.document.oncall
+        if spec is None:
+            if oncall.anything_stored(self.session):
+                self.items.append(PlanItem(PlanAction.unmanaged, PlanKind.oncall, "oncall"))
+            return
+        known = {s.name for s in self.document.systems}
+        known |= set(self.session.scalars(select(System.name)))
+        items, problems, write = oncall.plan(self.session, spec, known)
+        self.items += items
+        for loc, message in problems:
+            self.problem(("oncall", *loc), message)
+        self.oncall_write = write
 
     def severity_matrix(self) -> None:
         body = self.document.severity_matrix

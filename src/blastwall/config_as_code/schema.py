@@ -38,6 +38,7 @@ from blastwall.detect.signals import parse_params
 from blastwall.incidents.enums import Harm, IncidentClass
 from blastwall.levers.enums import ANY
 from blastwall.levers.schemas import AuthorityRuleSpec as LeverRuleSpec
+from blastwall.oncall.spec import OncallSpec
 from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
@@ -316,6 +317,9 @@ class Document(Section):
     authority: AuthoritySpec | None = None
     severity_matrix: dict[str, Any] | None = Field(
         None, description="Severity matrix body, as GET /api/v1/severity-matrix shows it."
+    )
+    oncall: OncallSpec | None = Field(
+        None, description="People, schedules, escalation policies, coverage (docs/oncall.md)."
     )
 
     _source: Source = PrivateAttr(default_factory=Source)

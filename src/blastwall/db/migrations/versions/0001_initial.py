@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 17:09:05.661011
+Create Date: 2026-12-06 19:07:55.692906
 """
 
 from collections.abc import Sequence
@@ -174,6 +174,52 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("kind", "key", name=op.f("uq_idempotency_keys_kind_key")),
+    )
+    op.create_table(
+        "oncall_people",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("display_name", sa.String(length=200), nullable=False),
+        sa.Column("handle", sa.String(length=100), nullable=False),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("slack_user", sa.String(length=40), nullable=True),
+        sa.Column("pagerduty_routing_key_env", sa.String(length=128), nullable=True),
+        sa.Column("pagerduty_service", sa.String(length=100), nullable=True),
+        sa.Column("phone", sa.String(length=50), nullable=True),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_people")),
+        sa.UniqueConstraint("name", name=op.f("uq_oncall_people_name")),
+    )
+    op.create_table(
+        "oncall_policies",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column(
+            "levels",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("repeat", sa.Integer(), nullable=False),
+        sa.Column("pagerduty_service", sa.String(length=100), nullable=True),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_policies")),
+        sa.UniqueConstraint("name", name=op.f("uq_oncall_policies_name")),
+    )
+    op.create_table(
+        "oncall_schedules",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("time_zone", sa.String(length=64), nullable=False),
+        sa.Column(
+            "layers",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_schedules")),
+        sa.UniqueConstraint("name", name=op.f("uq_oncall_schedules_name")),
     )
     op.create_table(
         "review_cursors",
@@ -517,6 +563,58 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitors")),
         sa.UniqueConstraint("system_id", "name", name=op.f("uq_monitors_system_id_name")),
     )
+    op.create_table(
+        "oncall_coverage",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("policy_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "systems",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column(
+            "severities",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.ForeignKeyConstraint(
+            ["policy_id"],
+            ["oncall_policies.id"],
+            name=op.f("fk_oncall_coverage_policy_id_oncall_policies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_coverage")),
+    )
+    op.create_table(
+        "oncall_overrides",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("schedule_id", sa.Integer(), nullable=False),
+        sa.Column("person_id", sa.Integer(), nullable=False),
+        sa.Column("starts_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ends_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["person_id"],
+            ["oncall_people.id"],
+            name=op.f("fk_oncall_overrides_person_id_oncall_people"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["oncall_schedules.id"],
+            name=op.f("fk_oncall_overrides_schedule_id_oncall_schedules"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_overrides")),
+    )
+    with op.batch_alter_table("oncall_overrides", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_oncall_overrides_schedule_id_ends_at", ["schedule_id", "ends_at"], unique=False
+        )
+
     op.create_table(
         "releases",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -917,6 +1015,11 @@ def downgrade() -> None:
     op.drop_table("surfaces")
     op.drop_table("review_configs")
     op.drop_table("releases")
+    with op.batch_alter_table("oncall_overrides", schema=None) as batch_op:
+        batch_op.drop_index("ix_oncall_overrides_schedule_id_ends_at")
+
+    op.drop_table("oncall_overrides")
+    op.drop_table("oncall_coverage")
     op.drop_table("monitors")
     with op.batch_alter_table("lever_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lever_states_revision"))
@@ -956,6 +1059,9 @@ def downgrade() -> None:
 
     op.drop_table("review_items")
     op.drop_table("review_cursors")
+    op.drop_table("oncall_schedules")
+    op.drop_table("oncall_policies")
+    op.drop_table("oncall_people")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handoffs_trace_id"))
