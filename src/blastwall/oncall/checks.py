@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from blastwall.config_as_code.errors import format_path
 from blastwall.oncall.spec import SEVERITIES, CoverageSpec, OncallSpec
 
 Loc = tuple[str | int, ...]
@@ -16,7 +17,7 @@ def _unique(names: Iterable[str], where: Loc, what: str) -> list[Problem]:
     problems: list[Problem] = []
     for index, name in enumerate(names):
         if name in first:
-            earlier = f"{'.'.join(map(str, where))}[{first[name]}]"
+            earlier = "oncall." + format_path((*where, first[name]))
             message = f"{what} {name!r} is declared twice (also {earlier}): rename or remove one"
             problems.append(((*where, index, "name"), message))
         else:

@@ -55,6 +55,15 @@ def _coverage(rules: Iterable[tuple[str, list[str] | None, list[int] | None]]) -
     return [{"policy": p, "systems": s, "severity": v} for p, s, v in rules]
 
 
+def _stored_coverage(session: Session) -> list[Fields]:
+    rows = session.execute(
+        select(Policy.name, CoverageRule.systems, CoverageRule.severities)
+        .join(Policy, Policy.id == CoverageRule.policy_id)
+        .order_by(CoverageRule.position)
+    )
+    return _coverage((name, systems, severities) for name, systems, severities in rows)
+
+
 @dataclass
 class OncallWrite:
     """What applying the section writes: upserts by name, then deletes, then coverage."""
@@ -108,12 +117,7 @@ def plan(
         write.deleted[model] = gone
     problems = _system_problems(spec, known_systems)
     after_rules = _coverage((r.policy, r.systems, r.severity) for r in spec.coverage)
-    rows = session.execute(
-        select(Policy.name, CoverageRule.systems, CoverageRule.severities)
-        .join(Policy, Policy.id == CoverageRule.policy_id)
-        .order_by(CoverageRule.position)
-    )
-    before_rules = _coverage((name, systems, severities) for name, systems, severities in rows)
+    before_rules = _stored_coverage(session)
     if before_rules != after_rules:
         changes = {"rules": (before_rules, after_rules)}
         items.append(PlanItem(PlanAction.update, PlanKind.coverage, "coverage", changes))
@@ -204,15 +208,9 @@ def _delete(session: Session, model: type[Any], name: str, actor: Actor) -> None
 
 
 def _replace_coverage(session: Session, rules: list[Fields], actor: Actor) -> None:
-    before = _coverage(
-        session.execute(
-            select(Policy.name, CoverageRule.systems, CoverageRule.severities)
-            .join(Policy, Policy.id == CoverageRule.policy_id)
-            .order_by(CoverageRule.position)
-        ).tuples()
-    )
+    before = _stored_coverage(session)
     session.execute(delete(CoverageRule))
-    ids = dict(session.execute(select(Policy.name, Policy.id)).tuples())
+    ids = {row.name: row.id for row in session.execute(select(Policy.name, Policy.id))}
     for position, rule in enumerate(rules):
         session.add(
             CoverageRule(
