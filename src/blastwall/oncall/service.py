@@ -7,7 +7,7 @@ responder or above, each one audited.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -91,6 +91,8 @@ def create_override(
 ) -> Override:
     """Put ``person`` on call for ``schedule`` from ``starts_at`` to ``ends_at``; audited."""
     row = get_schedule(session, schedule)
+    # Stored and answered in UTC, whatever offset the caller wrote.
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
     who = session.scalar(select(Person).where(Person.name == person))
     if who is None:
         raise InvalidInput(
