@@ -25,6 +25,7 @@ from blastwall.cli import (
     incidents,
     levers,
     monitors,
+    oncall,
     releases,
     review,
     serve,
@@ -79,6 +80,7 @@ app.add_typer(handoffs.app)
 app.add_typer(approvals.app)
 app.add_typer(detect.app)
 app.add_typer(monitors.app)
+app.add_typer(oncall.app)
 app.add_typer(review.app)
 app.add_typer(canaries.app)
 app.add_typer(tasks.app)
