@@ -58,6 +58,12 @@ FIRST_PLAN = [
     ("create", "authority_rule", "role:responder kill on support-agent"),
     ("create", "authority_rule", "role:responder restore on support-agent"),
     ("update", "severity_matrix", "severity_matrix"),
+    ("create", "person", "dana.okafor"),
+    ("create", "person", "lee.chen"),
+    ("create", "person", "sam.adeyemi"),
+    ("create", "schedule", "support-primary"),
+    ("create", "escalation_policy", "support"),
+    ("create", "coverage", "coverage"),
 ]
 
 CLOSE_TICKET = (
@@ -90,7 +96,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "29 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "35 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -117,7 +123,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "29 to create, 1 to update, 0 to delete, 0 unchanged",
+            "35 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 

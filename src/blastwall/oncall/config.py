@@ -31,14 +31,17 @@ def person_fields(spec: PersonSpec) -> Fields:
 
 def schedule_fields(spec: ScheduleSpec) -> Fields:
     layers = [
-        {**layer.model_dump(mode="json"), "name": layer.name or f"layer-{number}"}
+        {
+            **layer.model_dump(mode="json", exclude_none=True),
+            "name": layer.name or f"layer-{number}",
+        }
         for number, layer in enumerate(spec.layers, start=1)
     ]
     return {"description": spec.description, "time_zone": spec.time_zone, "layers": layers}
 
 
 def policy_fields(spec: PolicySpec) -> Fields:
-    levels = [level.model_dump(mode="json") for level in spec.levels or []]
+    levels = [level.model_dump(mode="json", exclude_none=True) for level in spec.levels or []]
     return {
         "description": spec.description,
         "levels": levels,
@@ -105,7 +108,12 @@ def plan(
             row = stored.get(name)
             before = _stored(row, after) if row is not None else None
             diff = {k: (before[k] if before else None, v) for k, v in after.items()}
-            diff = {k: ba for k, ba in diff.items() if before is None or ba[0] != ba[1]}
+            # A new thing shows what it sets; an existing one, what changes.
+            diff = {
+                k: ba
+                for k, ba in diff.items()
+                if (ba[1] not in (None, "") if before is None else ba[0] != ba[1])
+            }
             action = PlanAction.create if before is None else PlanAction.update
             if not diff:
                 items.append(PlanItem(PlanAction.unchanged, kind, name))
@@ -120,7 +128,10 @@ def plan(
     before_rules = _stored_coverage(session)
     if before_rules != after_rules:
         changes = {"rules": (before_rules, after_rules)}
-        items.append(PlanItem(PlanAction.update, PlanKind.coverage, "coverage", changes))
+        action = PlanAction.update
+        if not before_rules or not after_rules:
+            action = PlanAction.create if after_rules else PlanAction.delete
+        items.append(PlanItem(action, PlanKind.coverage, "coverage", changes))
         write.coverage = after_rules
     else:
         items.append(PlanItem(PlanAction.unchanged, PlanKind.coverage, "coverage"))
