@@ -51,8 +51,8 @@ def problems(text: str) -> list[str]:
         ),
         (
             ('start: "2026-03-16"', 'start: "16/03/2026"'),
-            "oncall.yaml:32: oncall.schedules[0].layers[0].start: '16/03/2026' is not a date: "
-            "write YYYY-MM-DD, e.g. 2026-03-02",
+            "oncall.yaml:32: oncall.schedules[0].layers[0].start: '16/03/2026' is not a date "
+            "from 1970 to 2999: write YYYY-MM-DD, e.g. 2026-03-02",
         ),
         (
             ("{person: cem}", "{person: cam}"),

@@ -31,13 +31,15 @@ from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 router = APIRouter(prefix="/oncall", tags=["oncall"], responses=AUTHENTICATED)
 
 
+# Contact details (e-mail, phone, Slack id) are for responders, not for every viewer token
+# (the SDK's, a dashboard's): `now` shows viewers names and handles only.
 @router.get("/people", response_model=ItemsPage[PersonRead], responses=ONE)
-def list_people(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[PersonRead]:
+def list_people(session: DbSession, _: Responder, page: Paging) -> ItemsPage[PersonRead]:
     return ItemsPage.of(service.list_people(session, page), PersonRead.model_validate)
 
 
 @router.get("/people/{name}", response_model=PersonRead, responses=ONE)
-def get_person(name: str, session: DbSession, _: Viewer) -> PersonRead:
+def get_person(name: str, session: DbSession, _: Responder) -> PersonRead:
     return PersonRead.model_validate(service.get_person(session, name))
 
 

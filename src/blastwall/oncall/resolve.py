@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.exceptions import InvalidInput
 from blastwall.oncall import rotation
 from blastwall.oncall import service as oncall
 from blastwall.oncall.models import CoverageRule, Override, Person, Policy, Schedule
@@ -151,6 +152,9 @@ def on_call(session: Session, target: Target, at: datetime) -> list[Person]:
 def now(session: Session, system: str, severity: int, at: datetime) -> OnCallNow:
     """Who each level of the covering policy pages at ``at``, and each schedule's next
     hand-off. Raises NotFound for a system the registry does not know."""
+    problem = rotation.out_of_range(at)
+    if problem:
+        raise InvalidInput(f"at: {problem}")
     registry.get_by_name(session, system)
     policy = covering_policy(session, system, severity)
     levels = []

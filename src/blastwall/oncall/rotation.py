@@ -20,6 +20,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(3000, 1, 1, tzinfo=UTC)
+"""Instants the math answers for (and the years a layer may start in): far from the ends of
+Python's calendar, so no shift or window computed from them overflows."""
 HORIZON = timedelta(days=120)
 """How far ahead the next hand-off is searched; beyond it the schedule answers none."""
 _MAX_STEPS = 5000
@@ -165,3 +169,13 @@ def _utc(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError(f"{at.isoformat()} has no time zone: give an offset, e.g. Z or +01:00")
     return at.astimezone(UTC)
+
+
+def out_of_range(at: datetime) -> str | None:
+    """What is wrong with asking about ``at`` (aware), or None if the math can answer."""
+    if EARLIEST <= at < LATEST:
+        return None
+    return (
+        f"{at.isoformat()} is outside the years {EARLIEST.year}-{LATEST.year - 1} on-call "
+        "schedules cover: ask about a time in that range"
+    )

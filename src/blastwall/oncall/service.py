@@ -18,6 +18,7 @@ from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.oncall.models import CoverageRule, Override, Person, Policy, Schedule
+from blastwall.oncall.rotation import out_of_range
 
 MAX_OVERRIDE = timedelta(days=90)
 """Longest override: a longer change of who is on call belongs in the schedule's layers."""
@@ -93,6 +94,10 @@ def create_override(
     row = get_schedule(session, schedule)
     # Stored and answered in UTC, whatever offset the caller wrote.
     starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    for field, value in (("from", starts_at), ("to", ends_at)):
+        problem = out_of_range(value)
+        if problem:
+            raise InvalidInput(f"{field}: {problem}")
     who = session.scalar(select(Person).where(Person.name == person))
     if who is None:
         raise InvalidInput(

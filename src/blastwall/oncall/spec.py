@@ -27,6 +27,7 @@ from blastwall.registry.names import NAME_MAX, slug_problem
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SEVERITIES = (1, 2, 3)
+FIRST_YEAR, LAST_YEAR = 1970, 2999  # the years rotation.py computes shifts for
 _ROTATION = re.compile(r"([1-9][0-9]{0,3})([hdw])")
 _CLOCK = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
 _ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]{0,127}")
@@ -97,10 +98,16 @@ def _zone(value: str) -> str:
 def _day(value: str) -> str:
     try:
         if len(value) == 10:  # fromisoformat also takes 20260302, which nobody means here
-            return date.fromisoformat(value).isoformat()
+            day = date.fromisoformat(value)
     except ValueError:
         pass
-    raise ValueError(f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2026-03-02")
+    else:
+        if len(value) == 10 and FIRST_YEAR <= day.year <= LAST_YEAR:
+            return value
+    raise ValueError(
+        f"{value!r} is not a date from {FIRST_YEAR} to {LAST_YEAR}: write YYYY-MM-DD, "
+        "e.g. 2026-03-02"
+    )
 
 
 def _weekday(value: str) -> str:
