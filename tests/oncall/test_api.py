@@ -177,15 +177,34 @@ def test_an_override_is_made_by_a_responder_and_audited(
     assert level["targets"][0]["next"]["at"] == "2099-03-17T18:00:00Z"
     listed = client.get("/api/v1/oncall/schedules/primary/overrides").json()["items"]
     assert [o["id"] for o in listed] == [1]
+
+    cancel = "/api/v1/oncall/schedules/primary/overrides/1/cancel"
+    as_viewer = client.post(
+        cancel, json={"reason": "ana is back"}, headers={"Authorization": f"Bearer {viewer}"}
+    )
+    assert as_viewer.status_code == 403
+    cancelled = client.post(
+        cancel, json={"reason": "ana is back"}, headers={"Authorization": f"Bearer {responder}"}
+    )
+    assert cancelled.status_code == 204, cancelled.text
+    level = now(client, system="support-bot", at="2099-03-17T12:30:00Z")["levels"][0]
+    assert level["targets"][0]["on_call"] == BEN  # week 3809 of the rotation: odd, ben
+    again = client.post(cancel, json={"reason": "twice"})
+    assert (again.status_code, again.json()["detail"]) == (
+        404,
+        "no override 1 on schedule 'primary'; `blastwall oncall list` shows the schedules, "
+        "GET /api/v1/oncall/schedules/primary/overrides its overrides",
+    )
     with session_factory() as session:
-        entry = session.scalars(
-            select(AuditEntry).where(AuditEntry.action == "oncall.override")
-        ).one()
-        assert (entry.actor, entry.target, entry.reason) == (
-            "rita",
-            "schedule/primary",
-            "ana at the dentist",
-        )
+        entries = session.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.action.like("oncall.override%"))
+            .order_by(AuditEntry.seq)
+        ).all()
+        assert [(e.action, e.actor, e.target, e.reason) for e in entries] == [
+            ("oncall.override", "rita", "schedule/primary", "ana at the dentist"),
+            ("oncall.override_cancel", "rita", "schedule/primary", "ana is back"),
+        ]
 
 
 @pytest.mark.usefixtures("oncall")

@@ -85,6 +85,12 @@ def test_now_json_override_and_list_from_the_terminal(
             cli("oncall", "now", "support-bot", "--at", "2099-01-01T12:00:00Z", "--json").stdout
         )
         assert during["levels"][0]["people"] == [CEM]
+        cancelled = cli("oncall", "cancel-override", "primary", "1", "--reason", "ana is back")
+        assert lines(cancelled.stdout) == ["Cancelled override #1 of primary."]
+        after = json.loads(
+            cli("oncall", "now", "support-bot", "--at", "2099-01-01T12:00:00Z", "--json").stdout
+        )
+        assert after["levels"][0]["people"] == [ANA]  # week 3798 of the rotation: even, ana
 
         listed = lines(cli("oncall", "list").stdout)
         assert listed[0].split() == ["PERSON", "NAME", "HANDLE", "E-MAIL", "SLACK", "PHONE"]

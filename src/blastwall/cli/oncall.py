@@ -79,6 +79,19 @@ def override(
     out.show(made, as_json, _report_override)
 
 
+@oncall.command("cancel-override")
+def cancel_override(
+    schedule: Annotated[str, typer.Argument(callback=slug("schedule"), help="Schedule name.")],
+    override_id: Annotated[int, typer.Argument(min=1, help="Override id, e.g. 3.")],
+    reason: Reason,
+    server: Server = DEFAULT_SERVER,
+) -> None:
+    """Remove an override of SCHEDULE (the layers decide again); audited."""
+    url = path("oncall", "schedules", schedule, "overrides", override_id, "cancel")
+    connect(server).post(url, {"reason": reason})
+    out.success(f"Cancelled override #{override_id} of {schedule}.")
+
+
 @oncall.command("list")
 def list_(server: Server = DEFAULT_SERVER, as_json: AsJson = False) -> None:
     """People, schedules, escalation policies and coverage, as blastwall.yaml set them."""

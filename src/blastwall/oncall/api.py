@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime
 
 from blastwall.db.base import utcnow
+from blastwall.inputs import RowId
 from blastwall.oncall import resolve, service
 from blastwall.oncall.models import Override
 from blastwall.oncall.schemas import (
@@ -16,6 +17,7 @@ from blastwall.oncall.schemas import (
     HandoffRead,
     LevelNowRead,
     OnCallNowRead,
+    OverrideCancel,
     OverrideCreate,
     OverrideRead,
     PersonRead,
@@ -79,6 +81,14 @@ def create_override(
         actor=actor,
     )
     return _override(override, name, body.person)
+
+
+@router.post("/schedules/{name}/overrides/{override_id}/cancel", status_code=204, responses=WRITE)
+def cancel_override(
+    name: str, override_id: RowId, body: OverrideCancel, session: DbSession, actor: Responder
+) -> Response:
+    service.cancel_override(session, name, override_id, reason=body.reason.strip(), actor=actor)
+    return Response(status_code=204)
 
 
 @router.get("/policies", response_model=ItemsPage[PolicyRead], responses=ONE)

@@ -85,6 +85,16 @@ class OverrideCreate(Input):
     )
 
 
+class OverrideCancel(Input):
+    """Why an override is removed; it is audited."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"reason": "ana is back"}]}
+    )
+
+    reason: str = Field(min_length=1, max_length=2000, pattern=r"\S", description="Why.")
+
+
 class OverrideRead(BaseModel):
     model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
 

@@ -144,6 +144,40 @@ def create_override(
     return override
 
 
+def cancel_override(
+    session: Session, schedule: str, override_id: int, *, reason: str, actor: Actor
+) -> None:
+    """Remove an override of ``schedule`` made by mistake or no longer needed; audited."""
+    row = get_schedule(session, schedule)
+    override = session.get(Override, override_id)
+    if override is None or override.schedule_id != row.id:
+        raise NotFound(
+            f"no override {override_id} on schedule {schedule!r}; `blastwall oncall list` "
+            f"shows the schedules, GET /api/v1/oncall/schedules/{schedule}/overrides its "
+            "overrides"
+        )
+    person = person_names(session, {override.person_id})[override.person_id]
+    before = {
+        "id": override.id,
+        "person": person,
+        "from": override.starts_at.isoformat(),
+        "to": override.ends_at.isoformat(),
+    }
+    record(
+        session,
+        Change(
+            action="oncall.override_cancel",
+            target=f"schedule/{schedule}",
+            actor=actor,
+            reason=reason,
+            before=before,
+            data={"schedule": schedule, **before},
+        ),
+    )
+    session.delete(override)
+    session.flush()
+
+
 def person_names(session: Session, ids: set[int]) -> dict[int, str]:
     """``{id: name}`` of the people with ``ids``."""
     if not ids:
