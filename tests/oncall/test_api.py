@@ -124,6 +124,15 @@ def test_reads_list_people_schedules_policies_and_coverage(
         {"policy": "support", "systems": ["support-bot"], "severity": [1, 2]},
         {"policy": "everyone-else", "systems": None, "severity": None},
     ]
+    first = client.get("/api/v1/oncall/coverage", params={"limit": 1}).json()
+    assert first["items"] == [{"policy": "support", "systems": ["support-bot"], "severity": [1, 2]}]
+    second = client.get(
+        "/api/v1/oncall/coverage", params={"limit": 1, "cursor": first["next_cursor"]}
+    ).json()
+    assert second == {
+        "items": [{"policy": "everyone-else", "systems": None, "severity": None}],
+        "next_cursor": None,
+    }
     viewer = make_token(session_factory, "vic", Role.viewer)
     hidden = client.get("/api/v1/oncall/people/cem", headers={"Authorization": f"Bearer {viewer}"})
     assert hidden.status_code == 403

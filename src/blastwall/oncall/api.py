@@ -104,7 +104,7 @@ def get_policy(name: str, session: DbSession, _: Viewer) -> PolicyRead:
 @router.get("/coverage", response_model=ItemsPage[CoverageRead], responses=ONE)
 def list_coverage(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[CoverageRead]:
     found = service.list_coverage(session, page)
-    names = {p.id: p.name for p in service.list_policies(session).items}
+    names = service.policy_names(session, {rule.policy_id for rule in found.items})
     return ItemsPage.of(
         found,
         lambda r: CoverageRead(policy=names[r.policy_id], systems=r.systems, severity=r.severities),

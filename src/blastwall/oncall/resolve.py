@@ -20,7 +20,7 @@ from blastwall.exceptions import InvalidInput
 from blastwall.oncall import rotation
 from blastwall.oncall import service as oncall
 from blastwall.oncall.models import CoverageRule, Override, Person, Policy, Schedule
-from blastwall.oncall.spec import LayerSpec, parse_clock, rotation_parts, zone
+from blastwall.oncall.spec import WEEKDAYS, LayerSpec, parse_clock, rotation_parts, zone
 from blastwall.registry import service as registry
 
 DEFAULT_SEVERITY = 1
@@ -100,7 +100,7 @@ def schedule_math(session: Session, schedule: Schedule, at: datetime) -> rotatio
         restriction = None
         if spec.restrict is not None:
             first, _, last = spec.restrict.hours.partition("-")
-            weekdays = frozenset(_WEEKDAY[d] for d in spec.restrict.days)
+            weekdays = frozenset(WEEKDAYS.index(d) for d in spec.restrict.days)
             restriction = rotation.Restriction(weekdays, parse_clock(first), parse_clock(last))
         layers.append(
             rotation.Layer(
@@ -123,9 +123,6 @@ def schedule_math(session: Session, schedule: Schedule, at: datetime) -> rotatio
     names = oncall.person_names(session, {row.person_id for row in rows})
     overrides = [rotation.Override(names[r.person_id], r.starts_at, r.ends_at) for r in rows]
     return rotation.Schedule(layers, overrides)
-
-
-_WEEKDAY = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 
 def _target_now(session: Session, target: Target, at: datetime) -> TargetNow:

@@ -178,6 +178,14 @@ def cancel_override(
     session.flush()
 
 
+def policy_names(session: Session, ids: set[int]) -> dict[int, str]:
+    """``{id: name}`` of the escalation policies with ``ids``."""
+    if not ids:
+        return {}
+    rows = session.execute(select(Policy.id, Policy.name).where(Policy.id.in_(ids)))
+    return {row.id: row.name for row in rows}
+
+
 def person_names(session: Session, ids: set[int]) -> dict[int, str]:
     """``{id: name}`` of the people with ``ids``."""
     if not ids:
