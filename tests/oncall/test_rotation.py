@@ -136,3 +136,25 @@ def test_the_newest_of_two_overlapping_overrides_wins() -> None:
 def test_a_time_without_offset_is_refused() -> None:
     with pytest.raises(ValueError, match="has no time zone: give an offset"):
         Schedule([base_weekly()]).who(datetime(2026, 3, 3, 12))
+
+
+@pytest.mark.parametrize(
+    ("start", "instant", "expected"),
+    [
+        # Clocks go back at 03:00 CEST on 2026-10-25: 02:30 happens twice; the first counts.
+        ("2026-10-24", "2026-10-25T00:29:59", "ana"),
+        ("2026-10-24", "2026-10-25T00:30:00", "ben"),  # 02:30 CEST
+        ("2026-10-24", "2026-10-26T01:29:59", "ben"),
+        ("2026-10-24", "2026-10-26T01:30:00", "ana"),  # 02:30 CET
+        # Clocks go forward at 02:00 CET on 2026-03-29: 02:30 does not exist that night and
+        # is read with the offset before the change (01:30 UTC, 03:30 CEST).
+        ("2026-03-28", "2026-03-29T01:29:59", "ana"),
+        ("2026-03-28", "2026-03-29T01:30:00", "ben"),
+        ("2026-03-28", "2026-03-30T00:30:00", "ana"),  # 02:30 CEST
+    ],
+)
+def test_a_handoff_in_the_hour_clocks_change_is_read_as_documented(
+    start: str, instant: str, expected: str
+) -> None:
+    layer = Layer(("ana", "ben"), date.fromisoformat(start), time(2, 30), BERLIN, days=1)
+    assert Schedule([layer]).who(utc(instant)) == expected
