@@ -190,6 +190,15 @@ def test_the_section_is_the_whole_truth(session_factory: Factory) -> None:
         assert session.scalars(select(Person.handle).where(Person.name == "ben")).one() == "@benji"
 
 
+def test_a_person_with_only_a_name_is_created(session_factory: Factory) -> None:
+    text = edited(("    - name: cem\n", "    - name: dee\n    - name: cem\n"))
+    plan = apply_text(session_factory, text)
+    assert ("create", "person", "dee") in oncall_steps(plan)
+    with session_factory() as session:
+        dee = session.scalars(select(Person).where(Person.name == "dee")).one()
+        assert (dee.display_name, dee.handle, dee.email) == ("", "", None)
+
+
 def test_a_file_without_the_section_leaves_on_call_alone(session_factory: Factory) -> None:
     apply_text(session_factory, ONCALL_YAML)
     without = ONCALL_YAML.split("oncall:\n")[0]

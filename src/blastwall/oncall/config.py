@@ -115,7 +115,7 @@ def plan(
                 if (ba[1] not in (None, "") if before is None else ba[0] != ba[1])
             }
             action = PlanAction.create if before is None else PlanAction.update
-            if not diff:
+            if before is not None and not diff:
                 items.append(PlanItem(PlanAction.unchanged, kind, name))
                 continue
             items.append(PlanItem(action, kind, name, diff))
