@@ -11,8 +11,8 @@ from pydantic_core import PydanticCustomError
 
 from blastwall.access.enums import Role
 from blastwall.inputs import Input, RowId
-from blastwall.registry.schemas import ReleaseState
 from blastwall.levers.enums import ALL_ENVIRONMENTS, ANY, CUSTOM_FILTER_PREFIX, Filter, Lever
+from blastwall.registry.schemas import ReleaseState
 
 if TYPE_CHECKING:
     from blastwall.levers.models import LeverState
