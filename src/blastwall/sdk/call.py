@@ -82,23 +82,22 @@ class Call:
             model = guard.model
         # The release in force: one attribute load of an immutable snapshot, no I/O.
         active = guard.levers_cache.release
-        if active is not None:
-            self.active_release = active
-            # A model surface's name (or none, with a single model surface) becomes its id.
-            model = active.models.get(model, model)
-        self.model = model
         if release is None:
             release = guard.release
-            if release is None and active is not None:
-                release = active.name
-        if release is not None:
-            self.release = release
         if surfaces is None:
             surfaces = guard.surfaces
-            if surfaces is None and active is not None:
+        if active is not None:
+            # A model surface's name (or none, with a single model surface) becomes its id.
+            model = active.models.get(model, model)
+            if release is None:
+                release = active.name
+            if surfaces is None:
                 surfaces = active.versions
-        if surfaces is not None:
-            self.surfaces = surfaces
+        # Stored unconditionally, in one order: instances then share one attribute layout.
+        self.model = model
+        self.active_release = active
+        self.release = release
+        self.surfaces = surfaces
         self.started_perf = _perf()
 
     # -- identity ---------------------------------------------------------------------
