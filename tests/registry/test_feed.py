@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,6 +16,7 @@ from blastwall.access.enums import Role
 from blastwall.config import Settings
 from blastwall.db.session import unit_of_work
 from blastwall.levers import service as levers
+from blastwall.levers import stream
 from blastwall.registry import feed
 from blastwall.registry.rollback import rollback
 from blastwall.registry.surfaces import canonical_hash
@@ -137,8 +139,13 @@ def test_the_content_endpoint_refuses_unknown_and_malformed_hashes(
 
 
 def test_an_activation_is_pushed_on_the_lever_stream_as_a_release_event(
-    settings: Settings, engine: Engine, session_factory: sessionmaker[Session]
+    settings: Settings,
+    engine: Engine,
+    session_factory: sessionmaker[Session],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # No periodic check: only the after-commit notice can deliver the activation.
+    monkeypatch.setattr(stream, "POLL_INTERVAL_S", 3600.0)
     with unit_of_work(session_factory) as session:
         _shipped(session)
     viewer = {"Authorization": f"Bearer {make_token(session_factory, 'sdk', Role.viewer)}"}
