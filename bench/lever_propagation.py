@@ -1,10 +1,12 @@
-"""How fast a kill reaches every running SDK: 50 client processes against a real server.
+"""How fast a kill and a rollback reach every running SDK: 50 client processes, a real server.
 
 Each client is a separate process with its own Guard following the lever stream (or,
-in the second run, polling every second with the stream off). Once all are in sync the
+in the polling run, polling every second with the stream off). Once all are in sync the
 bench kills the system through the API and records, per client, when its next guarded
-call was refused. Export is parked (flush once an hour) so the figure is lever
-propagation, not event ingest. The polling run is the same-run baseline for the ratio.
+call was refused. The rollback case does the same for a release: with r2 in force, it
+rolls back one surface (the prompt) through the API and records when each client's next
+call ran the rolled-back release and prompt. Export is parked (flush once an hour) so the
+figure is propagation, not event ingest. The polling run is the same-run baseline.
 
 Run: .venv/bin/python bench/lever_propagation.py [--clients 50]
 """
@@ -31,13 +33,35 @@ SYSTEM = {
     "owner": "bench",
     "risk_tier": "high",
     "environments": ["prod"],
-    "surfaces": [{"name": "model", "kind": "model"}],
+    "surfaces": [{"name": "model", "kind": "model"}, {"name": "prompt", "kind": "prompt"}],
 }
+R1 = {"model": {"model": "gpt-4o-mini"}, "prompt": {"template": "Refunds up to 200 EUR."}}
+R2 = {"prompt": {"template": "Refund everything."}}
+ROLLED_BACK = "r2+rollback-prompt-1"
 CALL_EVERY_S = 0.01  # 100 guarded calls a second per client process
 TARGET_P99_MS = 250.0
 
 
-def client(server: Server, use_stream: bool, ready: Any, seen: Any) -> None:
+def ship(server: Server) -> None:
+    """r1 (known-good) then r2 (a bad prompt) in force in prod, so a rollback has a target."""
+    api_root = "/api/v1/systems/bench-agent"
+    with server.client() as api:
+        api.post(f"{api_root}/releases", json={"name": "r1", "surfaces": R1}).raise_for_status()
+        api.post(f"{api_root}/releases/r1/known-good", json={"reason": "bench"}).raise_for_status()
+        api.post(f"{api_root}/releases", json={"name": "r2", "surfaces": R2}).raise_for_status()
+        api.post(
+            f"{api_root}/releases/r2/activate", json={"environment": "prod", "reason": "bench"}
+        ).raise_for_status()
+
+
+def changed(call: Any, case: str) -> bool:
+    """Whether this call already obeys the change the bench made."""
+    if case == "kill":
+        return bool(call.decision.value == "killed")
+    return bool(call.release == ROLLED_BACK and call.prompt == R1["prompt"]["template"])
+
+
+def client(server: Server, use_stream: bool, case: str, ready: Any, seen: Any) -> None:
     guard = Guard(
         "bench-agent",
         "prod",
@@ -54,25 +78,26 @@ def client(server: Server, use_stream: bool, ready: Any, seen: Any) -> None:
         guard.stats()["stream_connected"]
         if use_stream
         else guard.stats()["lever_age_s"] is not None
-    ):
+    ) or (case == "rollback" and guard.stats()["release"] != "r2"):
         time.sleep(0.01)
     ready.put(1)
     while True:
         with guard.call(input="ping") as call:
             pass
-        if call.decision.value == "killed":
+        if changed(call, case):
             seen.put(time.time())
             break
         time.sleep(CALL_EVERY_S)
     guard.close(timeout=0.1)
 
 
-def measure(server: Server, clients: int, use_stream: bool) -> list[float]:
-    """Milliseconds from the kill request to each client's first refused call."""
+def measure(server: Server, clients: int, use_stream: bool, case: str = "kill") -> list[float]:
+    """Milliseconds from the kill (or rollback) request to each client's first changed call."""
     ctx = mp.get_context("spawn")
     ready, seen = ctx.Queue(), ctx.Queue()
     procs = [
-        ctx.Process(target=client, args=(server, use_stream, ready, seen)) for _ in range(clients)
+        ctx.Process(target=client, args=(server, use_stream, case, ready, seen))
+        for _ in range(clients)
     ]
     for proc in procs:
         proc.start()
@@ -83,11 +108,22 @@ def measure(server: Server, clients: int, use_stream: bool) -> list[float]:
     time.sleep(1.5)  # let every poller's clock run freely: the kill lands at a random phase
     with server.client() as api:
         started = time.time()
-        api.post("/api/v1/systems/bench-agent/kill", json={"reason": "bench"}).raise_for_status()
+        if case == "kill":
+            api.post(
+                "/api/v1/systems/bench-agent/kill", json={"reason": "bench"}
+            ).raise_for_status()
+        else:
+            api.post(
+                "/api/v1/systems/bench-agent/rollback",
+                json={"environment": "prod", "surface": "prompt", "reason": "bench"},
+            ).raise_for_status()
         acked = (time.time() - started) * 1000
-        print(f"  kill acknowledged by the server after {acked:.1f} ms", file=sys.stderr)
+        print(f"  {case} acknowledged by the server after {acked:.1f} ms", file=sys.stderr)
         delays = [(seen.get(timeout=30) - started) * 1000 for _ in procs]
-        api.post("/api/v1/systems/bench-agent/restore", json={"reason": "bench"}).raise_for_status()
+        if case == "kill":
+            api.post(
+                "/api/v1/systems/bench-agent/restore", json={"reason": "bench"}
+            ).raise_for_status()
     for proc in procs:
         proc.join(timeout=10)
     return sorted(delays)
@@ -111,12 +147,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), [SYSTEM]) as server:
         stream = measure(server, args.clients, use_stream=True)
         polling = measure(server, args.clients, use_stream=False)
-    report("stream (SSE)", stream)
-    report("polling alone, 1 s", polling)
-    p99 = pct(stream, 0.99)
-    verdict = "OK" if p99 <= TARGET_P99_MS else "MISSED"
-    print(f"stream p99 / target {TARGET_P99_MS:.0f} ms = {p99 / TARGET_P99_MS:.2f}  {verdict}")
-    print(f"stream p99 / polling p99 = {p99 / pct(polling, 0.99):.3f}")
+        ship(server)
+        rollback = measure(server, args.clients, use_stream=True, case="rollback")
+    report("kill, stream (SSE)", stream)
+    report("kill, polling alone 1 s", polling)
+    report("rollback, stream (SSE)", rollback)
+    for name, delays in (("kill", stream), ("rollback", rollback)):
+        p99 = pct(delays, 0.99)
+        verdict = "OK" if p99 <= TARGET_P99_MS else "MISSED"
+        ratio = p99 / TARGET_P99_MS
+        print(f"{name} stream p99 / target {TARGET_P99_MS:.0f} ms = {ratio:.2f}  {verdict}")
+    print(f"kill stream p99 / polling p99 = {pct(stream, 0.99) / pct(polling, 0.99):.3f}")
 
 
 if __name__ == "__main__":

@@ -53,6 +53,13 @@ class Settings(BaseSettings):
     lever_stream_heartbeat_s: float = Field(
         default=5.0, gt=0, description="Seconds between keep-alive comments on the lever stream."
     )
+    release_stream_max_surface_bytes: int = Field(
+        default=16_384,
+        ge=0,
+        le=1_048_576,
+        description="Largest surface content (bytes of canonical JSON) sent inline on the "
+        "lever stream; SDKs fetch larger ones by hash from the API.",
+    )
     engine_enabled: bool = Field(
         default=True,
         description="Run the detection engine in the server process (off: another process, "

@@ -86,6 +86,7 @@ def test_feed_returns_states_after_since_and_the_current_revision(
     assert client.get("/api/v1/levers?since=2", headers=viewer).json() == {
         "revision": 2,
         "states": [],
+        "releases": [],
     }
 
 

@@ -12,6 +12,8 @@ from typing import Any
 
 import httpx
 
+from blastwall.sdk.release.state import canonical_hash
+
 SYSTEM = "support-bot"
 ENVIRONMENT = "production"
 
@@ -44,8 +46,53 @@ def wire_state(
     return state
 
 
-def sse_event(state: dict[str, Any]) -> str:
-    return f"id: {state['revision']}\nevent: levers\ndata: {json.dumps(state)}\n\n"
+def sse_event(state: dict[str, Any], kind: str = "levers") -> str:
+    return f"id: {state['revision']}\nevent: {kind}\ndata: {json.dumps(state)}\n\n"
+
+
+KINDS = {"model": "model", "prompt": "prompt", "kb": "retrieval", "settings": "config"}
+
+
+def release_contents(tag: str) -> dict[str, dict[str, Any]]:
+    """Content for a model, a prompt, a retrieval and a config surface, distinct per ``tag``."""
+    return {
+        "model": {"provider": "openai", "model": f"gpt-{tag}"},
+        "prompt": {"template": f"You are a support agent ({tag})."},
+        "kb": {"index": f"kb-{tag}", "sources": ["help-centre", f"faq-{tag}"]},
+        "settings": {"temperature": 0.2, "tag": tag},
+    }
+
+
+def wire_release(
+    name: str,
+    *,
+    revision: int,
+    contents: dict[str, dict[str, Any]] | None = None,
+    versions: dict[str, int] | None = None,
+    environment: str = ENVIRONMENT,
+    system: str = SYSTEM,
+    by_hash: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """A registry ReleaseState; surfaces named in ``by_hash`` are sent without content."""
+    contents = release_contents(name) if contents is None else contents
+    return {
+        "system": system,
+        "environment": environment,
+        "release": name,
+        "revision": revision,
+        "activated_at": "2025-01-31T12:00:00Z",
+        "activated_by": "cora",
+        "surfaces": {
+            surface: {
+                "kind": KINDS.get(surface, "config"),
+                "version": (versions or {}).get(surface, 1),
+                "hash": canonical_hash(content),
+                "size": len(json.dumps(content)),
+                "content": None if surface in by_hash else content,
+            }
+            for surface, content in contents.items()
+        },
+    }
 
 
 def wait_for(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
@@ -69,6 +116,9 @@ class FakeServer:
         self.down = False
         self.stream_ok = True
         self.states: list[dict[str, Any]] = []
+        self.releases: list[dict[str, Any]] = []
+        # Surface content served by hash (GET /systems/S/surfaces/N/content/HASH).
+        self.contents: dict[str, dict[str, Any]] = {}
         self.events: list[dict[str, Any]] = []
         self.event_status = 200
         self.handoff_status = 201
@@ -98,6 +148,14 @@ class FakeServer:
             stream.put(sse_event(state))
         return state
 
+    def set_release(self, release: dict[str, Any]) -> None:
+        """Put a release in force (a ReleaseState) and push it to open streams."""
+        with self.lock:
+            self.releases.append(release)
+            streams = list(self._streams)
+        for stream in streams:
+            stream.put(sse_event(release, "release"))
+
     def push_raw(self, chunk: str) -> None:
         """Send raw text on every open stream (garbage, comments)."""
         for stream in list(self._streams):
@@ -113,7 +171,7 @@ class FakeServer:
 
     # -- the handler ------------------------------------------------------------------
 
-    def handle(self, request: httpx.Request) -> httpx.Response:  # noqa: PLR0911 - a route each
+    def handle(self, request: httpx.Request) -> httpx.Response:  # noqa: PLR0911, PLR0912 - a route each
         self.requests.append(request)
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
@@ -126,8 +184,16 @@ class FakeServer:
             since = int(request.url.params.get("since", 0))
             with self.lock:
                 newer = [s for s in self.states if s["revision"] > since]
-                top = max((s["revision"] for s in self.states), default=0)
-            return httpx.Response(200, json={"revision": top, "states": newer})
+                releases = [r for r in self.releases if r["revision"] > since]
+                top = max((s["revision"] for s in self.states + self.releases), default=0)
+            return httpx.Response(
+                200, json={"revision": top, "states": newer, "releases": releases}
+            )
+        if "/content/" in path:
+            content = self.contents.get(path.rsplit("/", 1)[1])
+            if content is None:
+                return httpx.Response(404, json={"detail": "no such content"})
+            return httpx.Response(200, json={"number": 1, "content": content})
         if path == "/levers/stream":
             return self._stream(request)
         if path == "/events":
@@ -180,6 +246,9 @@ class FakeServer:
             for state in self.states:
                 if state["revision"] > since:
                     stream.put(sse_event(state))
+            for release in self.releases:
+                if release["revision"] > since:
+                    stream.put(sse_event(release, "release"))
             self._streams.append(stream)
         for chunk in self.stream_prelude:
             stream.put(chunk)

@@ -47,6 +47,11 @@ def on_commit(session: Session, callback: Callable[[], None]) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _run_after_commit(session: Session) -> None:
+    # SQLAlchemy fires after_commit when a savepoint (begin_nested) is released too; the
+    # outer transaction has not committed then, so a callback run now would announce a
+    # change no other connection can see yet. Wait for the outermost commit.
+    if session.in_nested_transaction():
+        return
     for callback in session.info.pop(_AFTER_COMMIT, []):
         callback()
 

@@ -2,12 +2,16 @@
 
 The "model" is simulated with a seeded random generator so the demo runs offline, but
 every step goes through the real SDK: lever check, filters, retrieval narrowing, the
-action gate on the irreversible refund, and export of the trace to the server.
+action gate on the irreversible refund, and export of the trace to the server. What it
+runs comes from the release in force, never from this file: the model id
+(``router-model``), the prompt (``system-prompt``), the retrieval sources
+(``help-centre``) and the refund limit (``generation``); a rollback changes them at once.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from blastwall.sdk import Fallbacks, Guard
@@ -18,6 +22,7 @@ from blastwall.sdk.filters import PII, Secrets
 CATEGORIES = ("general", "refund", "fraud", "account_access")
 # Shares of each category on a normal day; the drift raises fraud (2% -> 9%).
 BASELINE_SHARES = (0.62, 0.28, 0.02, 0.08)
+# Used only until the SDK has received a release (a first start with the server away).
 REFUND_LIMIT_EUR = 200
 
 HELP_CENTRE = {
@@ -68,12 +73,14 @@ class SupportAgent:
         self.guard = guard
         self.rng = random.Random(seed)  # noqa: S311  (simulated traffic, not security)
         self.shares: tuple[float, ...] = BASELINE_SHARES
+        self.refund_limit_eur = REFUND_LIMIT_EUR
+        self.prompt = ""
         guard.declare_action(
             "issue_refund",
             reversible=False,
             validator=lambda a: (
-                a["amount"] <= REFUND_LIMIT_EUR
-                or f"refunds over {REFUND_LIMIT_EUR} EUR need a person"
+                a["amount"] <= self.refund_limit_eur
+                or f"refunds over {self.refund_limit_eur} EUR need a person"
             ),
         )
         guard.declare_action("account_hold", reversible=True)
@@ -96,8 +103,11 @@ class SupportAgent:
         ) as call:
             label: str | None = None
             if call.should_run:
+                self._configure(call)
                 label = self.rng.choices(CATEGORIES, weights=self.shares)[0]
-                docs = call.add_documents(HELP_CENTRE[label])
+                sources = call.surface("help-centre", None)
+                found = [d for d in HELP_CENTRE[label] if sources is None or d[1] in sources]
+                docs = call.add_documents(found)
                 answer = self._act(call, label, ticket, len(docs))
                 call.set_output(
                     answer,
@@ -107,6 +117,13 @@ class SupportAgent:
                     output_tokens=len(answer) // 4,
                 )
         return Reply(str(call.output), call.decision.value, label, call.trace_id)
+
+    def _configure(self, call: Call) -> None:
+        """Take the prompt and refund limit of the release in force for this call."""
+        self.prompt = call.surface("system-prompt", "")
+        config = call.surface("generation", {})
+        limit = config.get("refund_limit_eur") if isinstance(config, Mapping) else None
+        self.refund_limit_eur = limit if isinstance(limit, int) else REFUND_LIMIT_EUR
 
     def _act(self, call: Call, label: str, ticket: Ticket, n_docs: int) -> str:
         try:
@@ -135,8 +152,9 @@ def make_guard(server: str, token: str, state_file: str | None = None) -> Guard:
         environment="prod",
         server=server,
         token=token,
+        # The name of the release's model surface: each call gets its model id from the
+        # release in force (a reroute lever still wins). The release itself is not named.
         model="router-model",
-        release="initial",
         fallbacks=Fallbacks(
             killed="Our assistant is paused. A member of our team will reply within 4 hours.",
             human="A member of our team will reply within 4 hours.",

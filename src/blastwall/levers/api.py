@@ -28,6 +28,7 @@ from blastwall.levers.schemas import (
     VerificationRead,
 )
 from blastwall.levers.service import LeverChange
+from blastwall.registry import feed as release_feed
 from blastwall.server.deps import DbSession, Responder, Viewer
 from blastwall.server.pagination import ItemsPage, Paging
 from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
@@ -45,23 +46,42 @@ def _changed(result: LeverChange) -> LeverChangeRead:
 
 @router.get("/levers", response_model=LeverFeed, responses=ONE)
 def lever_feed(
-    session: DbSession, _: Viewer, since: Since = 0, system: SystemFilter = None
+    request: Request, session: DbSession, _: Viewer, since: Since = 0, system: SystemFilter = None
 ) -> LeverFeed:
-    """What an SDK polls: every state newer than ``since``, and the revision to ask from next."""
+    """What an SDK polls: every state newer than ``since``, and the revision to ask from next.
+
+    ``releases`` holds the release in force per environment where it changed after ``since``.
+    """
     revision, states = service.feed(session, since, system_name=system)
-    return LeverFeed(revision=revision, states=[LeverStateRead.from_state(s) for s in states])
+    active = release_feed.since(
+        session,
+        service.resume_point(session, since),
+        max_inline_bytes=request.app.state.settings.release_stream_max_surface_bytes,
+        system_name=system,
+    )
+    return LeverFeed(
+        revision=revision, states=[LeverStateRead.from_state(s) for s in states], releases=active
+    )
 
 
 def _events_after(
-    factory: sessionmaker[Session], after: int, system: str | None = None
+    factory: sessionmaker[Session], max_inline_bytes: int, after: int, system: str | None = None
 ) -> list[stream.StateEvent]:
+    """Lever states and releases in force changed after ``after``, in revision order."""
     with factory() as session:
-        return [
+        events = [
             stream.StateEvent(
                 s.revision, s.system.name, LeverStateRead.from_state(s).model_dump_json()
             )
             for s in service.since(session, after, system_name=system)
         ]
+        events += [
+            stream.StateEvent(r.revision, r.system, r.model_dump_json(), kind="release")
+            for r in release_feed.since(
+                session, after, max_inline_bytes=max_inline_bytes, system_name=system
+            )
+        ]
+    return sorted(events, key=lambda e: e.revision)
 
 
 def _latest(factory: sessionmaker[Session]) -> int:
@@ -84,8 +104,9 @@ def broadcaster_of(state: State) -> stream.Broadcaster:
     """The app's one lever broadcaster, made on first use (a stream, or the app stopping)."""
     if getattr(state, "lever_broadcaster", None) is None:
         factory = state.read_session_factory
+        inline = state.settings.release_stream_max_surface_bytes
         state.lever_broadcaster = stream.Broadcaster(
-            fetch=partial(_events_after, factory), latest=partial(_latest, factory)
+            fetch=partial(_events_after, factory, inline), latest=partial(_latest, factory)
         )
     broadcaster: stream.Broadcaster = state.lever_broadcaster
     return broadcaster
@@ -129,7 +150,12 @@ async def lever_stream(
     start = await asyncio.to_thread(_start, factory, _resume_from(since, last_event_id), system)
     body = stream.events(
         _broadcaster(request),
-        partial(_events_after, factory, system=system),
+        partial(
+            _events_after,
+            factory,
+            request.app.state.settings.release_stream_max_surface_bytes,
+            system=system,
+        ),
         since=start,
         system=system,
         heartbeat_s=request.app.state.settings.lever_stream_heartbeat_s,

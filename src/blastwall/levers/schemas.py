@@ -12,6 +12,7 @@ from pydantic_core import PydanticCustomError
 from blastwall.access.enums import Role
 from blastwall.inputs import Input, RowId
 from blastwall.levers.enums import ALL_ENVIRONMENTS, ANY, CUSTOM_FILTER_PREFIX, Filter, Lever
+from blastwall.registry.schemas import ReleaseState
 
 if TYPE_CHECKING:
     from blastwall.levers.models import LeverState
@@ -218,6 +219,10 @@ class LeverFeed(BaseModel):
 
     revision: int = Field(description="The newest lever revision; pass it as since next time.")
     states: list[LeverStateRead]
+    releases: list[ReleaseState] = Field(
+        default_factory=list,
+        description="The release in force per environment, where it changed after since.",
+    )
 
 
 class AuditEntryRead(BaseModel):

@@ -25,11 +25,16 @@ _log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class StateEvent:
-    """One lever state to send: its revision, its system, and its LeverStateRead JSON."""
+    """One event to send: its revision, its system, its JSON, and its SSE event name.
+
+    ``levers`` carries a LeverStateRead; ``release`` the release in force in one
+    environment (registry ReleaseState). Both share the revision sequence.
+    """
 
     revision: int
     system: str
     data: str
+    kind: str = "levers"
 
 
 Fetch = Callable[[int], list[StateEvent]]
@@ -38,7 +43,7 @@ Fetch = Callable[[int], list[StateEvent]]
 
 def format_event(event: StateEvent) -> str:
     """The SSE wire form; ``id`` is the revision, so a reconnect resumes with Last-Event-ID."""
-    return f"id: {event.revision}\nevent: levers\ndata: {event.data}\n\n"
+    return f"id: {event.revision}\nevent: {event.kind}\ndata: {event.data}\n\n"
 
 
 KEEPALIVE = ": keepalive\n\n"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from blastwall.exceptions import InvalidInput
-from blastwall.registry import releases, rollback, service, surfaces
+from blastwall.registry import feed, releases, rollback, service, surfaces
 from blastwall.registry.schemas import (
     ActivateRequest,
     ActiveRead,
@@ -29,6 +29,13 @@ from blastwall.server.responses import AUTHENTICATED, ONE, WRITE
 router = APIRouter(tags=["registry"], responses=AUTHENTICATED)
 
 Environment = Annotated[str, Query(description="An environment of the system, e.g. prod.")]
+ContentHash = Annotated[
+    str,
+    Path(
+        pattern="^[0-9a-f]{64}$",
+        description="SHA-256 of the content's canonical JSON, 64 lower-case hex digits.",
+    ),
+]
 
 
 @router.get("/systems", response_model=ItemsPage[SystemRead])
@@ -78,6 +85,20 @@ def list_surface_versions(
 ) -> ItemsPage[SurfaceVersionRead]:
     versions = surfaces.list_surface_versions(session, name, surface, page)
     return ItemsPage.of(versions, SurfaceVersionRead.model_validate)
+
+
+@router.get(
+    "/systems/{name}/surfaces/{surface}/content/{content_hash}",
+    response_model=SurfaceVersionRead,
+    responses=ONE,
+)
+def surface_content(
+    name: str, surface: str, content_hash: ContentHash, session: DbSession, _: Viewer
+) -> SurfaceVersionRead:
+    """One surface version by the hash of its content: how an SDK fetches a large surface."""
+    return SurfaceVersionRead.model_validate(
+        feed.content_by_hash(session, name, surface, content_hash)
+    )
 
 
 @router.post(

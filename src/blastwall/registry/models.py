@@ -139,5 +139,8 @@ class Deployment(Base):
     activated_by: Mapped[str] = mapped_column(String(100))
     reason: Mapped[str] = mapped_column(Text, default="")
     incident_id: Mapped[int | None] = mapped_column(ForeignKey("incidents.id"), default=None)
+    # Drawn from the lever revision counter, so SDKs following the lever stream learn of
+    # an activation or rollback in the same ordered sequence as lever changes.
+    revision: Mapped[int] = mapped_column(default=0)
 
     release: Mapped[Release] = relationship()

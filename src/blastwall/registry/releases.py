@@ -14,7 +14,7 @@ from blastwall.changes import Change, record, references
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
-from blastwall.registry import service
+from blastwall.registry import feed, service
 from blastwall.registry.enums import KNOWN_GOOD
 from blastwall.registry.models import Deployment, Release, ReleaseItem, SurfaceVersion, System
 from blastwall.registry.names import require_slug
@@ -270,9 +270,11 @@ def deploy(
         activated_by=actor.name,
         reason=reason,
         incident_id=incident_id,
+        revision=feed.next_revision(session),
     )
     session.add(deployment)
     session.flush()
+    feed.announce_after_commit(session, deployment.revision)
     record(
         session,
         Change(

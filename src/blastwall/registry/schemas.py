@@ -302,3 +302,28 @@ class RollbackRead(BaseModel):
     from_release: str
     to_release: str
     surfaces_changed: list[str]
+
+
+class ReleaseSurfaceState(BaseModel):
+    """One surface of the release in force, as SDKs receive it on the lever stream."""
+
+    kind: SurfaceKind
+    version: int = Field(description="The surface version number.")
+    hash: str = Field(description="SHA-256 of the content's canonical JSON; SDKs check it.")
+    size: int = Field(description="Bytes of that canonical JSON.")
+    content: dict[str, Any] | None = Field(
+        description="The content; null when larger than the stream carries, then fetch it "
+        "from GET /systems/{name}/surfaces/{surface}/content/{hash}."
+    )
+
+
+class ReleaseState(BaseModel):
+    """The release in force in one (system, environment): a ``release`` stream event."""
+
+    system: str
+    environment: str
+    release: str
+    revision: int = Field(description="Lever-stream revision of the activation or rollback.")
+    activated_at: datetime
+    activated_by: str
+    surfaces: dict[str, ReleaseSurfaceState]

@@ -16,11 +16,13 @@ from blastwall.sdk.errors import ActionRefused, Refused, ToolRefused
 from blastwall.sdk.filters.base import FilterHit
 from blastwall.sdk.levers.state import NORMAL, Levers
 from blastwall.sdk.records import Document, GateRecord, Kind
+from blastwall.sdk.release.state import ActiveRelease
 
 if TYPE_CHECKING:
     from blastwall.sdk.guard import Guard
 
 _perf = time.perf_counter
+_MISSING: Any = object()
 
 
 class Call:
@@ -52,6 +54,8 @@ class Call:
     confirmed_at: float | None = None  # when the lever state in use was last confirmed
     release: str | None = None
     surfaces: Mapping[str, int | str] | None = None
+    # The release in force when the call began (None until the SDK has received one).
+    active_release: ActiveRelease | None = None
     # The model that answered, as the app reported it (set_output(model=...)); never guessed.
     response_model: str | None = None
     _requested_model: str | None = None
@@ -74,15 +78,26 @@ class Call:
         self.user_id = user_id
         self.input = input
         self._trace_id = trace_id
-        self.model = guard.model if model is None else model
+        if model is None:
+            model = guard.model
+        # The release in force: one attribute load of an immutable snapshot, no I/O.
+        active = guard.levers_cache.release
         if release is None:
             release = guard.release
-        if release is not None:
-            self.release = release
         if surfaces is None:
             surfaces = guard.surfaces
-        if surfaces is not None:
-            self.surfaces = surfaces
+        if active is not None:
+            # A model surface's name (or none, with a single model surface) becomes its id.
+            model = active.models.get(model, model)
+            if release is None:
+                release = active.name
+            if surfaces is None:
+                surfaces = active.versions
+        # Stored unconditionally, in one order: instances then share one attribute layout.
+        self.model = model
+        self.active_release = active
+        self.release = release
+        self.surfaces = surfaces
         self.started_perf = _perf()
 
     # -- identity ---------------------------------------------------------------------
@@ -146,6 +161,41 @@ class Call:
         if self._requested_model is None:
             self._requested_model = self.model
         self.model = model
+
+    # -- the release in force -------------------------------------------------------------
+
+    def surface(self, name: str, default: Any = _MISSING) -> Any:
+        """The content of surface ``name`` in the release in force when the call began.
+
+        The model id for a model surface, the template text for a prompt, the tuple of
+        sources for retrieval, the (read-only) mapping for a config; the whole content
+        when it lacks the usual key. Without ``default``, raises ``LookupError`` when no
+        release is known yet or the release has no such surface.
+        """
+        active = self.active_release
+        if active is not None and name in active.values:
+            return active.values[name]
+        if default is not _MISSING:
+            return default
+        if active is None:
+            raise LookupError(
+                f"no release of {self.guard.system}/{self.guard.environment} is known yet: "
+                "activate one (`blastwall release activate`) or pass a default"
+            )
+        known = ", ".join(active.values) or "none"
+        raise LookupError(f"release {active.name} has no surface {name!r} (its surfaces: {known})")
+
+    @property
+    def prompt(self) -> str | None:
+        """The template of the release's only prompt surface (use ``surface()`` for several)."""
+        active = self.active_release
+        return None if active is None else active.prompt
+
+    @property
+    def config(self) -> Mapping[str, Any] | None:
+        """The mapping of the release's only config surface (use ``surface()`` for several)."""
+        active = self.active_release
+        return None if active is None else active.config
 
     @property
     def system(self) -> str:

@@ -37,6 +37,7 @@ from blastwall.sdk.levers.cache import LeverCache
 from blastwall.sdk.levers.follower import LeverFollower
 from blastwall.sdk.levers.state import Levers
 from blastwall.sdk.pipeline import Pipeline
+from blastwall.sdk.release.state import ActiveRelease
 from blastwall.sdk.state_file import restore_levers, save_levers, state_file_path
 from blastwall.sdk.steps import SINKS, Export, Fallback, InputFilters, LeverCheck, OutputFilters
 
@@ -311,6 +312,11 @@ class Guard:
         """The levers in force right now."""
         return self.levers_cache.levers
 
+    @property
+    def active_release(self) -> ActiveRelease | None:
+        """The release in force right now, as the server last sent it (None before any)."""
+        return self.levers_cache.release
+
     def stats(self) -> dict[str, Any]:
         """Health of this Guard's background work (for the app's own metrics)."""
         follower = self.follower
@@ -324,6 +330,9 @@ class Guard:
             "lever_age_s": self.levers_cache.age(),
             "stream_connected": bool(follower and follower.connected),
             "lever_garbage": follower.garbage if follower else 0,
+            "release": self.levers_cache.release.name if self.levers_cache.release else None,
+            "release_error": self.levers_cache.release_error,
+            "release_pending": follower.pending.release if follower and follower.pending else None,
         }
 
     def tool_span(self, name: str) -> contextlib.AbstractContextManager[None]:

@@ -25,10 +25,13 @@ def state_file_path(
 
 
 def restore_levers(cache: LeverCache, path: Path) -> None:
-    """Apply the saved levers (unconfirmed), keeping when the server last confirmed them."""
+    """Apply the saved levers and release (unconfirmed), keeping when the server last
+    confirmed them."""
     saved = store.load(path)
     if saved is not None:
         cache.apply(saved.states, confirm=False)
+        if saved.release is not None:
+            cache.apply_release(saved.release, confirm=False)
         if saved.confirmed_wall is not None:
             cache.confirm(wall=saved.confirmed_wall)
 
@@ -36,6 +39,6 @@ def restore_levers(cache: LeverCache, path: Path) -> None:
 def save_levers(path: Path, cache: LeverCache) -> None:
     """Write the levers in force; a failed write is logged, never raised into the app."""
     try:
-        store.save(path, cache.states(), cache.confirmed_wall)
+        store.save(path, cache.states(), cache.confirmed_wall, cache.release_wire)
     except OSError as exc:
         log.warning("blastwall: cannot write lever state file %s (%s)", path, exc)

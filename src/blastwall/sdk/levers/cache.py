@@ -8,13 +8,15 @@ from collections.abc import Callable, Iterable
 
 from blastwall.sdk.arguments import DEFAULT_KEEPALIVE_S
 from blastwall.sdk.levers.state import ALL_ENVIRONMENTS, NORMAL, Levers, WireLeverState, merge
+from blastwall.sdk.release.state import ActiveRelease, WireRelease
 
 
 class LeverCache:
     """Lever states of one system; ``levers`` is an immutable snapshot replaced in one store.
 
     Calls read ``cache.levers`` (one attribute load, atomic in CPython) and never take a
-    lock; the follower thread builds a new ``Levers`` and swaps it in.
+    lock; the follower thread builds a new ``Levers`` and swaps it in. ``release`` is the
+    release in force in this environment, kept and swapped the same way.
     """
 
     def __init__(self, system: str, environment: str) -> None:
@@ -27,6 +29,10 @@ class LeverCache:
         # Wall-clock twin of confirmed_at, persisted so a restart knows how old the state is.
         self.confirmed_wall: float | None = None
         self._states: dict[str, WireLeverState] = {}
+        self.release: ActiveRelease | None = None
+        self.release_wire: WireRelease | None = None
+        # Why the newest release received was refused (a hash mismatch), None when it was not.
+        self.release_error: str | None = None
         self._write = threading.Lock()
         self._listeners: list[Callable[[LeverCache], None]] = []
         # Seconds between the server's stream keep-alives, as the server announces them.
@@ -67,6 +73,42 @@ class LeverCache:
             for listener in self._listeners:
                 listener(self)
         return changed
+
+    def apply_release(self, release: WireRelease, *, confirm: bool = True) -> bool:
+        """Take a newer, complete and verified release; return whether the one in force moved.
+
+        A release of another environment only moves the revision cursor, so the stream
+        and polling resume after it.
+        """
+        if release.system != self.system:
+            return False
+        with self._write:
+            current = self.release_wire
+            newer = current is None or release.revision > current.revision
+            self.revision = max(self.revision, release.revision)
+            ours = release.environment == self.environment
+            if ours and newer:
+                self.release_wire = release
+                self.release = ActiveRelease.of(release)
+                self.release_error = None
+        changed = ours and newer
+        if confirm:
+            self._stamp()
+        if changed or (confirm and self._save_due()):
+            self._save()
+        if changed:
+            for listener in self._listeners:
+                listener(self)
+        return changed
+
+    def refuse_release(self, release: WireRelease, why: str) -> None:
+        """Record a release that failed its checks; the last good one stays in force."""
+        with self._write:
+            self.revision = max(self.revision, release.revision)
+            if release.environment == self.environment:
+                self.release_error = (
+                    f"release {release.release} (revision {release.revision}): {why}"
+                )
 
     def confirm(self, *, wall: float | None = None) -> None:
         """Record that the server vouched for the state now (or at wall-clock time ``wall``)."""

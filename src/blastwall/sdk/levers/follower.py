@@ -15,6 +15,8 @@ from pydantic import ValidationError
 
 from blastwall.sdk.levers.cache import LeverCache
 from blastwall.sdk.levers.state import WireLeverState
+from blastwall.sdk.release.fetch import ContentFetcher, ContentRefused, ContentUnavailable
+from blastwall.sdk.release.state import WireRelease
 from blastwall.sdk.retry import jittered, retry_after_s
 
 log = logging.getLogger("blastwall.sdk")
@@ -29,6 +31,9 @@ class LeverFollower:
 
     Every valid state, keep-alive or successful poll confirms the cache (C9). Garbage on
     the wire is counted in ``garbage`` and skipped; no error ever leaves the thread.
+    Releases (event ``release``) are completed and hash-checked here, off the hot path: a
+    large surface is fetched by hash; one that cannot be fetched now stays ``pending``
+    and is retried at each keep-alive or poll.
     """
 
     def __init__(
@@ -54,6 +59,9 @@ class LeverFollower:
         self._response: httpx.Response | None = None
         self._reachable = True  # so the first failure is logged once, not every retry
         self._retry_after: float | None = None
+        self.fetcher = ContentFetcher(client, cache.system)
+        self.fetcher.remember(cache.release_wire)
+        self.pending: WireRelease | None = None
 
     def start(self) -> None:
         self._thread = threading.Thread(
@@ -85,12 +93,16 @@ class LeverFollower:
                 return False
             body = response.json()
             raw_states = body["states"]
-            if not isinstance(raw_states, list):
-                raise TypeError("states is not a list")
+            raw_releases = body.get("releases", [])
+            if not isinstance(raw_states, list) or not isinstance(raw_releases, list):
+                raise TypeError("states or releases is not a list")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             self._unreachable(f"GET /levers failed: {type(exc).__name__}: {exc}")
             return False
         self.cache.apply(self._valid(raw_states))
+        for raw in raw_releases:
+            self._take_release(raw)
+        self._retry_pending()
         self._reached()
         return True
 
@@ -148,8 +160,11 @@ class LeverFollower:
                     delivered = True
                     if kind in ("levers", "message"):
                         self._on_event(data)
+                    elif kind == "release":
+                        self._on_release(data)
                     else:  # a keep-alive comment, or an event kind this SDK does not know
                         self.cache.confirm()
+                        self._retry_pending()
                         self._reached()
         except (httpx.HTTPError, UnicodeDecodeError) as exc:
             if not self._stop.is_set():
@@ -178,6 +193,63 @@ class LeverFollower:
         if states:
             self.cache.apply(states)
             self._reached()
+
+    def _on_release(self, data: str) -> None:
+        try:
+            raw = json.loads(data)
+        except ValueError:
+            self.garbage += 1
+            return
+        self._take_release(raw)
+        self._reached()
+
+    def _take_release(self, raw: object) -> None:
+        """Validate, complete and check one release, then put it in force (or say why not)."""
+        try:
+            release = WireRelease.model_validate(raw)
+        except ValidationError:
+            self.garbage += 1
+            return
+        if release.system != self.cache.system:
+            return
+        if release.environment != self.cache.environment:
+            self.cache.apply_release(release)  # moves the cursor only
+            return
+        current = self.cache.release_wire
+        if current is not None and release.revision <= current.revision:
+            return
+        try:
+            complete = self.fetcher.complete(release)
+        except ContentUnavailable as exc:
+            if self.pending is None or self.pending.revision < release.revision:
+                self.pending = release
+            log.warning(
+                "blastwall: release %s not in force yet (%s); keeping release %s and retrying",
+                release.release,
+                exc,
+                current.release if current else "none",
+            )
+            return
+        except ContentRefused as exc:
+            self.pending = None
+            self.cache.refuse_release(release, str(exc))
+            log.warning(
+                "blastwall: refused release %s: %s; keeping release %s",
+                release.release,
+                exc,
+                current.release if current else "none",
+            )
+            return
+        if self.pending is not None and self.pending.revision <= release.revision:
+            self.pending = None
+        self.fetcher.remember(complete)
+        self.cache.apply_release(complete)
+
+    def _retry_pending(self) -> None:
+        pending = self.pending
+        if pending is not None:
+            self.pending = None
+            self._take_release(pending.to_json())
 
     def _valid(self, raw_states: list[object]) -> list[WireLeverState]:
         valid = []

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from blastwall.sdk.levers.state import WireLeverState
+from blastwall.sdk.release.state import WireRelease
 
 FORMAT = 1
 log = logging.getLogger("blastwall.sdk")
@@ -24,6 +25,7 @@ log = logging.getLogger("blastwall.sdk")
 class Saved:
     states: list[WireLeverState]
     confirmed_wall: float | None
+    release: WireRelease | None = None
 
 
 def default_dir() -> Path:
@@ -42,12 +44,19 @@ def file_name(system: str, environment: str, server: str | None) -> str:
     return f"levers-{safe}-{digest}.json"
 
 
-def save(path: Path, states: list[WireLeverState], confirmed_wall: float | None) -> None:
+def save(
+    path: Path,
+    states: list[WireLeverState],
+    confirmed_wall: float | None,
+    release: WireRelease | None = None,
+) -> None:
     """Write atomically: a reader (or a crash) sees the old file or the new one, never half."""
     body: dict[str, Any] = {
         "format": FORMAT,
         "confirmed_at": confirmed_wall,
         "states": [s.to_json() for s in states],
+        # The release in force, with its content: a restart runs it before the network.
+        "release": None if release is None else release.to_json(),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".levers-", suffix=".tmp", dir=path.parent)
@@ -81,6 +90,10 @@ def load(path: Path) -> Saved | None:
         if confirmed is not None and not isinstance(confirmed, int | float):
             raise ValueError("confirmed_at is not a number")
         states = [WireLeverState.model_validate(s) for s in body["states"]]
+        raw_release = body.get("release")
+        release = None if raw_release is None else WireRelease.model_validate(raw_release)
+        if release is not None and (release.missing() or release.mismatched()):
+            raise ValueError("the saved release does not match its hashes")
     except (ValueError, KeyError, TypeError, ValidationError) as exc:
         # All or nothing: a half-trusted file could hide a kill, so ignore it and say so.
         log.warning(
@@ -90,4 +103,8 @@ def load(path: Path) -> Saved | None:
             str(exc).splitlines()[0][:200],
         )
         return None
-    return Saved(states=states, confirmed_wall=None if confirmed is None else float(confirmed))
+    return Saved(
+        states=states,
+        confirmed_wall=None if confirmed is None else float(confirmed),
+        release=release,
+    )

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 19:07:55.692906
+Create Date: 2026-12-06 19:52:10.285766
 """
 
 from collections.abc import Sequence
@@ -765,6 +765,7 @@ def upgrade() -> None:
         sa.Column("activated_by", sa.String(length=100), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("revision", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["incident_id"], ["incidents.id"], name=op.f("fk_deployments_incident_id_incidents")
         ),
