@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from sqlalchemy.orm import Session
 
+from blastwall.access.schemas import NAME_PATTERN
 from blastwall.idempotency.api import IdempotencyKeyHeader
-from blastwall.incidents import matrix, service
-from blastwall.incidents.enums import Status
+from blastwall.incidents import matrix, roles, service
+from blastwall.incidents.enums import IncidentRole, Status
 from blastwall.incidents.models import Incident
 from blastwall.incidents.schemas import (
     IncidentCreate,
@@ -20,6 +21,7 @@ from blastwall.incidents.schemas import (
     MatrixRead,
     NoteCreate,
     NoteOptional,
+    RoleAssign,
     SummaryRead,
     TimelineEntryRead,
     TransitionRequest,
@@ -99,6 +101,32 @@ def resolve_incident(
 ) -> IncidentRead:
     note = body.note if body else None
     return _read(session, service.resolve(session, incident_id, actor, note=note))
+
+
+@router.post("/incidents/{incident_id}/roles", response_model=IncidentRead, responses=WRITE)
+def assign_role(
+    incident_id: RowId, body: RoleAssign, session: DbSession, actor: Responder
+) -> IncidentRead:
+    """Give a role to a person: hands over commander or communications, adds a responder."""
+    incident = roles.assign(session, incident_id, body.role, body.to, actor, reason=body.reason)
+    return _read(session, incident)
+
+
+@router.delete(
+    "/incidents/{incident_id}/roles/{role}/{person}", response_model=IncidentRead, responses=WRITE
+)
+def remove_role(
+    *,
+    incident_id: RowId,
+    role: IncidentRole,
+    person: Annotated[str, Path(pattern=NAME_PATTERN)],
+    session: DbSession,
+    actor: Responder,
+    reason: Annotated[str | None, Query(min_length=1, max_length=2000)] = None,
+) -> IncidentRead:
+    """Take a role away from a person; the role is then unheld (or one responder fewer)."""
+    incident = roles.remove(session, incident_id, role, person, actor, reason=reason)
+    return _read(session, incident)
 
 
 @router.post(

@@ -14,6 +14,7 @@ __all__ = [
     "FailureMode",
     "Harm",
     "IncidentClass",
+    "IncidentRole",
     "Reversibility",
     "Status",
     "TimelineKind",
@@ -39,3 +40,24 @@ class TimelineKind(StrEnum):
     acknowledged = "acknowledged"
     update = "update"
     note = "note"
+    role = "role"
+
+
+class IncidentRole(StrEnum):
+    """Roles on an incident (I2): one commander, one communications lead, many responders."""
+
+    commander = "commander"
+    communications = "communications"
+    responder = "responder"
+
+    @property
+    def single(self) -> bool:
+        """Whether the role has at most one holder (a hand-over replaces them)."""
+        return self is not IncidentRole.responder
+
+    @property
+    def label(self) -> str:
+        """How the timeline names it: ``commander``, ``communications lead``, ``a responder``."""
+        return {"communications": "communications lead", "responder": "a responder"}.get(
+            self.value, self.value
+        )

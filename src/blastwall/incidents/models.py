@@ -1,11 +1,11 @@
-"""Incidents, their timeline, and versions of the severity matrix."""
+"""Incidents, their timeline, who holds which role on them, and severity matrix versions."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from blastwall.db.base import Base, utcnow
@@ -29,7 +29,6 @@ class Incident(Base):
     reversibility: Mapped[str] = mapped_column(String(20))
     severity: Mapped[int]
     matrix_version: Mapped[int]
-    commander: Mapped[str | None] = mapped_column(String(100), default=None)
     # Milestones (I1): each set once by its event; started_at may be moved earlier later.
     started_at: Mapped[datetime]
     detected_at: Mapped[datetime]
@@ -45,6 +44,28 @@ class Incident(Base):
     timeline: Mapped[list[TimelineEntry]] = relationship(
         back_populates="incident", order_by="TimelineEntry.id", cascade="all, delete-orphan"
     )
+    # selectin: every read shape shows the roles, so a list loads them in one more query.
+    roles: Mapped[list[RoleAssignment]] = relationship(
+        order_by="RoleAssignment.id", cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    def holders(self, role: str) -> list[str]:
+        """Who holds ``role`` (an ``IncidentRole`` value), in the order they were assigned."""
+        return [r.person for r in self.roles if r.role == role]
+
+    @property
+    def commander(self) -> str | None:
+        """Who owns decisions: the holder of the commander role, if any."""
+        return next(iter(self.holders("commander")), None)
+
+    @property
+    def communications_lead(self) -> str | None:
+        """Who writes the updates: the holder of the communications role, if any."""
+        return next(iter(self.holders("communications")), None)
+
+    @property
+    def responders(self) -> list[str]:
+        return self.holders("responder")
 
 
 class TimelineEntry(Base):
@@ -63,6 +84,28 @@ class TimelineEntry(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
     incident: Mapped[Incident] = relationship(back_populates="timeline")
+
+
+class RoleAssignment(Base):
+    """I2: one person holding one role on one incident, and who assigned it when.
+
+    Commander and communications have at most one holder, responder any number; the
+    service enforces that under the incident's row lock, the unique constraint stops the
+    same person holding the same role twice. A hand-over replaces the row; the history
+    lives in the audit log and the timeline.
+    """
+
+    __tablename__ = "incident_roles"
+    __table_args__ = (UniqueConstraint("incident_id", "role", "person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(20))
+    person: Mapped[str] = mapped_column(String(100))
+    assigned_at: Mapped[datetime] = mapped_column(default=utcnow)
+    assigned_by: Mapped[str] = mapped_column(String(100))
 
 
 class SeverityMatrixVersion(Base):

@@ -11,7 +11,14 @@ from pydantic.json_schema import SkipJsonSchema
 
 from blastwall.access.schemas import NAME_PATTERN
 from blastwall.incidents import metrics
-from blastwall.incidents.enums import FailureMode, Harm, IncidentClass, Reversibility, Status
+from blastwall.incidents.enums import (
+    FailureMode,
+    Harm,
+    IncidentClass,
+    IncidentRole,
+    Reversibility,
+    Status,
+)
 from blastwall.incidents.matrix import Cell, Matrix
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.inputs import NON_BLANK, Input, trim, trim_non_blank
@@ -91,7 +98,10 @@ class IncidentUpdate(_Input):
         default=None, description="May only move earlier, never later than it is now."
     )
     commander: str | None = Field(
-        default=None, pattern=NAME_PATTERN, description="Who owns decisions (a person's name)."
+        default=None,
+        pattern=NAME_PATTERN,
+        description="Hands the commander role to this person (null clears it); the same as "
+        "POST /incidents/{id}/roles with role commander, under the same rule.",
     )
 
 
@@ -102,6 +112,21 @@ class TransitionRequest(_Input):
 
 class NoteOptional(_Input):
     note: Message | None = Field(default=None, description="Added to the timeline entry.")
+
+
+class RoleAssign(_Input):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"role": "commander", "to": "alice", "reason": "bob goes off shift"}]
+        },
+    )
+
+    role: IncidentRole = Field(description="commander, communications or responder.")
+    to: str = Field(
+        pattern=NAME_PATTERN, description="Who takes the role: a person's name, e.g. alice."
+    )
+    reason: Message | None = Field(default=None, description="Why, for the timeline.")
 
 
 class NoteCreate(_Input):
@@ -159,7 +184,9 @@ class IncidentSummary(BaseModel):
     severity: int
     matrix_version: int
     cell: CellRead
-    commander: str | None
+    commander: str | None = Field(description="Who owns decisions (the commander role).")
+    communications_lead: str | None = Field(description="Who writes the updates.")
+    responders: list[str] = Field(description="Everyone else working on it, in assigned order.")
     started_at: datetime
     detected_at: datetime
     acknowledged_at: datetime | None

@@ -20,9 +20,9 @@ from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
-from blastwall.incidents import lifecycle, matrix
+from blastwall.incidents import lifecycle, matrix, roles
 from blastwall.incidents import metrics as metrics_
-from blastwall.incidents.enums import Harm, Reversibility, Status
+from blastwall.incidents.enums import Harm, IncidentRole, Reversibility, Status
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
 from blastwall.incidents.timeline import entry_for_change
@@ -38,8 +38,8 @@ MILESTONES = (
     "resolved_at",
     "postmortem_done_at",
 )
-# PATCH fields that may be sent as null, meaning "clear it".
-NULLABLE = frozenset({"failure_mode", "commander"})
+# PATCH fields that may be sent as null, meaning "clear it" (commander: see ``update``).
+NULLABLE = frozenset({"failure_mode"})
 
 
 def _plain(value: Any) -> Any:
@@ -223,7 +223,7 @@ def _changes(incident: Incident, patch: IncidentUpdate) -> dict[str, tuple[Any, 
         fields = ", ".join(IncidentUpdate.model_fields)
         raise InvalidInput(f"nothing to change: send at least one of {fields}")
     changes: dict[str, tuple[Any, Any]] = {}
-    for name in sorted(patch.model_fields_set):
+    for name in sorted(patch.model_fields_set - {"commander"}):
         value = getattr(patch, name)
         if value is None and name not in NULLABLE:
             raise InvalidInput(f"{name} cannot be null; leave it out to keep the current value")
@@ -240,11 +240,27 @@ def _changes(incident: Incident, patch: IncidentUpdate) -> dict[str, tuple[Any, 
 
 
 def update(session: Session, incident_id: int, patch: IncidentUpdate, actor: Actor) -> Incident:
-    """Change the fields sent; a new harm or reversibility recomputes severity (current matrix)."""
+    """Change the fields sent; a new harm or reversibility recomputes severity (current matrix).
+
+    ``commander`` is the commander role: it goes through ``roles`` (its own recorded change
+    and its hand-over rule), the other fields make one ``incident.update`` change.
+    """
     incident = get(session, incident_id, for_update=True)
-    changes = _changes(incident, patch)
+    _apply(session, incident, _changes(incident, patch), actor)
+    if "commander" in patch.model_fields_set:
+        if patch.commander is not None:
+            roles.assign(session, incident.id, IncidentRole.commander, patch.commander, actor)
+        elif incident.commander is not None:
+            roles.remove(session, incident.id, IncidentRole.commander, incident.commander, actor)
+    return incident
+
+
+def _apply(
+    session: Session, incident: Incident, changes: dict[str, tuple[Any, Any]], actor: Actor
+) -> None:
+    """Set the changed fields, recompute the severity if needed, record one change."""
     if not changes:
-        return incident
+        return
     for name, (_, value) in changes.items():
         setattr(incident, name, value)
     if "harm" in changes or "reversibility" in changes:
@@ -269,7 +285,6 @@ def update(session: Session, incident_id: int, patch: IncidentUpdate, actor: Act
             data={"changes": plain},
         ),
     )
-    return incident
 
 
 def _milestones(incident: Incident) -> dict[str, datetime | None]:
@@ -323,11 +338,15 @@ def resolve(
 def acknowledge(
     session: Session, incident_id: int, actor: Actor, *, note: str | None = None
 ) -> Incident:
-    """Record that a person has seen the incident; repeating it only adds the note, if any."""
+    """Record that a person has seen the incident; repeating it only adds the note, if any.
+
+    Whoever acknowledges becomes commander when nobody commands the incident (I2).
+    """
     incident = get(session, incident_id, for_update=True)
     if incident.acknowledged_at is not None:
         if note:
             add_note(session, incident_id, note, actor)
+        roles.take_command(session, incident, actor)
         return incident
     incident.acknowledged_at = utcnow()
     record(
@@ -344,6 +363,7 @@ def acknowledge(
             data={"note": note},
         ),
     )
+    roles.take_command(session, incident, actor)
     return incident
 
 

@@ -21,6 +21,8 @@ TIMELINE_KINDS: dict[str, str] = {
     "incident.transition": TimelineKind.status,
     "incident.acknowledge": TimelineKind.acknowledged,
     "incident.note": TimelineKind.note,
+    "incident.role_assigned": TimelineKind.role,
+    "incident.role_removed": TimelineKind.role,
     "release.rollback": "rollback",
 }
 

@@ -16,9 +16,14 @@ from blastwall.exceptions import NotFound
 from blastwall.incidents.models import Incident, TimelineEntry
 
 
-def require_incident(session: Session, incident_id: int, field: str | None = None) -> Incident:
-    """The incident, or ``NotFound`` saying how to find the right id."""
-    incident = session.get(Incident, incident_id)
+def require_incident(
+    session: Session, incident_id: int, field: str | None = None, *, for_update: bool = False
+) -> Incident:
+    """The incident, or ``NotFound`` saying how to find the right id.
+
+    ``for_update`` locks its row, so concurrent changes to it apply one after the other.
+    """
+    incident = session.get(Incident, incident_id, with_for_update=for_update or None)
     if incident is None:
         extra = {} if field is None else {"field": field}
         raise NotFound(

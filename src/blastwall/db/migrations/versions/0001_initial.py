@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 19:52:10.285766
+Create Date: 2026-12-06 19:52:31.763698
 """
 
 from collections.abc import Sequence
@@ -462,7 +462,6 @@ def upgrade() -> None:
         sa.Column("reversibility", sa.String(length=20), nullable=False),
         sa.Column("severity", sa.Integer(), nullable=False),
         sa.Column("matrix_version", sa.Integer(), nullable=False),
-        sa.Column("commander", sa.String(length=100), nullable=True),
         sa.Column("started_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("detected_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("acknowledged_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
@@ -786,6 +785,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "incident_roles",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("person", sa.String(length=100), nullable=False),
+        sa.Column("assigned_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("assigned_by", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_roles_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_roles")),
+        sa.UniqueConstraint(
+            "incident_id", "role", "person", name=op.f("uq_incident_roles_incident_id_role_person")
+        ),
+    )
+    with op.batch_alter_table("incident_roles", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_incident_roles_incident_id"), ["incident_id"], unique=False
+        )
+
+    op.create_table(
         "monitor_states",
         sa.Column("monitor_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
@@ -998,6 +1021,10 @@ def downgrade() -> None:
     op.drop_table("timeline_entries")
     op.drop_table("surface_versions")
     op.drop_table("monitor_states")
+    with op.batch_alter_table("incident_roles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_incident_roles_incident_id"))
+
+    op.drop_table("incident_roles")
     with op.batch_alter_table("deployments", schema=None) as batch_op:
         batch_op.drop_index("ix_deployments_system_env")
 
