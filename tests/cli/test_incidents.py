@@ -115,9 +115,11 @@ def test_lifecycle_from_the_terminal_ends_in_a_rendered_timeline(cli: Invoke, sy
             "issue-refund); containment: kill or human_fallback now; diagnose after",
         ],
         ["acknowledged", "root", "acknowledged by root: on it"],
+        ["role", "root", "root is now commander: acknowledged the incident"],
         ["status", "root", "detected -> contained: killed"],
         ["note", "root", "customers emailed"],
-        ["update", "root", "commander: None -> alice; harm: moderate -> major"],
+        ["update", "root", "harm: moderate -> major"],
+        ["role", "root", "alice is now commander (was root)"],
         ["status", "root", "contained -> resolved: fixed"],
     ]
 

@@ -71,8 +71,10 @@ def test_lifecycle_over_the_api(client: TestClient) -> None:
     assert [e["kind"] for e in resolved["timeline"]] == [
         "opened",
         "acknowledged",
+        "role",
         "status",
         "update",
+        "role",
         "note",
         "status",
     ]

@@ -134,8 +134,8 @@ def test_full_lifecycle_sets_milestones_timeline_and_audit(session: Session) -> 
     ]
     assert None not in stamps
     assert stamps == sorted(stamps)
-    assert kinds(session, incident.id) == ["opened", "acknowledged"] + ["status"] * 5
-    contained = incident.timeline[3]
+    assert kinds(session, incident.id) == ["opened", "acknowledged", "role"] + ["status"] * 5
+    contained = incident.timeline[4]
     assert contained.message == "triaged -> contained: now contained"
     assert contained.data["milestones"] == {"contained_at": incident.contained_at.isoformat()}
     assert (
@@ -143,6 +143,7 @@ def test_full_lifecycle_sets_milestones_timeline_and_audit(session: Session) -> 
         == [
             "incident.open",
             "incident.acknowledge",
+            "incident.role_assigned",
         ]
         + ["incident.transition"] * 5
     )
@@ -164,7 +165,7 @@ def test_acknowledging_twice_keeps_the_first_time(session: Session) -> None:
     service.acknowledge(session, incident.id, RESPONDER)
     service.acknowledge(session, incident.id, RESPONDER, note="second pair of eyes")
     assert incident.acknowledged_at == first
-    assert kinds(session, incident.id) == ["opened", "acknowledged", "note"]
+    assert kinds(session, incident.id) == ["opened", "acknowledged", "role", "note"]
 
 
 def test_notes_and_other_domains_entries_share_one_timeline(session: Session) -> None:

@@ -67,8 +67,9 @@ class Client:
     def patch(self, url: str, body: dict[str, Any]) -> Any:
         return self._request("PATCH", url, **_json(body))
 
-    def delete(self, url: str) -> Any:
-        return self._request("DELETE", url)
+    def delete(self, url: str, **params: Any) -> Any:
+        query = {k: v for k, v in params.items() if v is not None}
+        return self._request("DELETE", url, params=query)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
         try:

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
+from blastwall.cli import incident_roles
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, connect, path
 from blastwall.cli.errors import UsageProblem
@@ -213,6 +214,15 @@ def resolve(
     out.show(resolved, as_json, lambda i: out.success(f"Resolved incident {_headline(i)}"))
 
 
+# Roles (I2) live in their own module; registered here so they list after `resolve`.
+for _name, _command in (
+    ("assign", incident_roles.assign),
+    ("handover", incident_roles.handover),
+    ("unassign", incident_roles.unassign),
+):
+    incident.command(_name)(_command)
+
+
 @incident.command("metrics")
 def metrics(
     *, system: System = None, server: Server = DEFAULT_SERVER, as_json: AsJson = False
@@ -308,7 +318,7 @@ def _render(item: dict[str, Any]) -> None:
             ("status", item["status"]),
             ("severity", f"{item['severity']} (matrix v{item.get('matrix_version')})"),
             ("system", item.get("system")),
-            ("commander", item.get("commander")),
+            *incident_roles.roles_of(item),
             ("classes", item.get("classes")),
             ("failure mode", item.get("failure_mode")),
             ("harm", item.get("harm")),
