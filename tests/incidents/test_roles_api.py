@@ -122,7 +122,10 @@ def test_bad_role_name_or_body_is_a_422_that_says_what_to_send(client: TestClien
     assert bad_name.status_code == 422
     assert bad_name.json()["detail"].startswith("to: String should match pattern")
     extra = assign(client, incident_id, role="responder", to="alice", when="now")
-    assert (extra.status_code, extra.json()["detail"]) == (422, "when: Extra inputs are not permitted")
+    assert (extra.status_code, extra.json()["detail"]) == (
+        422,
+        "when: Extra inputs are not permitted",
+    )
     bad_path = client.delete(f"{BASE}/{incident_id}/roles/scribe/alice")
     assert (bad_path.status_code, bad_path.json()["detail"]) == (
         422,
