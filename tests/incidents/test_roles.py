@@ -204,7 +204,7 @@ def test_bad_role_name_and_missing_holder_say_how_to_fix(session: Session) -> No
     with pytest.raises(NotFound) as missing:
         roles.remove(session, incident.id, "responder", "zed", RESPONDER)
     assert missing.value.detail == (
-        f"zed is not a responder on incident {incident.id} (responder now: nobody); "
+        f"zed is not a responder on incident {incident.id} (holders now: nobody); "
         "`blastwall incident show ID` lists who holds which role"
     )
     with pytest.raises(NotFound, match=r"^incident 999 does not exist"):

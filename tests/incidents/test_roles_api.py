@@ -1,4 +1,4 @@
-"""Roles over the API on both databases: POST/DELETE .../roles, the 403s, 409-free no-ops, 422s."""
+"""Roles over the API on both databases: POST/DELETE .../roles, the 403s, no-op repeats, 422s."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def test_removing_a_role_over_delete(client: TestClient) -> None:
     again = client.delete(url)
     assert (again.status_code, again.json()["detail"]) == (
         404,
-        f"erin is not a responder on incident {incident_id} (responder now: nobody); "
+        f"erin is not a responder on incident {incident_id} (holders now: nobody); "
         "`blastwall incident show ID` lists who holds which role",
     )
 

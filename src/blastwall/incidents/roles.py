@@ -60,11 +60,10 @@ def _check_may_replace(incident: Incident, role: IncidentRole, actor: Actor) -> 
     allowed = {holder} if role is IncidentRole.commander else {holder, incident.commander}
     if actor.name in allowed:
         return
-    who = (
-        "the current commander"
-        if role is IncidentRole.commander
-        else ("its current holder, the incident's commander")
-    )
+    who = {
+        IncidentRole.commander: "the current commander",
+        IncidentRole.communications: "its current holder, the incident's commander",
+    }[role]
     raise Forbidden(
         f"{actor.name} may not take the {role.label} role from {holder} on incident "
         f"{incident.id}: that needs {who}, or a token of role commander or admin"
@@ -133,7 +132,7 @@ def remove(
     if person not in holders:
         now = ", ".join(holders) or "nobody"
         raise NotFound(
-            f"{person} is not {wanted.label} on incident {incident.id} ({wanted} now: {now}); "
+            f"{person} is not {wanted.label} on incident {incident.id} (holders now: {now}); "
             "`blastwall incident show ID` lists who holds which role"
         )
     if wanted.single:
