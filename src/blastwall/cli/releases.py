@@ -150,13 +150,22 @@ def create(
         ),
     ] = [],  # noqa: B006
     notes: Annotated[str, typer.Option("--notes", help="What changed and why.")] = "",
+    expect_shift: Annotated[
+        list[str],
+        typer.Option(
+            "--expect-shift",
+            show_default=False,
+            help="MONITOR this release is meant to move (repeatable): it learns a new baseline "
+            "under the release instead of alarming against the known-good one.",
+        ),
+    ] = [],  # noqa: B006
     server: Server = DEFAULT_SERVER,
     as_json: AsJson = False,
 ) -> None:
     """Create release NAME of SYSTEM; surfaces not given carry over from the newest release."""
     client = connect(server)
     surfaces = build_surfaces(surface, set_, _newest_content(client, system))
-    body = {"name": name, "notes": notes, "surfaces": surfaces}
+    body = {"name": name, "notes": notes, "surfaces": surfaces, "expect_shift": expect_shift}
     created = client.post(path("systems", system, "releases"), body)
     out.show(created, as_json, lambda r: out.success(f"Created release {_describe(system, r)}"))
 

@@ -108,7 +108,13 @@ def create_release(
     name: str, body: ReleaseCreate, session: DbSession, actor: Commander
 ) -> ReleaseRead:
     release = releases.create_release(
-        session, name, name=body.name, surfaces=body.surfaces, notes=body.notes, actor=actor
+        session,
+        name,
+        name=body.name,
+        surfaces=body.surfaces,
+        notes=body.notes,
+        expect_shift=body.expect_shift,
+        actor=actor,
     )
     return ReleaseRead.of(release)
 

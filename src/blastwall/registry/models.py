@@ -102,6 +102,9 @@ class Release(Base):
     notes: Mapped[str] = mapped_column(Text, default="")
     known_good: Mapped[bool] = mapped_column(default=False)
     known_good_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Monitors this release is meant to move: they re-learn their baseline under it instead
+    # of testing it against the known-good one (docs/detection.md, "Reference windows").
+    expect_shift: Mapped[list[str]] = mapped_column(default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
 

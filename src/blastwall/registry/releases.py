@@ -14,7 +14,7 @@ from blastwall.changes import Change, record, references
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import Conflict, InvalidInput, NotFound
-from blastwall.registry import feed, service
+from blastwall.registry import feed, known_good, service
 from blastwall.registry.enums import KNOWN_GOOD
 from blastwall.registry.models import Deployment, Release, ReleaseItem, SurfaceVersion, System
 from blastwall.registry.names import require_slug
@@ -84,9 +84,16 @@ def add_release(
     chosen: Mapping[int, SurfaceVersion],
     notes: str,
     actor: Actor,
+    expect_shift: list[str] | None = None,
 ) -> Release:
     """Store a release of exactly the versions in ``chosen`` (surface id -> version)."""
-    release = Release(system_id=system.id, name=name, notes=notes, created_by=actor.name)
+    release = Release(
+        system_id=system.id,
+        name=name,
+        notes=notes,
+        expect_shift=list(expect_shift or []),
+        created_by=actor.name,
+    )
     release.items = [
         ReleaseItem(surface_id=surface_id, surface_version_id=version.id)
         for surface_id, version in chosen.items()
@@ -105,8 +112,13 @@ def create_release(
     surfaces: Mapping[str, object],
     actor: Actor,
     notes: str = "",
+    expect_shift: list[str] | None = None,
 ) -> Release:
-    """Freeze a new release; surfaces not named keep their version from the newest release."""
+    """Freeze a new release; surfaces not named keep their version from the newest release.
+
+    ``expect_shift`` names the monitors the release is meant to move: they re-learn their
+    baseline under it rather than test it against the known-good one.
+    """
     require_slug("release name", name)
     if name == KNOWN_GOOD:
         raise InvalidInput(
@@ -130,6 +142,7 @@ def create_release(
     if unknown:
         raise InvalidInput(unknown_surface(system, *unknown))
     contents = {surface: check_content(surface, content) for surface, content in surfaces.items()}
+    shifts = known_good.check_expect_shift(session, system, expect_shift or [])
 
     base = newest_release(session, system)
     carried = {item.surface_id: item.version for item in base.items} if base else {}
@@ -152,14 +165,25 @@ def create_release(
                 chosen[surface.id], _ = version_of(session, surface, contents[surface.name], actor)
             else:
                 chosen[surface.id] = carried[surface.id]
-        release = add_release(session, system, name=name, chosen=chosen, notes=notes, actor=actor)
+        release = add_release(
+            session,
+            system,
+            name=name,
+            chosen=chosen,
+            notes=notes,
+            actor=actor,
+            expect_shift=shifts,
+        )
+        after: dict[str, Any] = {"release": release.name, "surfaces": versions(release)}
+        if shifts:
+            after["expect_shift"] = shifts
         record(
             session,
             Change(
                 actor=actor,
                 action="release.create",
                 target=f"{system.name}@{release.name}",
-                after={"release": release.name, "surfaces": versions(release)},
+                after=after,
             ),
         )
     return release

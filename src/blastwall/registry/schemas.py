@@ -191,6 +191,13 @@ class ReleaseCreate(_Input):
         description="surface name -> content (a JSON object); surfaces not named carry over "
         "from the newest release.",
     )
+    expect_shift: list[Name] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Monitors this release is meant to move (e.g. a new prompt that changes "
+        "answer lengths): they learn a new baseline under it instead of testing it against "
+        "the known-good release's. Names of the system's monitors.",
+    )
 
 
 def _refs(release: Release) -> dict[str, SurfaceVersionRef]:
@@ -210,6 +217,7 @@ class ReleaseRead(BaseModel):
     notes: str
     known_good: bool
     known_good_at: datetime | None
+    expect_shift: list[str]
     created_at: datetime
     created_by: str
     surfaces: dict[str, SurfaceVersionRef]
@@ -221,6 +229,7 @@ class ReleaseRead(BaseModel):
             notes=release.notes,
             known_good=release.known_good,
             known_good_at=release.known_good_at,
+            expect_shift=list(release.expect_shift),
             created_at=release.created_at,
             created_by=release.created_by,
             surfaces=_refs(release),

@@ -72,12 +72,34 @@ class MonitorState(Base):
     # Category ids seen while learning which labels exist (categories not declared).
     pending: Mapped[list[int]] = mapped_column(JSONType, default=list)
     deployment_id: Mapped[int | None] = mapped_column(default=None)
+    # The release whose observations formed the baseline in use (None: pinned, or not known).
+    baseline_release_id: Mapped[int | None] = mapped_column(default=None)
     counts: Mapped[dict[str, Any]] = mapped_column(default=dict)
     summary: Mapped[dict[str, Any]] = mapped_column(default=dict)
     last_observation_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     monitor: Mapped[Monitor] = relationship(back_populates="state")
+
+
+class MonitorBaseline(Base):
+    """A baseline a monitor learned under one release, kept so a rollback finds it again.
+
+    Keyed by (monitor, release, config_version): a rollback to a known-good release restores
+    that release's baseline with no new reference window; a settings change (a new
+    ``config_version``) makes the old ones unusable, and they stay only as history.
+    """
+
+    __tablename__ = "monitor_baselines"
+    __table_args__ = (UniqueConstraint("monitor_id", "release_id", "config_version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    monitor_id: Mapped[int] = mapped_column(ForeignKey("monitors.id", ondelete="CASCADE"))
+    release_id: Mapped[int] = mapped_column(ForeignKey("releases.id", ondelete="CASCADE"))
+    config_version: Mapped[int]
+    # ``MonitorRuntime.reference_record()``: detector, params, baseline, labels, signal.
+    reference: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    learned_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class EngineCursor(Base):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 19:52:31.763698
+Create Date: 2026-12-06 19:59:41.977457
 """
 
 from collections.abc import Sequence
@@ -622,6 +622,11 @@ def upgrade() -> None:
         sa.Column("notes", sa.Text(), nullable=False),
         sa.Column("known_good", sa.Boolean(), nullable=False),
         sa.Column("known_good_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "expect_shift",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
         sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
@@ -809,6 +814,38 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "monitor_baselines",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("monitor_id", sa.Integer(), nullable=False),
+        sa.Column("release_id", sa.Integer(), nullable=False),
+        sa.Column("config_version", sa.Integer(), nullable=False),
+        sa.Column(
+            "reference",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("learned_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["monitor_id"],
+            ["monitors.id"],
+            name=op.f("fk_monitor_baselines_monitor_id_monitors"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["release_id"],
+            ["releases.id"],
+            name=op.f("fk_monitor_baselines_release_id_releases"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_monitor_baselines")),
+        sa.UniqueConstraint(
+            "monitor_id",
+            "release_id",
+            "config_version",
+            name=op.f("uq_monitor_baselines_monitor_id_release_id_config_version"),
+        ),
+    )
+    op.create_table(
         "monitor_states",
         sa.Column("monitor_id", sa.Integer(), nullable=False),
         sa.Column("revision", sa.Integer(), nullable=False),
@@ -836,6 +873,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("deployment_id", sa.Integer(), nullable=True),
+        sa.Column("baseline_release_id", sa.Integer(), nullable=True),
         sa.Column(
             "counts",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -1021,6 +1059,7 @@ def downgrade() -> None:
     op.drop_table("timeline_entries")
     op.drop_table("surface_versions")
     op.drop_table("monitor_states")
+    op.drop_table("monitor_baselines")
     with op.batch_alter_table("incident_roles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_roles_incident_id"))
 
