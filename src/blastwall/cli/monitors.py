@@ -40,7 +40,18 @@ def _bad(state: dict[str, Any]) -> str:
 
 def _render_monitors(items: list[dict[str, Any]]) -> None:
     out.table(
-        ["NAME", "SIGNAL", "ENV", "PHASE", "SEEN", "MISSING", "BAD", "FALSE ALARMS", "BASELINE"],
+        [
+            "NAME",
+            "SIGNAL",
+            "ENV",
+            "PHASE",
+            "SEEN",
+            "MISSING",
+            "BAD",
+            "FALSE ALARMS",
+            "BASELINE",
+            "BASELINE OF",
+        ],
         (
             [
                 m["name"],
@@ -52,6 +63,7 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
                 _bad(m["state"]),
                 f"{m['false_alarm_rate']:g}/obs",
                 _baseline(m["state"]["baseline"]),
+                _baseline_of(m["state"]),
             ]
             for m in items
         ),
@@ -61,6 +73,14 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
     for m in items:
         if m["state"]["message"]:
             out.line(f"{m['name']}: {m['state']['message']}")
+
+
+def _baseline_of(state: dict[str, Any]) -> str:
+    """Whose baseline it is: 'v1 (known-good)', or that there is no known-good one."""
+    release = state.get("baseline_release")
+    if state.get("known_good_baseline"):
+        return f"{release} (known-good)"
+    return f"{release or '-'} (no known-good baseline)"
 
 
 def _baseline(baseline: Any) -> str:

@@ -19,10 +19,12 @@ time detectors take:
    (``detect.verification``), move the cursors.  State, alarms and cursors commit together,
    so a restart neither loses a baseline nor raises an alarm twice.
 
-Release-mode monitors start a new reference window when a newer deployment of their system
-(in their environment, or in any when they have none) appears: observations received
-before its activation are fed to the old baseline, the rest start the new one.  Calls that
-come in after a restart of the engine are fed exactly once.
+Release-mode monitors watch the newest deployment of their system (in their environment, or
+in any when they have none).  When a newer one appears, observations received before its
+activation are fed as before, and the rest are tested against the baseline of the last
+known-good release, or start a new baseline when the release is known-good, declares it
+moves the monitor, or the system has no known-good baseline (``monitors.baselines``).
+Calls that come in after a restart of the engine are fed exactly once.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -41,18 +44,21 @@ from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from blastwall.db.base import utcnow
 from blastwall.detect import alarms, verification
-from blastwall.detect.monitors import history, source
+from blastwall.detect.monitors import baselines, history, source
 from blastwall.detect.monitors.enums import Phase, Signal, VerificationStatus
 from blastwall.detect.monitors.evidence import Evidence, gather
 from blastwall.detect.monitors.models import (
     Alarm,
     EngineCursor,
     Monitor,
+    MonitorBaseline,
     MonitorState,
     Verification,
 )
 from blastwall.detect.monitors.runtime import Config, Fed, MonitorRuntime
 from blastwall.detect.signals import Observations, Rows, trace_columns
+from blastwall.registry import known_good
+from blastwall.registry.known_good import ReleaseFacts
 from blastwall.registry.models import Deployment, Release, System
 
 log = logging.getLogger(__name__)
@@ -76,6 +82,7 @@ class _Deployment:
     id: int
     activated_at: datetime
     release: str
+    release_id: int
 
 
 @dataclass
@@ -97,6 +104,7 @@ class _Snapshot:
     rows: dict[str, Rows]
     upto: dict[str, int]
     limit: int
+    releases: dict[int, ReleaseFacts] = field(default_factory=dict)
 
 
 class Engine:
@@ -204,7 +212,15 @@ class Engine:
                     bound = source.max_id(session, table) if bound is None else bound
                 upto[table] = _advance(cursors[table], bound, rows[table], limit)
             deployments = _deployments(session)
-        return _Snapshot(cursors, configs, states, deployments, verifications, rows, upto, limit)
+            wanted_releases = {d.release_id for d in deployments.values()}
+            wanted_releases |= {
+                r for r in session.scalars(select(MonitorState.baseline_release_id)) if r
+            }
+            wanted_releases |= {r.baseline_release_id or 0 for r in self._runtimes.values()}
+            releases = known_good.facts(session, wanted_releases - {0})
+        return _Snapshot(
+            cursors, configs, states, deployments, verifications, rows, upto, limit, releases
+        )
 
     def _stale(self, monitor_id: int, revision: int | None) -> bool:
         runtime = self._runtimes.get(monitor_id)
@@ -225,10 +241,12 @@ class Engine:
             if state is not None:
                 fresh.revision = state.revision
                 fresh.deployment_id = state.deployment_id
+                fresh.baseline_release_id = state.baseline_release_id
                 fresh.note("settings changed: learning a new baseline")
             elif runtime is not None:
                 fresh.revision = runtime.revision
                 fresh.deployment_id = runtime.deployment_id
+                fresh.baseline_release_id = runtime.baseline_release_id
                 fresh.note("settings changed: learning a new baseline")
             runtime = fresh
         runtime.config = config
@@ -283,6 +301,8 @@ class Engine:
             if fed.alarms:
                 lookback = partial(self._before, factory, snapshot, runtime)
                 evidence = gather(runtime, fed, lookback=lookback)
+                said, evidence.release = baselines.evidence(runtime)
+                evidence.description += said
                 found.append(_Alarm(config, evidence, len(fed.alarms)))
         return found
 
@@ -299,22 +319,44 @@ class Engine:
                 return [runtime.feed(observations)]
             return self._fit_pinned(factory, snapshot, runtime)
         latest = snapshot.deployments.get((config.system, config.spec.environment))
-        if latest is None or runtime.deployment_id is None or latest.id <= runtime.deployment_id:
-            if latest is not None and runtime.deployment_id is None:
-                runtime.deployment_id = latest.id  # the reference starts with this monitor
+        releases = snapshot.releases
+        try:
+            if latest is None:
+                return [runtime.feed(observations)]
+            release = releases[latest.release_id]
+            stored = partial(self._stored, factory, config)
+            if runtime.deployment_id is None or runtime.baseline_release_id is None:
+                # The reference starts with this monitor (or with its new settings).
+                runtime.deployment_id = runtime.deployment_id or latest.id
+                runtime.baseline_release_id = latest.release_id
+            if latest.id > runtime.deployment_id:
+
+                def switch() -> None:
+                    baselines.activate(runtime, release, releases, stored)
+                    runtime.deployment_id = latest.id
+
+                return _split(runtime, observations, latest.activated_at, switch)
+            if release.known_good and runtime.baseline_release_id != release.id:
+                at = release.known_good_at or latest.activated_at
+                return _split(
+                    runtime, observations, at, lambda: baselines.marked(runtime, release, stored)
+                )
             return [runtime.feed(observations)]
-        after = observations.received >= latest.activated_at.timestamp()
-        split = int(np.argmax(after)) if after.any() else len(observations)
-        feeds = [runtime.feed(observations.take(np.arange(split)))]
-        runtime.reset(
-            f"release {latest.release} became active at {latest.activated_at.isoformat()}: "
-            "learning its baseline"
-        )
-        runtime.deployment_id = latest.id
-        rest = observations.take(np.arange(split, len(observations)))
-        rest.missing, rest.bad = 0, type(rest.bad)()
-        feeds.append(runtime.feed(rest))
-        return feeds
+        finally:
+            baselines.describe(runtime, releases)
+
+    def _stored(
+        self, factory: sessionmaker[Session], config: Config, release_id: int
+    ) -> dict[str, Any] | None:
+        """The baseline this monitor learned under a release with its current settings."""
+        with factory() as session, session.begin():
+            return session.scalar(
+                select(MonitorBaseline.reference).where(
+                    MonitorBaseline.monitor_id == config.id,
+                    MonitorBaseline.release_id == release_id,
+                    MonitorBaseline.config_version == config.config_version,
+                )
+            )
 
     def _fit_pinned(
         self, factory: sessionmaker[Session], snapshot: _Snapshot, runtime: MonitorRuntime
@@ -377,6 +419,8 @@ class Engine:
                         row = MonitorState(monitor_id=runtime.config.id, revision=0)
                         session.add(row)
                     runtime.save(row)
+                if runtime.config.id in existing:
+                    _keep_baseline(session, runtime)
             for item in found:
                 if item.config.id in existing:
                     alarm, new = alarms.record(
@@ -402,6 +446,48 @@ class Engine:
         verification.start_new(session, settle_s=self.settle_s, now=now)
 
 
+def _split(
+    runtime: MonitorRuntime, observations: Observations, at: datetime, switch: Callable[[], Any]
+) -> list[Fed]:
+    """Feed what was received before ``at``, call ``switch`` (the baseline may move), feed
+    the rest."""
+    after = observations.received >= at.timestamp()
+    split = int(np.argmax(after)) if after.any() else len(observations)
+    feeds = [runtime.feed(observations.take(np.arange(split)))]
+    switch()
+    rest = observations.take(np.arange(split, len(observations)))
+    rest.missing, rest.bad = 0, type(rest.bad)()
+    feeds.append(runtime.feed(rest))
+    return feeds
+
+
+def _keep_baseline(session: Session, runtime: MonitorRuntime) -> None:
+    """Store a newly learned baseline per (monitor, release, settings), for a rollback."""
+    config = runtime.config
+    if runtime.baseline_stored or not runtime.fitted or config.pinned:
+        return
+    release_id = runtime.baseline_release_id
+    if release_id is None:
+        return
+    runtime.baseline_stored = True
+    exists = session.scalar(
+        select(MonitorBaseline.id).where(
+            MonitorBaseline.monitor_id == config.id,
+            MonitorBaseline.release_id == release_id,
+            MonitorBaseline.config_version == config.config_version,
+        )
+    )
+    if exists is None:
+        session.add(
+            MonitorBaseline(
+                monitor_id=config.id,
+                release_id=release_id,
+                config_version=config.config_version,
+                reference=runtime.reference_record(),
+            )
+        )
+
+
 def _advance(cursor: int, bound: int | None, rows: Rows, limit: int) -> int:
     """The new cursor: the horizon when every row below it was read, else the last row read."""
     if bound is not None and len(rows) < limit:
@@ -423,17 +509,18 @@ def _deployments(session: Session) -> dict[tuple[str, str | None], _Deployment]:
             Deployment.id,
             Deployment.activated_at,
             Release.name,
+            Release.id,
         )
         .join(System, System.id == Deployment.system_id)
         .join(Release, Release.id == Deployment.release_id)
         .where(Deployment.id.in_(newest))
     )
     found: dict[tuple[str, str | None], _Deployment] = {}
-    for system, environment, deployment_id, at, release in rows:
-        found[system, environment] = _Deployment(deployment_id, at, release)
+    for system, environment, deployment_id, at, release, release_id in rows:
+        found[system, environment] = _Deployment(deployment_id, at, release, release_id)
         overall = found.get((system, None))
         if overall is None or overall.id < deployment_id:
-            found[system, None] = _Deployment(deployment_id, at, release)
+            found[system, None] = _Deployment(deployment_id, at, release, release_id)
     return found
 
 

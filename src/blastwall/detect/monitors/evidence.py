@@ -44,6 +44,8 @@ class Evidence:
     false_alarm_rate: float
     samples: list[str]
     reference: dict[str, Any]
+    # The release tested against a known-good baseline, and the surfaces it changed.
+    release: dict[str, Any] | None = None
 
     def as_data(self) -> dict[str, Any]:
         """JSON-ready, for the incident's timeline."""
@@ -59,6 +61,7 @@ class Evidence:
             "threshold": self.threshold,
             "false_alarm_rate": self.false_alarm_rate,
             "sample_trace_ids": self.samples,
+            "release": self.release,
         }
 
 

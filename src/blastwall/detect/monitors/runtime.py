@@ -100,6 +100,14 @@ class MonitorRuntime:
         self.config = config
         self.revision = 0
         self.deployment_id: int | None = None
+        # The release whose observations form the baseline, its name and whether it is
+        # known-good (the engine refreshes these each tick), and the newer release being
+        # tested against it, for the alarm's evidence (detect.monitors.baselines).
+        self.baseline_release_id: int | None = None
+        self.baseline_release: str | None = None
+        self.known_good_baseline = False
+        self.under_test: dict[str, Any] | None = None
+        self.baseline_stored = False  # kept in monitor_baselines for a later rollback
         self.fed_before = 0  # counts["fed"] at the start of the tick, for the report
         self._start()
 
@@ -134,6 +142,23 @@ class MonitorRuntime:
         """Forget the baseline (a new release, a new setting); the next observations re-learn."""
         self._start()
         self.message = message
+        self.under_test = None
+        self.baseline_stored = False
+
+    def restore(self, record: dict[str, Any], message: str) -> None:
+        """Take back a baseline learned earlier (a rollback): fitted at once, CUSUMs at zero."""
+        self._start()
+        self.vocabulary = list(record["labels"])
+        self.detector = reference_detector(record)
+        self.message = message
+        self.under_test = None
+        self.baseline_stored = True
+
+    def describe_baseline(self, release: str | None, known_good: bool) -> None:
+        """Record which release the baseline belongs to (saved when it changed)."""
+        if (release, known_good) != (self.baseline_release, self.known_good_baseline):
+            self.baseline_release, self.known_good_baseline = release, known_good
+            self.dirty = True
 
     def fail(self, error: Exception) -> None:
         """Stop this monitor (others go on); its message says what failed and how to retry."""
@@ -329,6 +354,9 @@ class MonitorRuntime:
             "statistic": detector.statistic if detector is not None else 0.0,
             "threshold": detector.threshold if detector is not None else None,
             "leading": detector.leading_alternative if detector is not None else None,
+            "baseline_release": self.baseline_release,
+            "known_good_baseline": self.known_good_baseline,
+            "under_test": self.under_test,
         }
 
     def save(self, row: MonitorState) -> None:
@@ -347,6 +375,7 @@ class MonitorRuntime:
         row.vocabulary = list(self.vocabulary)
         row.pending = list(self.pending)
         row.deployment_id = self.deployment_id
+        row.baseline_release_id = self.baseline_release_id
         row.counts = {key: self.counts[key] for key in ("observations", "fed", "missing")}
         row.counts["bad"] = dict(self.bad)
         row.summary = self.summary()
@@ -362,6 +391,10 @@ class MonitorRuntime:
         runtime = cls(config)
         runtime.revision = row.revision
         runtime.deployment_id = row.deployment_id
+        runtime.baseline_release_id = row.baseline_release_id
+        runtime.baseline_release = row.summary.get("baseline_release")
+        runtime.known_good_baseline = bool(row.summary.get("known_good_baseline"))
+        runtime.under_test = row.summary.get("under_test")
         runtime.vocabulary = list(row.vocabulary)
         runtime.pending = [int(v) for v in row.pending]
         counts = dict(row.counts)

@@ -161,6 +161,21 @@ class MonitorStateRead(BaseModel):
     statistic: float
     threshold: float | None
     leading: str | None = Field(description="The change the detector finds most likely.")
+    baseline_release: str | None = Field(
+        default=None, description="The release whose observations formed the baseline."
+    )
+    known_good_baseline: bool = Field(
+        default=False,
+        description="The baseline is a known-good release's: newer releases are tested "
+        "against it. False: the system has no known-good baseline yet, so the monitor learns "
+        "from each release's first observations and a release broken from its first call "
+        "is not caught.",
+    )
+    under_test: dict[str, Any] | None = Field(
+        default=None,
+        description="The newer release tested against the baseline: {release, against, "
+        "changed (surfaces, 'prompt v1 -> v2')}.",
+    )
     last_observation_at: datetime | None
     updated_at: datetime | None
 
@@ -200,6 +215,9 @@ class MonitorStateRead(BaseModel):
             statistic=float(summary.get("statistic") or 0.0),
             threshold=summary.get("threshold"),
             leading=summary.get("leading"),
+            baseline_release=summary.get("baseline_release"),
+            known_good_baseline=bool(summary.get("known_good_baseline")),
+            under_test=summary.get("under_test"),
             last_observation_at=state.last_observation_at,
             updated_at=state.updated_at,
         )
