@@ -231,7 +231,9 @@ def test_bad_and_missing_values_are_counted_and_never_fed(session_factory: Facto
     )
 
 
-def test_a_new_release_restarts_the_reference_window(session_factory: Factory) -> None:
+def test_without_a_known_good_release_a_new_release_restarts_the_reference_window(
+    session_factory: Factory,
+) -> None:
     register(session_factory)
     with unit_of_work(session_factory) as session:
         system = session.scalar(select(System).where(System.name == "refund-bot"))
@@ -265,8 +267,14 @@ def test_a_new_release_restarts_the_reference_window(session_factory: Factory) -
     tick(session_factory, engine)
     restarted = state(session_factory, monitor_id)
     assert (restarted.phase, restarted.summary["learned"]) == ("learning", 300)
-    assert restarted.message.startswith("release r2 became active at ")
-    assert restarted.message.endswith(": learning its baseline")
+    assert restarted.message == (
+        "release r2 became active; no known-good baseline: mark a release known-good to keep "
+        "its baseline; learning its baseline"
+    )
+    assert (restarted.summary["baseline_release"], restarted.summary["known_good_baseline"]) == (
+        "r2",
+        False,
+    )
 
 
 def test_pinned_reference_learns_from_its_range_then_watches(session_factory: Factory) -> None:

@@ -76,6 +76,7 @@ def test_monitor_list_shows_phase_counters_and_what_is_wrong(
         "FALSE",
         "ALARMS",
         "BASELINE",
+        "KNOWN-GOOD",
     ]
     assert table[2].split() == [
         "amount",
@@ -88,6 +89,7 @@ def test_monitor_list_shows_phase_counters_and_what_is_wrong(
         "-",
         "1e-05/obs",
         "-",
+        "none",
     ]
     assert table[3].split() == [
         "fraud-share",
@@ -102,6 +104,7 @@ def test_monitor_list_shows_phase_counters_and_what_is_wrong(
         "category",
         "1e-05/obs",
         "-",
+        "none",
     ]
     assert table[4] == (
         "amount: no observation yet: 40 watched call(s) lacked the field this signal reads; "

@@ -50,7 +50,7 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
             "BAD",
             "FALSE ALARMS",
             "BASELINE",
-            "BASELINE OF",
+            "KNOWN-GOOD",
         ],
         (
             [
@@ -63,7 +63,7 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
                 _bad(m["state"]),
                 f"{m['false_alarm_rate']:g}/obs",
                 _baseline(m["state"]["baseline"]),
-                _baseline_of(m["state"]),
+                _baseline_of(m),
             ]
             for m in items
         ),
@@ -75,12 +75,15 @@ def _render_monitors(items: list[dict[str, Any]]) -> None:
             out.line(f"{m['name']}: {m['state']['message']}")
 
 
-def _baseline_of(state: dict[str, Any]) -> str:
-    """Whose baseline it is: 'v1 (known-good)', or that there is no known-good one."""
-    release = state.get("baseline_release")
+def _baseline_of(monitor: dict[str, Any]) -> str:
+    """The known-good release whose baseline newer releases are tested against, or 'none'
+    (the monitor learns from each release's first observations), or 'pinned'."""
+    if monitor["reference"].get("kind") == "pinned":
+        return "pinned"
+    state = monitor["state"]
     if state.get("known_good_baseline"):
-        return f"{release} (known-good)"
-    return f"{release or '-'} (no known-good baseline)"
+        return str(state.get("baseline_release"))
+    return "none"
 
 
 def _baseline(baseline: Any) -> str:
