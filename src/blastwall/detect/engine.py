@@ -32,26 +32,24 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from blastwall.db.base import utcnow
 from blastwall.detect import alarms, verification
 from blastwall.detect.monitors import baselines, history, source
+from blastwall.detect.monitors.baselines import Active
 from blastwall.detect.monitors.enums import Phase, Signal, VerificationStatus
 from blastwall.detect.monitors.evidence import Evidence, gather
 from blastwall.detect.monitors.models import (
     Alarm,
     EngineCursor,
     Monitor,
-    MonitorBaseline,
     MonitorState,
     Verification,
 )
@@ -77,14 +75,6 @@ class TickReport:
     more: bool = False  # a table had more new rows than one tick reads
 
 
-@dataclass(frozen=True)
-class _Deployment:
-    id: int
-    activated_at: datetime
-    release: str
-    release_id: int
-
-
 @dataclass
 class _Alarm:
     """An alarm worked out in memory, recorded in the write transaction."""
@@ -99,7 +89,7 @@ class _Snapshot:
     cursors: dict[str, int]
     configs: list[Config]
     states: dict[int, MonitorState]
-    deployments: dict[tuple[str, str | None], _Deployment]
+    deployments: dict[tuple[str, str | None], Active]
     verifications: list[tuple[Verification, dict[str, Any]]]
     rows: dict[str, Rows]
     upto: dict[str, int]
@@ -241,12 +231,10 @@ class Engine:
             if state is not None:
                 fresh.revision = state.revision
                 fresh.deployment_id = state.deployment_id
-                fresh.baseline_release_id = state.baseline_release_id
                 fresh.note("settings changed: learning a new baseline")
             elif runtime is not None:
                 fresh.revision = runtime.revision
                 fresh.deployment_id = runtime.deployment_id
-                fresh.baseline_release_id = runtime.baseline_release_id
                 fresh.note("settings changed: learning a new baseline")
             runtime = fresh
         runtime.config = config
@@ -319,44 +307,19 @@ class Engine:
                 return [runtime.feed(observations)]
             return self._fit_pinned(factory, snapshot, runtime)
         latest = snapshot.deployments.get((config.system, config.spec.environment))
-        releases = snapshot.releases
-        try:
-            if latest is None:
-                return [runtime.feed(observations)]
-            release = releases[latest.release_id]
-            stored = partial(self._stored, factory, config)
-            if runtime.deployment_id is None or runtime.baseline_release_id is None:
-                # The reference starts with this monitor (or with its new settings).
-                runtime.deployment_id = runtime.deployment_id or latest.id
-                runtime.baseline_release_id = latest.release_id
-            if latest.id > runtime.deployment_id:
-
-                def switch() -> None:
-                    baselines.activate(runtime, release, releases, stored)
-                    runtime.deployment_id = latest.id
-
-                return _split(runtime, observations, latest.activated_at, switch)
-            if release.known_good and runtime.baseline_release_id != release.id:
-                at = release.known_good_at or latest.activated_at
-                return _split(
-                    runtime, observations, at, lambda: baselines.marked(runtime, release, stored)
-                )
-            return [runtime.feed(observations)]
-        finally:
-            baselines.describe(runtime, releases)
+        return baselines.feed(
+            runtime,
+            observations,
+            latest,
+            snapshot.releases,
+            stored=partial(self._stored, factory, config),
+        )
 
     def _stored(
         self, factory: sessionmaker[Session], config: Config, release_id: int
     ) -> dict[str, Any] | None:
-        """The baseline this monitor learned under a release with its current settings."""
         with factory() as session, session.begin():
-            return session.scalar(
-                select(MonitorBaseline.reference).where(
-                    MonitorBaseline.monitor_id == config.id,
-                    MonitorBaseline.release_id == release_id,
-                    MonitorBaseline.config_version == config.config_version,
-                )
-            )
+            return baselines.load(session, config, release_id)
 
     def _fit_pinned(
         self, factory: sessionmaker[Session], snapshot: _Snapshot, runtime: MonitorRuntime
@@ -420,7 +383,7 @@ class Engine:
                         session.add(row)
                     runtime.save(row)
                 if runtime.config.id in existing:
-                    _keep_baseline(session, runtime)
+                    baselines.keep(session, runtime)
             for item in found:
                 if item.config.id in existing:
                     alarm, new = alarms.record(
@@ -446,48 +409,6 @@ class Engine:
         verification.start_new(session, settle_s=self.settle_s, now=now)
 
 
-def _split(
-    runtime: MonitorRuntime, observations: Observations, at: datetime, switch: Callable[[], Any]
-) -> list[Fed]:
-    """Feed what was received before ``at``, call ``switch`` (the baseline may move), feed
-    the rest."""
-    after = observations.received >= at.timestamp()
-    split = int(np.argmax(after)) if after.any() else len(observations)
-    feeds = [runtime.feed(observations.take(np.arange(split)))]
-    switch()
-    rest = observations.take(np.arange(split, len(observations)))
-    rest.missing, rest.bad = 0, type(rest.bad)()
-    feeds.append(runtime.feed(rest))
-    return feeds
-
-
-def _keep_baseline(session: Session, runtime: MonitorRuntime) -> None:
-    """Store a newly learned baseline per (monitor, release, settings), for a rollback."""
-    config = runtime.config
-    if runtime.baseline_stored or not runtime.fitted or config.pinned:
-        return
-    release_id = runtime.baseline_release_id
-    if release_id is None:
-        return
-    runtime.baseline_stored = True
-    exists = session.scalar(
-        select(MonitorBaseline.id).where(
-            MonitorBaseline.monitor_id == config.id,
-            MonitorBaseline.release_id == release_id,
-            MonitorBaseline.config_version == config.config_version,
-        )
-    )
-    if exists is None:
-        session.add(
-            MonitorBaseline(
-                monitor_id=config.id,
-                release_id=release_id,
-                config_version=config.config_version,
-                reference=runtime.reference_record(),
-            )
-        )
-
-
 def _advance(cursor: int, bound: int | None, rows: Rows, limit: int) -> int:
     """The new cursor: the horizon when every row below it was read, else the last row read."""
     if bound is not None and len(rows) < limit:
@@ -495,7 +416,7 @@ def _advance(cursor: int, bound: int | None, rows: Rows, limit: int) -> int:
     return int(rows["id"][-1]) if len(rows) else cursor
 
 
-def _deployments(session: Session) -> dict[tuple[str, str | None], _Deployment]:
+def _deployments(session: Session) -> dict[tuple[str, str | None], Active]:
     """The newest deployment per (system, environment), and per system under None."""
     newest = (
         select(func.max(Deployment.id))
@@ -515,12 +436,12 @@ def _deployments(session: Session) -> dict[tuple[str, str | None], _Deployment]:
         .join(Release, Release.id == Deployment.release_id)
         .where(Deployment.id.in_(newest))
     )
-    found: dict[tuple[str, str | None], _Deployment] = {}
+    found: dict[tuple[str, str | None], Active] = {}
     for system, environment, deployment_id, at, release, release_id in rows:
-        found[system, environment] = _Deployment(deployment_id, at, release, release_id)
+        found[system, environment] = Active(deployment_id, at, release, release_id)
         overall = found.get((system, None))
         if overall is None or overall.id < deployment_id:
-            found[system, None] = _Deployment(deployment_id, at, release, release_id)
+            found[system, None] = Active(deployment_id, at, release, release_id)
     return found
 
 

@@ -20,13 +20,64 @@ Every baseline is stored per (monitor, release, config version) once learned.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from blastwall.detect.monitors.runtime import MonitorRuntime
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from blastwall.detect.monitors.models import MonitorBaseline
+from blastwall.detect.monitors.runtime import Config, Fed, MonitorRuntime
+from blastwall.detect.signals import Observations
 from blastwall.registry.known_good import ReleaseFacts, changed_surfaces
 
 # Loads the baseline stored for (release id) of this monitor's current settings, if any.
 Stored = Callable[[int], "dict[str, Any] | None"]
+
+
+@dataclass(frozen=True)
+class Active:
+    """The newest deployment of a system in an environment: the release in force."""
+
+    id: int
+    activated_at: datetime
+    release: str
+    release_id: int
+
+
+def feed(
+    runtime: MonitorRuntime,
+    observations: Observations,
+    latest: Active | None,
+    releases: dict[int, ReleaseFacts],
+    *,
+    stored: Stored,
+) -> list[Fed]:
+    """Feed a release-mode monitor, moving its baseline where a deployment or a known-good
+    mark says so; observations received before that moment go to the old baseline."""
+    try:
+        if latest is None:
+            return [runtime.feed(observations)]
+        release = releases[latest.release_id]
+        if runtime.deployment_id is None or runtime.baseline_release_id is None:
+            # The reference starts with this monitor (or with its new settings).
+            runtime.deployment_id = runtime.deployment_id or latest.id
+            runtime.baseline_release_id = latest.release_id
+        if latest.id > runtime.deployment_id:
+
+            def switch() -> None:
+                activate(runtime, release, releases, stored)
+                runtime.deployment_id = latest.id
+
+            return _split(runtime, observations, latest.activated_at, switch)
+        if release.known_good and runtime.baseline_release_id != release.id:
+            at = release.known_good_at or latest.activated_at
+            return _split(runtime, observations, at, lambda: marked(runtime, release, stored))
+        return [runtime.feed(observations)]
+    finally:
+        describe(runtime, releases)
 
 
 def accepted(runtime: MonitorRuntime, releases: dict[int, ReleaseFacts]) -> bool:
@@ -126,4 +177,57 @@ def evidence(runtime: MonitorRuntime) -> tuple[str, dict[str, Any] | None]:
         f" in release {test['release']} (against the baseline of release {test['against']}; "
         f"changed: {changed})",
         dict(test),
+    )
+
+
+def _split(
+    runtime: MonitorRuntime, observations: Observations, at: datetime, switch: Callable[[], Any]
+) -> list[Fed]:
+    """Feed what was received before ``at``, call ``switch`` (the baseline may move), feed
+    the rest."""
+    after = observations.received >= at.timestamp()
+    split = int(np.argmax(after)) if after.any() else len(observations)
+    feeds = [runtime.feed(observations.take(np.arange(split)))]
+    switch()
+    rest = observations.take(np.arange(split, len(observations)))
+    rest.missing, rest.bad = 0, type(rest.bad)()
+    feeds.append(runtime.feed(rest))
+    return feeds
+
+
+def keep(session: Session, runtime: MonitorRuntime) -> None:
+    """Store a newly learned baseline per (monitor, release, settings), for a rollback."""
+    config = runtime.config
+    if runtime.baseline_stored or not runtime.fitted or config.pinned:
+        return
+    release_id = runtime.baseline_release_id
+    if release_id is None:
+        return
+    runtime.baseline_stored = True
+    exists = session.scalar(
+        select(MonitorBaseline.id).where(
+            MonitorBaseline.monitor_id == config.id,
+            MonitorBaseline.release_id == release_id,
+            MonitorBaseline.config_version == config.config_version,
+        )
+    )
+    if exists is None:
+        session.add(
+            MonitorBaseline(
+                monitor_id=config.id,
+                release_id=release_id,
+                config_version=config.config_version,
+                reference=runtime.reference_record(),
+            )
+        )
+
+
+def load(session: Session, config: Config, release_id: int) -> dict[str, Any] | None:
+    """The baseline this monitor learned under a release with its current settings."""
+    return session.scalar(
+        select(MonitorBaseline.reference).where(
+            MonitorBaseline.monitor_id == config.id,
+            MonitorBaseline.release_id == release_id,
+            MonitorBaseline.config_version == config.config_version,
+        )
     )
