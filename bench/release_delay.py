@@ -62,7 +62,9 @@ SIGNALS = {
 }
 
 
-def replay(values: np.ndarray[Any, Any], change: int, scenario: str, *, known_good: bool) -> list[int]:
+def replay(
+    values: np.ndarray[Any, Any], change: int, scenario: str, *, known_good: bool
+) -> list[int]:
     """Alarm indices of a release-mode monitor fed ``values``, release b activated at ``change``."""
     signal, params = SIGNALS[scenario]
     config = Config(
