@@ -17,8 +17,9 @@ from sqlalchemy import select
 
 from blastwall.db.session import unit_of_work
 from blastwall.detect.engine import Engine
+from blastwall.detect.monitors import service
 from blastwall.detect.monitors.models import MonitorBaseline
-from blastwall.detect.monitors.schemas import MonitorStateRead
+from blastwall.detect.monitors.schemas import MonitorStateRead, MonitorUpdate
 from blastwall.exceptions import InvalidInput
 from blastwall.registry import releases
 from blastwall.registry.models import Release, Surface, System
@@ -261,3 +262,28 @@ def test_without_a_known_good_release_the_monitor_learns_from_first_calls_and_sa
     )
     assert (relearned.phase, relearned.summary["learned"]) == ("learning", 1500)
     assert alarms(session_factory) == []  # the broken release formed its own baseline
+
+
+def test_new_settings_learn_under_the_release_in_force_not_the_old_known_good_one(
+    session_factory: Factory,
+) -> None:
+    monitor_id = system_with_release_a(session_factory)
+    engine = Engine(settle_s=0)
+    tick(session_factory, engine)
+    release(session_factory, "b", prompt=2)
+    activate(session_factory, "b")
+    push(session_factory, classifier_calls(100, NEVER, first=2500))
+    tick(session_factory, engine)
+    with unit_of_work(session_factory) as session:
+        patch = MonitorUpdate(reference={"observations": 500})
+        service.update(session, SYSTEM, "fraud-share", patch, ADMIN)
+    push(session_factory, classifier_calls(600, NEVER, first=2600))
+    tick(session_factory, engine)
+    relearned = state(session_factory, monitor_id)
+    assert (relearned.phase, relearned.summary["learned"]) == ("monitoring", 500)
+    # Learned from release b's calls: b's baseline, which nobody vouched for.
+    assert (relearned.summary["baseline_release"], relearned.summary["known_good_baseline"]) == (
+        "b",
+        False,
+    )
+    assert kept_baselines(session_factory, monitor_id) == ["a", "b"]
