@@ -236,7 +236,7 @@ def test_expect_shift_must_name_monitors_of_the_system(session_factory: Factory)
         release(session_factory, "e", prompt=4, expect_shift=["fraud-shares"])
     assert str(refused.value) == (
         "expect_shift names monitor(s) fraud-shares that refund-bot does not have; its "
-        "monitors: fraud-share (`blastwall monitors refund-bot` lists them)"
+        "monitors: fraud-share (`blastwall monitor list refund-bot` lists them)"
     )
 
 

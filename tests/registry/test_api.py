@@ -144,6 +144,7 @@ def test_roles_are_enforced(
             "surfaces.prompt",
         ),
         ("post", f"{AGENT}/releases", {"name": "r3", "surface": {}}, "surface"),
+        ("post", f"{AGENT}/releases", {"name": "r3", "expect_shift": ["A b"]}, "expect_shift.0"),
         ("post", f"{AGENT}/rollback", {"environment": "prod"}, "reason"),
         ("post", f"{AGENT}/releases/r1/activate", {"environment": "Prod!"}, "environment"),
     ],
@@ -226,3 +227,22 @@ def test_failed_rollback_over_http_commits_nothing(
         assert audit_count(session) == entries
     assert client.get(f"{AGENT}/active", params={"environment": "prod"}).json()["release"] == "r2"
     assert [r["name"] for r in client.get(f"{AGENT}/releases").json()["items"]] == ["r2", "r1"]
+
+
+def test_a_release_declares_the_monitors_it_expects_to_move(client: TestClient) -> None:
+    _released(client)
+    unknown = client.post(f"{AGENT}/releases", json={"name": "r3", "expect_shift": ["lengths"]})
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"] == (
+        "expect_shift names monitor(s) lengths that support-agent does not have; its monitors: "
+        "none yet (`blastwall monitor list support-agent` lists them)"
+    )
+    monitor = {"name": "lengths", "signal": "response_length"}
+    assert client.post(f"{AGENT}/monitors", json=monitor).status_code == 201
+    created = client.post(
+        f"{AGENT}/releases", json={"name": "r3", "expect_shift": ["lengths", "lengths"]}
+    )
+    assert created.status_code == 201
+    assert created.json()["expect_shift"] == ["lengths"]
+    assert client.get(f"{AGENT}/releases/r3").json()["expect_shift"] == ["lengths"]
+    assert client.get(f"{AGENT}/releases/r1").json()["expect_shift"] == []

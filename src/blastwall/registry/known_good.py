@@ -96,6 +96,6 @@ def check_expect_shift(session: Session, system: System, names: list[str]) -> li
         listed = ", ".join(sorted(known)) or "none yet"
         raise InvalidInput(
             f"expect_shift names monitor(s) {', '.join(unknown)} that {system.name} does not "
-            f"have; its monitors: {listed} (`blastwall monitors {system.name}` lists them)"
+            f"have; its monitors: {listed} (`blastwall monitor list {system.name}` lists them)"
         )
     return sorted(set(names))
