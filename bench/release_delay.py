@@ -21,8 +21,10 @@ Two runs on the same streams:
 Delay = observations from the activation up to and including the first alarm (a miss
 counts as 20,000, the harness's horizon).  The oracle is the harness's CUSUM told both
 laws, with the harness's calibrated threshold, started at zero at the activation (its
-worst case), on the same streams in the same run.  The target: the median delay after the
-change is within 1.5x the oracle's median.
+worst case), computed in the same run two ways: its worst-case mean delay exactly as the
+harness computes it (``run_bench.oracle_worst_case``: 400 fresh post-change draws), the
+figure the project's target is stated against (issue 4, ``bench/detect_delay.py``: median
+<= 1.5x), and its median on the very same streams, printed next to it.
 """
 
 from __future__ import annotations
@@ -116,18 +118,21 @@ def main() -> None:
     args.harness = find_harness(args.harness)
     sys.path.insert(0, str(args.harness))
     import detectors  # type: ignore[import-not-found]  # noqa: PLC0415
+    import run_bench  # type: ignore[import-not-found]  # noqa: PLC0415
     import scenarios  # type: ignore[import-not-found]  # noqa: PLC0415
 
     calibration = json.loads((args.harness / "calibration.json").read_text())["CUSUM-oracle"]
     change, horizon = scenarios.PRE_LEN, scenarios.POST_LEN
     started = time.monotonic()
+    worst = run_bench.oracle_worst_case({"CUSUM-oracle": calibration})
     print(
         f"release a (known-good) for {change:,} calls, release b (the changed law) from its "
         f"first call; reference {REFERENCE:,}, {RATE:g} false alarms/obs, seeds 0-{args.seeds - 1}"
     )
     header = (
-        f"{'scenario':22} {'FA/10k pre':>10} {'after med':>9} {'p90':>6} {'oracle':>7} "
-        f"{'x oracle':>8} {'target':>7}   {'before med':>10} {'misses':>7}"
+        f"{'scenario':22} {'FA/10k pre':>10} {'after med':>9} {'p90':>6} {'oracle wc':>9} "
+        f"{'x wc':>5} {'target':>7}   {'oracle med':>10} {'x med':>5}   {'before med':>10} "
+        f"{'misses':>7}"
     )
     print(header)
     for scenario in scenarios.CHANGE_SCENARIOS:
@@ -145,15 +150,17 @@ def main() -> None:
             cusum = detectors.CusumOracle(family, h)
             fed = detectors.feed_values(values[change:], family, "CUSUM-oracle")
             oracle.append(next((i + 1 for i, x in enumerate(fed) if cusum.update(x)), horizon))
-        med, ora = float(np.median(after)), float(np.median(oracle))
+        med, ora, wc = float(np.median(after)), float(np.median(oracle)), worst[scenario]["mean"]
         fa = false_alarms / (args.seeds * (change - REFERENCE)) * 10_000
         print(
-            f"{scenario:22} {fa:10.2f} {med:9.0f} {np.percentile(after, 90):6.0f} {ora:7.0f} "
-            f"{med / ora:8.2f} {'holds' if med <= FACTOR * ora else 'MISSED':>7}   "
+            f"{scenario:22} {fa:10.2f} {med:9.0f} {np.percentile(after, 90):6.0f} {wc:9.0f} "
+            f"{med / wc:5.2f} {'holds' if med <= FACTOR * wc else 'MISSED':>7}   "
+            f"{ora:10.0f} {med / ora:5.2f}   "
             f"{np.median(before):10.0f} {sum(d >= horizon for d in before):4d}/{args.seeds}"
         )
     print(
-        f"(before: the monitor re-learned from release b's first calls; a miss counts "
+        f"(target: after median <= {FACTOR} x the oracle's worst-case mean delay.  "
+        f"before: the monitor re-learned from release b's first calls; a miss counts "
         f"{horizon:,}.  {time.monotonic() - started:.0f} s)"
     )
 
