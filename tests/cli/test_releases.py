@@ -195,3 +195,20 @@ def test_active_and_history_show_what_is_in_force(
     assert lines(cli("release", "history", system, "--env", "staging").stdout) == [
         "Nothing of support-bot has been activated yet."
     ]
+
+
+def test_create_release_declaring_the_monitors_it_moves(
+    cli: Invoke, api: httpx.Client, system: str
+) -> None:
+    make_release(api, system, "v1", {"model": {"name": "a"}, "prompt": {"text": "hi"}})
+    monitor = {"name": "lengths", "signal": "response_length"}
+    assert api.post(f"/systems/{system}/monitors", json=monitor).status_code == 201
+    created = cli(
+        "release", "create", system, "v2", "--set", "prompt.text=be brief",
+        "--expect-shift", "lengths", "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["expect_shift"] == ["lengths"]
+    refused = cli("release", "create", system, "v3", "--expect-shift", "nope")
+    assert refused.exit_code == 1
+    assert "expect_shift names monitor(s) nope that support-bot does not have" in refused.stderr
