@@ -57,3 +57,9 @@ def dispatcher(session_factory: sessionmaker[Session], clock: Clock) -> Dispatch
         clock=clock,
         wake=threading.Event(),
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_server_dispatch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Apps these tests start do not dispatch: the tests drive their own dispatcher."""
+    monkeypatch.setenv("BLASTWALL_NOTIFY_DISPATCH_ENABLED", "false")
