@@ -36,7 +36,7 @@ from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
 from blastwall.notify import factory
 from blastwall.notify.backoff import Backoff
-from blastwall.notify.channels.base import Delivered, Outcome, Rejected, RetryLater
+from blastwall.notify.channels.base import Channel, Delivered, Outcome, Rejected, RetryLater
 from blastwall.notify.enums import AttemptOutcome, NotificationStatus
 from blastwall.notify.message import Message
 from blastwall.notify.models import DeliveryAttempt, Notification, NotifyChannel
@@ -110,13 +110,23 @@ class Dispatcher:
         self.run_once()
 
     def run_once(self) -> int:
-        """Claim, send and record up to ``batch`` due notifications; returns how many."""
+        """Claim, send and record up to ``batch`` due notifications; returns how many.
+
+        The outcomes of a round are recorded in one transaction (one commit, not one per
+        message: bench/notify_dispatch.py).
+        """
         claims = self._claim()
-        channels: dict[str, object] = {}
+        channels: dict[str, Channel | factory.Disabled] = {}
+        outcomes = []
         for claim in claims:
             if claim.channel not in channels:
                 channels[claim.channel] = self._channel(claim.channel)
-            self._record(claim, self._send(channels[claim.channel], claim))
+            outcomes.append((claim, self._send(channels[claim.channel], claim)))
+        if outcomes:
+            now = self.clock()
+            with unit_of_work(self.factory) as session:
+                for claim, outcome in outcomes:
+                    self._record(session, claim, outcome, now)
         return len(claims)
 
     def _claim(self) -> list[Claim]:
@@ -144,56 +154,59 @@ class Dispatcher:
                 claims.append(Claim(row.id, row.attempts, row.channel, message, key))
         return claims
 
-    def _channel(self, name: str) -> object:
+    def _channel(self, name: str) -> Channel | factory.Disabled:
         with unit_of_work(self.factory) as session:
             row = session.scalar(select(NotifyChannel).where(NotifyChannel.name == name))
             if row is None:
                 return factory.Disabled(f"channel {name} is no longer configured")
             return factory.build(row.name, row.type, row.settings, self.environ)
 
-    def _send(self, channel: object, claim: Claim) -> Outcome | factory.Disabled:
+    def _send(
+        self, channel: Channel | factory.Disabled, claim: Claim
+    ) -> Outcome | factory.Disabled:
         if isinstance(channel, factory.Disabled):
             return channel
         try:
-            return channel.send(claim.message, idempotency_key=claim.key)  # type: ignore[attr-defined, no-any-return]
+            return channel.send(claim.message, idempotency_key=claim.key)
         except Exception as exc:  # a channel must not raise; if one does, retry, don't die
             log.exception(
                 "channel %s raised while sending notification %s", claim.channel, claim.id
             )
             return RetryLater(f"the channel raised {type(exc).__name__}")
 
-    def _record(self, claim: Claim, outcome: Outcome | factory.Disabled) -> None:
-        now = self.clock()
-        with unit_of_work(self.factory) as session:
-            row = session.get(Notification, claim.id, with_for_update=True)
-            if (
-                row is None
-                or row.status != NotificationStatus.pending
-                or row.attempts != claim.attempt
-            ):
-                return  # the lease ran out and another dispatcher took the row over
-            kind, detail = _describe(outcome)
-            session.add(
-                DeliveryAttempt(
-                    notification_id=row.id,
-                    number=claim.attempt,
-                    at=now,
-                    outcome=kind,
-                    detail=detail,
-                )
+    def _record(
+        self,
+        session: Session,
+        claim: Claim,
+        outcome: Outcome | factory.Disabled,
+        now: datetime,
+    ) -> None:
+        """Keep the attempt and settle the row, if this dispatcher's claim still holds."""
+        row = session.get(Notification, claim.id, with_for_update=True)
+        if row is None or row.status != NotificationStatus.pending or row.attempts != claim.attempt:
+            return  # the lease ran out and another dispatcher took the row over
+        kind, detail = _describe(outcome)
+        session.add(
+            DeliveryAttempt(
+                notification_id=row.id,
+                number=claim.attempt,
+                at=now,
+                outcome=kind,
+                detail=detail,
             )
-            if isinstance(outcome, Delivered):
-                self._finish(session, row, delivered_at=now)
-            elif isinstance(outcome, Rejected):
-                self._finish(session, row, failed=f"rejected: {detail}")
+        )
+        if isinstance(outcome, Delivered):
+            self._finish(session, row, delivered_at=now)
+        elif isinstance(outcome, Rejected):
+            self._finish(session, row, failed=f"rejected: {detail}")
+        else:
+            after_s = outcome.after_s if isinstance(outcome, RetryLater) else None
+            due = now + timedelta(seconds=self.backoff.delay(row.attempts, after_s))
+            row.last_error = detail[:MAX_ERROR]
+            if due >= row.deadline:
+                self._finish(session, row, failed=f"deadline passed: {detail}")
             else:
-                after_s = outcome.after_s if isinstance(outcome, RetryLater) else None
-                due = now + timedelta(seconds=self.backoff.delay(row.attempts, after_s))
-                row.last_error = detail[:MAX_ERROR]
-                if due >= row.deadline:
-                    self._finish(session, row, failed=f"deadline passed: {detail}")
-                else:
-                    row.next_attempt_at = due
+                row.next_attempt_at = due
 
     def _finish(
         self,
