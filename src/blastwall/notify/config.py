@@ -151,7 +151,10 @@ def _with_status(
     resolved = factory.resolve(settings, environ)
     if isinstance(resolved, factory.Disabled):
         return Step(
-            step.action, step.kind, f"{step.name} (disabled: {resolved.reason})", step.changes
+            step.action,
+            step.kind,
+            f"{step.name} (disabled: {resolved.short or resolved.reason})",
+            step.changes,
         )
     return step
 

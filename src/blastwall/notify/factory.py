@@ -32,6 +32,8 @@ class Disabled:
     """A configured channel that cannot send, and why (shown by `blastwall notify channels`)."""
 
     reason: str
+    short: str = ""
+    """The reason in a few words, for one-line listings (a plan step)."""
 
 
 def _class(module: str, name: str) -> Any:
@@ -83,7 +85,9 @@ def resolve(
         elif value is None:
             values[key.removesuffix("_env")] = None
         elif not environ.get(value):
-            return Disabled(f"environment variable {value} is not set on the server")
+            return Disabled(
+                f"environment variable {value} is not set on the server", f"{value} unset"
+            )
         else:
             values[key.removesuffix("_env")] = environ[value]
     return values
