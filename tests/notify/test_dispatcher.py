@@ -202,3 +202,14 @@ def test_two_dispatchers_deliver_each_notification_once(
     with session_factory() as session:
         rows = session.scalars(select(Notification)).all()
         assert {(r.status, r.attempts) for r in rows} == {("delivered", 1)}
+
+
+def test_a_backlog_drains_in_one_tick_in_full_rounds(
+    session_factory: sessionmaker[Session], receiver: Receiver, clock: Clock
+) -> None:
+    _queue(session_factory, incidents=7)
+    dispatcher = Dispatcher(
+        session_factory, linger_s=0, batch=3, clock=clock, wake=threading.Event()
+    )
+    dispatcher.tick()
+    assert len(receiver.accepted) == 7

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -46,6 +47,8 @@ from blastwall.notify.wake import WAKE
 log = logging.getLogger(__name__)
 DISPATCHER = Actor(name="notify-dispatcher", role=Role.responder)
 MAX_ERROR = 2000
+MAX_ROUNDS_S = 5.0
+"""Longest a tick keeps taking full rounds, so the runner can stop it within seconds."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +95,7 @@ class Dispatcher:
         self.clock = clock
         self.environ = environ
         self.wake = wake
+        self._behind = False
 
     @classmethod
     def of(cls, factory_: sessionmaker[Session], settings: Settings) -> Dispatcher:
@@ -104,10 +108,18 @@ class Dispatcher:
         )
 
     def tick(self) -> None:
-        """Wait up to ``linger_s`` for a wake-up, then deliver what is due (one bounded round)."""
-        if self.wake.wait(self.linger_s):
+        """Wait up to ``linger_s`` for a wake-up, then deliver what is due.
+
+        Bounded: full rounds follow each other for at most ``MAX_ROUNDS_S`` (a backlog after
+        a restart drains at full speed); the next tick then starts without waiting.
+        """
+        if not self._behind and self.wake.wait(self.linger_s):
             self.wake.clear()
-        self.run_once()
+        started = time.monotonic()
+        while True:
+            self._behind = self.run_once() == self.batch
+            if not self._behind or time.monotonic() - started > MAX_ROUNDS_S:
+                return
 
     def run_once(self) -> int:
         """Claim, send and record up to ``batch`` due notifications; returns how many.
