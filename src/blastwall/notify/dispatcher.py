@@ -157,7 +157,8 @@ class Dispatcher:
             )
             for row in session.scalars(stmt):
                 if row.deadline <= now:
-                    self._finish(session, row, failed=f"deadline passed: {row.last_error}")
+                    last = f": {row.last_error}" if row.last_error else ""
+                    self._finish(session, row, failed=f"deadline passed{last}")
                     continue
                 row.attempts += 1
                 row.next_attempt_at = now + timedelta(seconds=self.lease_s)

@@ -9,10 +9,15 @@ from __future__ import annotations
 import threading
 
 from blastwall.changes import Recorded
+from blastwall.notify.events import NOTIFICATION_DOMAIN
 
 WAKE = threading.Event()
 
 
-def wake(_: Recorded) -> None:
-    """After-commit subscriber: tell the dispatcher there may be something new to send."""
-    WAKE.set()
+def wake(recorded: Recorded) -> None:
+    """After-commit subscriber: tell the dispatcher there may be something new to send.
+
+    Not for the dispatcher's own records (``notification.*``), which never queue anything.
+    """
+    if recorded.change.domain != NOTIFICATION_DOMAIN:
+        WAKE.set()
