@@ -47,7 +47,7 @@ from blastwall.notify import factory
 from blastwall.notify.channels.base import Delivered, Outcome, RetryLater
 from blastwall.notify.dispatcher import Dispatcher
 from blastwall.notify.message import Message
-from blastwall.notify.worker import DispatchThread
+from blastwall.tasks import Runner, SingleProcess
 
 TARGET_P99_S = 1.0
 ADMIN = Actor(name="bench", role=Role.admin)
@@ -151,9 +151,8 @@ def open_incident(session: Session) -> int:
 
 
 def latency(sessions: sessionmaker[Session], arrivals: Arrivals, count: int) -> list[float]:
-    dispatcher = Dispatcher.of(sessions, _settings())
-    worker = DispatchThread(dispatcher)
-    worker.start()
+    runner = Runner([Dispatcher.of(sessions, _settings())], SingleProcess())
+    runner.start()
     delays = []
     try:
         for _ in range(count):
@@ -169,7 +168,7 @@ def latency(sessions: sessionmaker[Session], arrivals: Arrivals, count: int) -> 
             delays.append(arrivals.at[incident] - started)
             time.sleep(0.01)
     finally:
-        worker.stop()
+        runner.stop()
     return delays
 
 
