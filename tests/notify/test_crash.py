@@ -14,12 +14,15 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.access.enums import Role
 from blastwall.notify.models import Notification
+from tests.conftest import make_token
 from tests.live import free_port, wait_healthy
-from tests.notify.support import Receiver, configure, open_incident, receiving
+from tests.notify.support import SYSTEM, Receiver, configure, receiving
 
 ROOT = Path(__file__).resolve().parents[2]
 # `blastwall serve` with the tests' webhook channel (tests/notify/support.py) registered.
@@ -79,10 +82,16 @@ def test_sigkill_between_commit_and_delivery_loses_nothing(
     hook_port = free_port()  # nothing listens there until the receiver starts below
     with session_factory() as session, session.begin():
         configure(session)
-    first, _ = _serve(database_url, hook_port)
+    token = make_token(session_factory, "pat", Role.responder)
+    first, url = _serve(database_url, hook_port)
     try:
-        with session_factory() as session, session.begin():
-            open_incident(session)
+        opened = httpx.post(
+            f"{url}/api/v1/incidents",
+            json={"title": "Refunds without approval", "harm": "major", "system": SYSTEM},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        assert opened.status_code == 201, opened.text
         # The server is trying: each attempt finds the receiver down and backs off.
         _wait(lambda: _row(session_factory).attempts >= 2)
     finally:
@@ -97,4 +106,9 @@ def test_sigkill_between_commit_and_delivery_loses_nothing(
             second.terminate()
             second.wait(timeout=30)
         assert len(receiver.accepted) == 1
-    assert receiver.accepted[0]["message"]["event"] == "incident.opened"
+    message = receiver.accepted[0]["message"]
+    assert (message["event"], message["incident_id"], message["system"]) == (
+        "incident.opened",
+        opened.json()["id"],
+        SYSTEM,
+    )

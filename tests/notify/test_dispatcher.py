@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.changes.models import AuditEntry
 from blastwall.exceptions import Conflict
+from blastwall.incidents.models import TimelineEntry
 from blastwall.notify import service
 from blastwall.notify.dispatcher import Dispatcher
 from blastwall.notify.models import DeliveryAttempt, Notification
@@ -70,6 +71,11 @@ def test_receiver_failing_three_times_gets_exactly_one_message(
     assert receiver.accepted[0]["message"]["event"] == "incident.opened"
     assert _outcomes(session_factory) == ["retry_later"] * 3 + ["delivered"]
     assert _actions(session_factory) == [("notification.delivered", incident_id)]
+    with session_factory() as session:
+        timeline = session.scalars(
+            select(TimelineEntry.message).where(TimelineEntry.incident_id == incident_id)
+        ).all()
+    assert timeline[-1] == "notified hook (incident.opened) after 4 attempts"
 
 
 def test_backoff_grows_and_the_row_is_not_sent_before_it_is_due(

@@ -7,6 +7,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.changes import Change, record
+from blastwall.incidents import service as incidents
+from blastwall.incidents.enums import Harm
+from blastwall.incidents.schemas import IncidentCreate
 from blastwall.notify.message import Message
 from blastwall.notify.models import Notification
 from tests.notify.support import RESPONDER, SYSTEM, configure, document, open_incident
@@ -105,3 +108,27 @@ def test_notification_changes_are_never_routed(session_factory: sessionmaker[Ses
         for action in ("notification.delivered", "notification.failed", "config.apply"):
             record(session, Change(action=action, target="notification/1", actor=RESPONDER))
     assert _rows(session_factory) == []
+
+
+def test_the_incident_service_queues_opened_acknowledged_contained_and_resolved(
+    session_factory: sessionmaker[Session],
+) -> None:
+    events = ["incident.opened", "incident.acknowledged", "incident.status_changed",
+              "incident.resolved"]  # fmt: skip
+    route = {"name": "all", "events": events, "channels": ["hook"]}
+    with session_factory() as session, session.begin():
+        configure(session, document(routes=[route]))
+        body = IncidentCreate(title="Refunds without approval", harm=Harm.major, system=SYSTEM)
+        incident = incidents.open(session, body, RESPONDER)
+        incidents.acknowledge(session, incident.id, RESPONDER)
+        incidents.transition(session, incident.id, "contained", RESPONDER)
+        incidents.resolve(session, incident.id, RESPONDER)
+    rows = sorted(_rows(session_factory), key=lambda r: r.change_seq)
+    assert [(r.event, r.incident_id) for r in rows] == [
+        ("incident.opened", incident.id),
+        ("incident.acknowledged", incident.id),
+        ("incident.status_changed", incident.id),
+        ("incident.resolved", incident.id),
+    ]
+    resolved = Message.from_json(rows[-1].message)
+    assert (resolved.status, resolved.severity, resolved.system) == ("resolved", 2, SYSTEM)
