@@ -130,7 +130,7 @@ class Settings(BaseSettings):
         "queued in the outbox until a process with it on runs; docs/notifications.md).",
     )
     notify_interval_s: float = Field(
-        default=2.0,
+        default=0.5,
         gt=0,
         le=3600,
         description="Seconds between the dispatcher's polls of the outbox. A change made in "
