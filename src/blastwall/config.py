@@ -124,6 +124,42 @@ class Settings(BaseSettings):
         "only the demo's side-effect-free router.",
     )
 
+    notify_dispatch_enabled: bool = Field(
+        default=True,
+        description="Deliver queued notifications from the server process (off: they stay "
+        "queued in the outbox until a process with it on runs; docs/notifications.md).",
+    )
+    notify_interval_s: float = Field(
+        default=0.5,
+        gt=0,
+        le=3600,
+        description="Seconds between the dispatcher's polls of the outbox. A change made in "
+        "this process wakes it at once; one made by another process waits for the next poll.",
+    )
+    notify_deadline_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Seconds after its change within which a notification must be delivered; "
+        "after that it is marked failed (see `blastwall notify list --failed`).",
+    )
+    notify_backoff_base_s: float = Field(
+        default=1.0,
+        gt=0,
+        description="First retry delay bound in seconds; it doubles per attempt (full jitter).",
+    )
+    notify_backoff_cap_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="Largest retry delay bound in seconds (a receiver's Retry-After may ask "
+        "for longer, and is honoured).",
+    )
+    notify_lease_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Seconds a dispatcher owns a notification it is sending; if it dies, "
+        "another takes the notification over after this. Longer than any channel's timeout.",
+    )
+
     @field_validator("canary_http_hosts")
     @classmethod
     def _host_entries(cls, value: list[str]) -> list[str]:

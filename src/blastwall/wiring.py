@@ -11,6 +11,7 @@ from blastwall.changes import references
 from blastwall.incidents import subscribers as incidents
 from blastwall.incidents import timeline
 from blastwall.levers import notify as lever_streams
+from blastwall.notify import outbox, wake
 
 # Incidents: every change made for an incident lands on its timeline, in the transaction.
 changes.subscribe("", incidents.add_to_timeline)
@@ -20,3 +21,7 @@ references.answer_holders("system", "incident(s)", timeline.count_for_system)
 
 # Lever streams: SDKs following the stream hear of a new revision once it is committed.
 changes.subscribe_after_commit("lever.", lever_streams.announce_change)
+
+# Notifications: queued with the change (same transaction), the dispatcher woken after commit.
+changes.subscribe("", outbox.enqueue)
+changes.subscribe_after_commit("", wake.wake)

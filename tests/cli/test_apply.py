@@ -112,5 +112,5 @@ def test_a_realistic_plan_reads_in_80_columns(server_url: str, admin_token: str)
     assert [line for line in printed if not line.startswith(" ")][:-1] == headers
     # One line per step and per field it sets (two when an update's values do not fit),
     # against 230 lines when the plan was a folded four-column table (the example's on-call
-    # section adds about 30).
-    assert len(steps) + 1 < len(printed) <= 180
+    # section adds about 30, its channels and routes 25).
+    assert len(steps) + 1 < len(printed) <= 190

@@ -64,5 +64,5 @@ def test_only_the_first_worker_to_take_the_lock_runs_background_threads(
     serve.worker_app()
     serve.worker_app()  # another worker: the lock is taken
     flags = [tuple(getattr(s, name) for name in serve.BACKGROUND) for s in built]
-    assert flags == [(True, True), (False, False)]
+    assert flags == [(True, True, True), (False, False, False)]
     assert built[1].resolved_database_url() == built[0].resolved_database_url()

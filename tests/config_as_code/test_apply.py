@@ -64,6 +64,11 @@ FIRST_PLAN = [
     ("create", "schedule", "support-primary"),
     ("create", "escalation_policy", "support"),
     ("create", "coverage", "coverage"),
+    ("create", "notify_channel", "pager (disabled: PAGERDUTY_ROUTING_KEY unset)"),
+    ("create", "notify_channel", "support-slack (disabled: SLACK_WEBHOOK_URL unset)"),
+    ("create", "notify_channel", "incident-hook (disabled: BLASTWALL_WEBHOOK_URL unset)"),
+    ("create", "notify_route", "page-sev1-sev2"),
+    ("create", "notify_route", "agent-updates"),
 ]
 
 CLOSE_TICKET = (
@@ -96,7 +101,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "35 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "40 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -123,7 +128,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "35 to create, 1 to update, 0 to delete, 0 unchanged",
+            "40 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 

@@ -190,6 +190,8 @@ def test_a_literal_segment_answers_405_for_the_methods_of_its_parameter_sibling(
     siblings = _literal_siblings(paths)
     assert {(literal, template) for literal, template, _ in siblings} == {
         ("/api/v1/incidents/metrics", "/api/v1/incidents/{incident_id}"),
+        ("/api/v1/notifications/channels", "/api/v1/notifications/{notification_id}"),
+        ("/api/v1/notifications/routes", "/api/v1/notifications/{notification_id}"),
         ("/api/v1/review/next", "/api/v1/review/{item_id}"),
         ("/api/v1/systems/{name}/canaries/run", "/api/v1/systems/{name}/canaries/{canary_set}"),
     }

@@ -19,7 +19,10 @@ def test_tasks_shows_each_task_and_its_role(
     tmp_path: Path, database_url: str, engine: Engine, admin_token: str, dialect: str
 ) -> None:
     settings = Settings(
-        data_dir=tmp_path / "data", database_url=database_url, canary_scheduler_enabled=False
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        canary_scheduler_enabled=False,
+        notify_dispatch_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
@@ -60,11 +63,13 @@ def test_tasks_says_when_none_runs(
         database_url=database_url,
         engine_enabled=False,
         canary_scheduler_enabled=False,
+        notify_dispatch_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
         shown = lines(invoke("tasks", env=env).stdout)
     assert shown[2:] == [
-        "No background task runs on this replica (BLASTWALL_ENGINE_ENABLED and "
-        "BLASTWALL_CANARY_SCHEDULER_ENABLED are both false)."
+        "No background task runs on this replica (BLASTWALL_ENGINE_ENABLED, "
+        "BLASTWALL_CANARY_SCHEDULER_ENABLED and BLASTWALL_NOTIFY_DISPATCH_ENABLED are all "
+        "false)."
     ]

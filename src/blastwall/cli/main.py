@@ -25,6 +25,7 @@ from blastwall.cli import (
     incidents,
     levers,
     monitors,
+    notify,
     oncall,
     releases,
     review,
@@ -84,6 +85,7 @@ app.add_typer(oncall.app)
 app.add_typer(review.app)
 app.add_typer(canaries.app)
 app.add_typer(tasks.app)
+app.add_typer(notify.app)
 
 
 def _version(value: bool) -> None:

@@ -25,7 +25,7 @@ app = typer.Typer()
 PRIMARY_LOCK = "BLASTWALL_SERVE_PRIMARY_LOCK"
 """Environment variable naming the lock file the worker processes elect their primary with."""
 
-BACKGROUND = ("engine_enabled", "canary_scheduler_enabled")
+BACKGROUND = ("engine_enabled", "canary_scheduler_enabled", "notify_dispatch_enabled")
 """Settings that start background tasks; with several workers only the primary runs them
 (a file lock elects it: on SQLite every process would otherwise lead every task)."""
 

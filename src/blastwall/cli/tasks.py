@@ -35,6 +35,7 @@ def _render(body: dict[str, Any]) -> None:
             ]
             for t in body["tasks"]
         ),
-        empty="No background task runs on this replica (BLASTWALL_ENGINE_ENABLED and "
-        "BLASTWALL_CANARY_SCHEDULER_ENABLED are both false).",
+        empty="No background task runs on this replica (BLASTWALL_ENGINE_ENABLED, "
+        "BLASTWALL_CANARY_SCHEDULER_ENABLED and BLASTWALL_NOTIFY_DISPATCH_ENABLED are all "
+        "false).",
     )

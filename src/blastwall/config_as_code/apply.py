@@ -24,6 +24,7 @@ from blastwall.detect.monitors.schemas import MonitorUpdate
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import matrix
 from blastwall.levers import authority
+from blastwall.notify import config as notify_config
 from blastwall.oncall import config as oncall
 from blastwall.registry import releases
 from blastwall.registry import service as registry
@@ -115,6 +116,8 @@ def _carry_out(
     if plan.writes.oncall is not None:
         with _located(source, ("oncall",)):
             oncall.apply(session, plan.writes.oncall, actor)
+    with _located(source, ("channels",)):
+        notify_config.apply(session, plan.writes.notify, actor)
     record(
         session,
         Change(

@@ -39,3 +39,5 @@ class PlanKind(StrEnum):
     schedule = "schedule"
     escalation_policy = "escalation_policy"
     coverage = "coverage"
+    notify_channel = "notify_channel"
+    notify_route = "notify_route"

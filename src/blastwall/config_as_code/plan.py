@@ -45,6 +45,7 @@ from blastwall.exceptions import Conflict
 from blastwall.incidents import matrix
 from blastwall.levers import authority
 from blastwall.levers.enums import ANY
+from blastwall.notify import config as notify_config
 from blastwall.oncall import config as oncall
 from blastwall.registry import releases
 from blastwall.registry import service as registry
@@ -106,6 +107,7 @@ class Writes:
     canary_targets: tuple[CanaryTargetWrite, ...] = ()
     canary_sets: tuple[CanarySetWrite, ...] = ()
     oncall: oncall.OncallWrite | None = None
+    notify: notify_config.Writes = field(default_factory=notify_config.Writes)
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,7 @@ class _Planner:
         self.authority()
         self.severity_matrix()
         self.oncall()
+        notify = self.notifications()
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
@@ -213,6 +216,7 @@ class _Planner:
             tuple(self.target_writes),
             tuple(self.set_writes),
             self.oncall_write,
+            notify.writes,
         )
         return Plan(tuple(self.items), writes)
 
@@ -379,6 +383,19 @@ class _Planner:
             )
         )
         return SeedRelease(name, seed)
+
+    def notifications(self) -> notify_config.Planned:
+        """The channels and routes sections, planned by the notify domain."""
+        known = {s.name for s in self.document.systems}
+        known |= set(self.session.scalars(select(System.name)))
+        doc = self.document
+        planned = notify_config.plan(self.session, doc.channels, doc.routes, known)
+        for step in planned.steps:
+            item = PlanItem(PlanAction(step.action), PlanKind(step.kind), step.name, step.changes)
+            self.items.append(item)
+        for loc, message in planned.problems:
+            self.problem(loc, message)
+        return planned
 
     def _exists(self, name: str) -> bool:
         return self.session.scalar(select(System.id).where(System.name == name)) is not None

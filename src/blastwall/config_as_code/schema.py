@@ -38,6 +38,7 @@ from blastwall.detect.signals import parse_params
 from blastwall.incidents.enums import Harm, IncidentClass
 from blastwall.levers.enums import ANY
 from blastwall.levers.schemas import AuthorityRuleSpec as LeverRuleSpec
+from blastwall.notify.specs import ChannelSpec, RouteSpec
 from blastwall.oncall.spec import OncallSpec
 from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
@@ -320,6 +321,12 @@ class Document(Section):
     )
     oncall: OncallSpec | None = Field(
         None, description="People, schedules, escalation policies, coverage (docs/oncall.md)."
+    )
+    channels: list[ChannelSpec] | None = Field(
+        None, description="Notification channels (docs/notifications.md); secrets by env var name."
+    )
+    routes: list[RouteSpec] | None = Field(
+        None, description="Which changes notify which channels (docs/notifications.md)."
     )
 
     _source: Source = PrivateAttr(default_factory=Source)

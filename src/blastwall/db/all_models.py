@@ -9,6 +9,7 @@ from blastwall.handoffs import models as handoff_models
 from blastwall.idempotency import models as idempotency_models
 from blastwall.incidents import models as incident_models
 from blastwall.levers import models as lever_models
+from blastwall.notify import models as notify_models
 from blastwall.oncall import models as oncall_models
 from blastwall.registry import models as registry_models
 from blastwall.review import models as review_models
@@ -21,3 +22,5 @@ __all__ += ["review_models"]
 __all__ += ["canary_models"]
 __all__ += ["change_models", "idempotency_models"]
 __all__ += ["oncall_models"]
+
+__all__ += ["notify_models"]

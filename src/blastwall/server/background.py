@@ -13,6 +13,7 @@ from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.scheduler import SchedulerTask
 from blastwall.config import Settings
 from blastwall.detect.engine import EngineTask
+from blastwall.notify.dispatcher import Dispatcher
 from blastwall.review.sampling import SamplingTask
 from blastwall.tasks import Task
 
@@ -25,4 +26,6 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
         found.append(SamplingTask(factory, settings.engine_interval_s))
     if settings.canary_scheduler_enabled:
         found.append(SchedulerTask(factory, policy=TargetPolicy.of(settings)))
+    if settings.notify_dispatch_enabled:
+        found.append(Dispatcher.of(factory, settings))
     return found

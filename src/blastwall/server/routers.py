@@ -10,6 +10,7 @@ from blastwall.detect.monitors.api import router as monitors_router
 from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
+from blastwall.notify.api import router as notify_router
 from blastwall.oncall.api import router as oncall_router
 from blastwall.registry.api import router as registry_router
 from blastwall.review.api import router as review_router
@@ -24,3 +25,4 @@ ALL += [canaries_router]
 ALL += [review_router]
 ALL += [tasks_router]
 ALL += [oncall_router]
+ALL += [notify_router]

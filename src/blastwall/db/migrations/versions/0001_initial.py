@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 19:59:41.977457
+Create Date: 2026-12-06 20:08:24.439657
 """
 
 from collections.abc import Sequence
@@ -174,6 +174,81 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("kind", "key", name=op.f("uq_idempotency_keys_kind_key")),
+    )
+    op.create_table(
+        "notifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("change_seq", sa.Integer(), nullable=False),
+        sa.Column("channel", sa.String(length=100), nullable=False),
+        sa.Column("event", sa.String(length=50), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column(
+            "message",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deadline", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("delivered_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
+        sa.UniqueConstraint(
+            "change_seq", "channel", name=op.f("uq_notifications_change_seq_channel")
+        ),
+    )
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notifications_incident_id"), ["incident_id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_notifications_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
+        )
+
+    op.create_table(
+        "notify_channels",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("type", sa.String(length=20), nullable=False),
+        sa.Column(
+            "settings",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_channels")),
+        sa.UniqueConstraint("name", name=op.f("uq_notify_channels_name")),
+    )
+    op.create_table(
+        "notify_routes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column(
+            "events",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "systems",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "severities",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "channels",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_routes")),
+        sa.UniqueConstraint("name", name=op.f("uq_notify_routes_name")),
     )
     op.create_table(
         "oncall_people",
@@ -562,6 +637,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_monitors")),
         sa.UniqueConstraint("system_id", "name", name=op.f("uq_monitors_system_id_name")),
     )
+    op.create_table(
+        "notification_attempts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("notification_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.Column("detail", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["notification_id"],
+            ["notifications.id"],
+            name=op.f("fk_notification_attempts_notification_id_notifications"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notification_attempts")),
+    )
+    with op.batch_alter_table("notification_attempts", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_notification_attempts_notification_id"),
+            ["notification_id"],
+            unique=False,
+        )
+
     op.create_table(
         "oncall_coverage",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -1087,6 +1185,10 @@ def downgrade() -> None:
 
     op.drop_table("oncall_overrides")
     op.drop_table("oncall_coverage")
+    with op.batch_alter_table("notification_attempts", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notification_attempts_notification_id"))
+
+    op.drop_table("notification_attempts")
     op.drop_table("monitors")
     with op.batch_alter_table("lever_states", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lever_states_revision"))
@@ -1129,6 +1231,13 @@ def downgrade() -> None:
     op.drop_table("oncall_schedules")
     op.drop_table("oncall_policies")
     op.drop_table("oncall_people")
+    op.drop_table("notify_routes")
+    op.drop_table("notify_channels")
+    with op.batch_alter_table("notifications", schema=None) as batch_op:
+        batch_op.drop_index("ix_notifications_status_next_attempt_at")
+        batch_op.drop_index(batch_op.f("ix_notifications_incident_id"))
+
+    op.drop_table("notifications")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handoffs_trace_id"))
