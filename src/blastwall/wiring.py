@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from blastwall import changes
 from blastwall.changes import references
+from blastwall.detect import alarms, verification
 from blastwall.incidents import subscribers as incidents
 from blastwall.incidents import timeline
+from blastwall.incidents.for_detect import MonitorIntake, VerificationTimeline
 from blastwall.levers import notify as lever_streams
 from blastwall.notify import outbox, wake
 
@@ -25,3 +27,8 @@ changes.subscribe_after_commit("lever.", lever_streams.announce_change)
 # Notifications: queued with the change (same transaction), the dispatcher woken after commit.
 changes.subscribe("", outbox.enqueue)
 changes.subscribe_after_commit("", wake.wake)
+
+# Detect hands alarms to incidents' intake and writes verdicts to incidents' timeline
+# through ports it declares (it sits below incidents and must not import it).
+alarms.connect(MonitorIntake())
+verification.connect(VerificationTimeline())

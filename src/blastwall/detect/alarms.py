@@ -1,65 +1,97 @@
-"""Alarm -> incident: one open incident per system, later alarms join it (D8, I5).
+"""Alarm -> intake: detect records its alarm and hands it to incidents' intake (D8, I5).
 
-* A monitor that alarms again while the incident its last alarm joined is still open adds
-  a repeat to that alarm (count and time), not a new alarm: a persistent change crosses
-  the threshold again after every restart of the CUSUMs, and that is one failure.
-* Otherwise the alarm is recorded and joins the system's open incident (the newest one
-  not resolved), with a timeline entry holding the evidence; the incident's start moves
-  earlier if this alarm's estimated change is earlier, and a monitor that declares a
-  harsher harm (or more classes) raises the incident's classification.
-* With no open incident, the alarm opens one at the harm the monitor declares ("none" when
-  it declares none, which the severity matrix maps to severity 3), with the monitor's
-  classes; detected at the alarm, started at the estimated change.
+The policy (repeat, join or open; which statuses count as open; how harm escalates) lives
+in ``incidents.intake``. Detect must not import incidents (it sits lower in the house), so
+it declares what it needs as a port, :class:`Intake`, which ``blastwall.wiring`` connects
+to incidents' adapter. A change-kernel subscriber cannot serve here: the alarm row needs
+the answer inside the same transaction (is this a repeat? which incident did it join?),
+and subscribers do not answer. The alarm is still audited through ``changes.record``
+(``alarm.raised``), so every subscriber (the outbox, streams) hears of it.
+
+* A monitor that alarms again while the incident its alarm joined is still open adds a
+  repeat to that alarm (count and time), not a new alarm.
+* Otherwise the alarm is recorded and handed to the intake, which joins the system's open
+  incident or opens one at the harm the monitor declares ("none" when it declares none).
 """
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall import changes
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
+from blastwall.changes.record import WIRING_MODULE
 from blastwall.detect.monitors.evidence import Evidence
 from blastwall.detect.monitors.models import Alarm
 from blastwall.detect.monitors.runtime import Config
-from blastwall.incidents import service as incidents
-from blastwall.incidents.enums import Harm, IncidentClass, Status
-from blastwall.incidents.models import Incident
-from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
-from blastwall.incidents.timeline import add_entry
-from blastwall.registry.models import System
 
 ENGINE = Actor(name="detection-engine", role=Role.responder)
-OPEN = (Status.detected, Status.triaged, Status.contained, Status.mitigated)
 ALARM_KIND = "alarm"
 
 
-def _is_open(incident: Incident | None) -> bool:
-    return incident is not None and incident.status in {s.value for s in OPEN}
+@dataclass(frozen=True)
+class Raised:
+    """An alarm in the intake's terms, plain values only (detect cannot name incidents' types)."""
+
+    key: str  # the monitor's id: the same monitor alarming again is a repeat
+    system: str
+    title: str
+    summary: str
+    message: str
+    harm: str | None
+    classes: tuple[str, ...]
+    started_at: datetime
+    received_at: datetime
+    evidence: dict[str, Any]
+    count: int
+    actor: Actor
 
 
-def open_incident(session: Session, system: str) -> Incident | None:
-    """The system's newest incident that is not resolved."""
-    return session.scalar(
-        select(Incident)
-        .join(System, Incident.system_id == System.id)
-        .where(System.name == system, Incident.status.in_([s.value for s in OPEN]))
-        .order_by(Incident.id.desc())
-        .limit(1)
-    )
+class Intake(Protocol):
+    """What detect needs from the incident intake (``incidents.for_detect``)."""
+
+    def joined(self, session: Session, key: str) -> int | None:
+        """The open incident monitor ``key``'s signal joined, or None."""
+
+    def receive(self, session: Session, raised: Raised) -> int:
+        """Hand over an alarm (a repeat, a join or a new incident); the incident's id."""
+
+
+_port: list[Intake] = []
+
+
+def connect(intake: Intake) -> None:
+    """Plug the intake in (``blastwall.wiring`` does, once); a later call replaces it."""
+    _port[:] = [intake]
+
+
+def _intake() -> Intake:
+    if not _port:
+        # The wiring module connects the port; every entry point reaches it through here.
+        importlib.import_module(WIRING_MODULE)
+    if not _port:
+        raise RuntimeError(f"no incident intake connected: {WIRING_MODULE} must call connect()")
+    return _port[0]
 
 
 def record(
     session: Session, config: Config, evidence: Evidence, *, crossings: int, now: datetime
 ) -> tuple[Alarm, bool]:
     """Record ``crossings`` threshold crossings of one monitor; returns (alarm, new?)."""
+    intake = _intake()
+    key = str(config.id)
     last = session.scalar(
         select(Alarm).where(Alarm.monitor_id == config.id).order_by(Alarm.id.desc()).limit(1)
     )
-    joined = session.get(Incident, last.incident_id) if last and last.incident_id else None
-    if last is not None and _is_open(joined):
+    if last is not None and intake.joined(session, key) is not None:
+        intake.receive(session, _raised(config, evidence, crossings, now, None))
         last.repeats += crossings
         last.last_repeat_at = now
         return last, False
@@ -85,57 +117,46 @@ def record(
     )
     session.add(alarm)
     session.flush()
-    incident = open_incident(session, config.system)
-    if incident is None:
-        incident = _open(session, config, evidence, now)
-    else:
-        _join(session, incident, config, evidence)
-    alarm.incident_id = incident.id
-    add_entry(
+    alarm.incident_id = intake.receive(session, _raised(config, evidence, crossings, now, alarm))
+    changes.record(
         session,
-        incident.id,
-        kind=ALARM_KIND,
-        actor=ENGINE.name,
-        message=f"Monitor {config.name} alarmed: {evidence.description}",
-        data={"alarm_id": alarm.id, "monitor": config.name, "signal": alarm.signal}
-        | evidence.as_data(),
+        changes.Change(
+            action="alarm.raised",
+            target=f"{config.system}/{config.name}",
+            actor=ENGINE,
+            reason=evidence.description,
+            after={"alarm_id": alarm.id, "monitor": config.name, "signal": alarm.signal},
+            incident_id=alarm.incident_id,
+            system=config.system,
+        ),
     )
     session.flush()
     return alarm, True
 
 
-def _harm(config: Config) -> Harm:
-    return Harm(config.harm) if config.harm else Harm.none
-
-
-def _open(session: Session, config: Config, evidence: Evidence, now: datetime) -> Incident:
+def _raised(
+    config: Config, evidence: Evidence, crossings: int, now: datetime, alarm: Alarm | None
+) -> Raised:
     started = min(evidence.change_at, now)
+    signal = config.spec.signal.value
     title = f"{config.system}: {config.name} left its baseline"
     summary = (
-        f"Opened by monitor {config.name} ({config.spec.signal.value}): {evidence.description}. "
+        f"Opened by monitor {config.name} ({signal}): {evidence.description}. "
         f"Baseline {evidence.baseline}; since about {started.isoformat()} "
         f"({evidence.change_observations} observations): {evidence.current}."
     )
-    create = IncidentCreate(
-        title=title[:300],
+    ids = {"alarm_id": alarm.id} if alarm is not None else {}
+    return Raised(
+        key=str(config.id),
         system=config.system,
-        classes=[IncidentClass(c) for c in config.classes],
-        harm=_harm(config),
-        summary=summary[:20_000],
-        started_at=started,
+        title=title,
+        summary=summary,
+        message=f"Monitor {config.name} alarmed: {evidence.description}",
+        harm=config.harm,
+        classes=tuple(config.classes),
+        started_at=evidence.change_at,
+        received_at=now,
+        evidence=ids | {"monitor": config.name, "signal": signal} | evidence.as_data(),
+        count=crossings,
+        actor=ENGINE,
     )
-    return incidents.open(session, create, ENGINE, detected_at=now)
-
-
-def _join(session: Session, incident: Incident, config: Config, evidence: Evidence) -> None:
-    """Move the start earlier and raise harm or classes when this alarm says so."""
-    changes: dict[str, object] = {}
-    if evidence.change_at < incident.started_at:
-        changes["started_at"] = evidence.change_at
-    if _harm(config).rank > Harm(incident.harm).rank:
-        changes["harm"] = _harm(config)
-    merged = list(dict.fromkeys([*incident.classes, *config.classes]))
-    if merged != list(incident.classes):
-        changes["classes"] = [IncidentClass(c) for c in merged]
-    if changes:
-        incidents.update(session, incident.id, IncidentUpdate.model_validate(changes), ENGINE)

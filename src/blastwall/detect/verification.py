@@ -21,18 +21,20 @@ reaches the model again.  Each decision is written to the incident's timeline.
 
 from __future__ import annotations
 
+import importlib
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import NormalDist
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.changes.record import WIRING_MODULE
 from blastwall.detect.alarms import ENGINE
 from blastwall.detect.detectors._base import ReferenceDetector
 from blastwall.detect.detectors.level_spread_shift import mid_rank_symbols
@@ -42,15 +44,63 @@ from blastwall.detect.monitors.runtime import DETECTORS, reference_detector
 from blastwall.detect.monitors.schemas import IncidentVerificationRead, VerificationRead
 from blastwall.detect.replay import Kind
 from blastwall.detect.signals import SIGNALS, Observations
-from blastwall.incidents import service as incidents
-from blastwall.incidents.models import TimelineEntry
-from blastwall.incidents.timeline import add_entry
 
 CHANGE_KINDS = ("rollback", "lever", "release")
 VERIFICATION_KIND = "verification"
 DEFAULT_NEEDED = 1000
 Z_RATE = 3.0
 Z_CATEGORIES = 3.5
+
+
+@dataclass(frozen=True)
+class ChangeEntry:
+    """A change on an incident's timeline (a rollback, lever or release entry)."""
+
+    id: int
+    incident_id: int
+    kind: str
+    at: datetime
+
+
+class Timeline(Protocol):
+    """What verification needs from incidents (``incidents.for_detect``): detect sits lower
+    in the house and must not import incidents, so it declares this port instead."""
+
+    def require(self, session: Session, incident_id: int) -> None:
+        """Raise NotFound unless the incident exists."""
+
+    def changes(
+        self, session: Session, incident_ids: Sequence[int], kinds: Sequence[str]
+    ) -> list[ChangeEntry]:
+        """The entries of ``kinds`` on those incidents, oldest first."""
+
+    def write(
+        self,
+        session: Session,
+        incident_id: int,
+        *,
+        kind: str,
+        actor: str,
+        message: str,
+        data: dict[str, Any],
+    ) -> None:
+        """Add an entry to the incident's timeline."""
+
+
+_port: list[Timeline] = []
+
+
+def connect(timeline: Timeline) -> None:
+    """Plug incidents' timeline in (``blastwall.wiring`` does, once)."""
+    _port[:] = [timeline]
+
+
+def _timeline() -> Timeline:
+    if not _port:
+        importlib.import_module(WIRING_MODULE)
+    if not _port:
+        raise RuntimeError(f"no incident timeline connected: {WIRING_MODULE} must call connect()")
+    return _port[0]
 
 
 def _kind(record: dict[str, Any]) -> Kind:
@@ -199,15 +249,16 @@ class Started:
 def start_new(session: Session, *, settle_s: float, now: datetime) -> list[Started]:
     """Open a pending verification for each change entry not looked at yet (and each
     monitor that alarmed on its incident before it); supersede older pending ones."""
-    alarmed_before = exists().where(
-        Alarm.incident_id == TimelineEntry.incident_id, Alarm.at <= TimelineEntry.at
-    )
-    seen = exists().where(Verification.change_entry_id == TimelineEntry.id)
-    entries = session.scalars(
-        select(TimelineEntry)
-        .where(TimelineEntry.kind.in_(CHANGE_KINDS), alarmed_before, ~seen)
-        .order_by(TimelineEntry.id)
+    alarmed = session.scalars(
+        select(Alarm.incident_id).where(Alarm.incident_id.is_not(None)).distinct()
     ).all()
+    ids = [i for i in alarmed if i is not None]
+    seen = set(
+        session.scalars(
+            select(Verification.change_entry_id).where(Verification.incident_id.in_(ids))
+        )
+    )
+    entries = [e for e in _timeline().changes(session, ids, CHANGE_KINDS) if e.id not in seen]
     started: list[Started] = []
     for entry in entries:
         for alarm in _latest_alarm_per_monitor(session, entry):
@@ -238,7 +289,7 @@ def start_new(session: Session, *, settle_s: float, now: datetime) -> list[Start
     return started
 
 
-def _latest_alarm_per_monitor(session: Session, entry: TimelineEntry) -> Iterable[Alarm]:
+def _latest_alarm_per_monitor(session: Session, entry: ChangeEntry) -> Iterable[Alarm]:
     alarms = session.scalars(
         select(Alarm)
         .where(Alarm.incident_id == entry.incident_id, Alarm.at <= entry.at)
@@ -276,7 +327,7 @@ def decide(session: Session, verifier: Verifier, row: Verification, *, now: date
             f"Not verified: after the {row.change_kind}, {monitor} did not alarm in "
             f"{row.observations} observations but its estimate is outside the baseline's interval"
         )
-    add_entry(
+    _timeline().write(
         session,
         row.incident_id,
         kind=VERIFICATION_KIND,
@@ -289,7 +340,7 @@ def decide(session: Session, verifier: Verifier, row: Verification, *, now: date
 
 def overview(session: Session, incident_id: int) -> IncidentVerificationRead:
     """The incident's verification: the latest change's verdict per monitor, with evidence."""
-    incidents.get(session, incident_id)
+    _timeline().require(session, incident_id)
     rows = session.scalars(
         select(Verification)
         .where(Verification.incident_id == incident_id)

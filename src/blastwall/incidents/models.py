@@ -117,3 +117,39 @@ class SeverityMatrixVersion(Base):
     body: Mapped[dict[str, Any]]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
+
+
+class IncidentSignal(Base):
+    """An alarm or alert that joined an incident (one row per key per incident).
+
+    ``source`` is monitor, alertmanager or alert; ``key`` is the monitor id or the alert's
+    fingerprint. The same key firing again while the incident is open counts a repeat here
+    instead of adding a row, so an incident lists each distinct signal once.
+    """
+
+    __tablename__ = "incident_signals"
+    __table_args__ = (
+        UniqueConstraint("incident_id", "source", "key"),
+        Index("ix_incident_signals_source_key", "source", "key"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(200))
+    system: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(300))
+    # firing, or resolved once its sender said so (monitors never resolve their alarms).
+    status: Mapped[str] = mapped_column(String(20))
+    harm: Mapped[str] = mapped_column(String(20))
+    classes: Mapped[list[str]] = mapped_column(default=list)
+    # Whether this signal's resolution may resolve the incident (an alert rule's ``resolve``).
+    may_resolve: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    repeats: Mapped[int] = mapped_column(default=0)
+    last_repeat_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Who sent it: the detection engine or the alert token's name.
+    actor: Mapped[str] = mapped_column(String(100))
+    evidence: Mapped[dict[str, Any]] = mapped_column(default=dict)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 20:08:24.439657
+Create Date: 2026-12-06 20:18:56.852370
 """
 
 from collections.abc import Sequence
@@ -912,6 +912,47 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "incident_signals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("source", sa.String(length=20), nullable=False),
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("harm", sa.String(length=20), nullable=False),
+        sa.Column(
+            "classes",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("may_resolve", sa.Boolean(), nullable=False),
+        sa.Column("started_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("repeats", sa.Integer(), nullable=False),
+        sa.Column("last_repeat_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column(
+            "evidence",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_incident_signals_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_incident_signals")),
+        sa.UniqueConstraint(
+            "incident_id", "source", "key", name=op.f("uq_incident_signals_incident_id_source_key")
+        ),
+    )
+    with op.batch_alter_table("incident_signals", schema=None) as batch_op:
+        batch_op.create_index("ix_incident_signals_source_key", ["source", "key"], unique=False)
+
+    op.create_table(
         "monitor_baselines",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("monitor_id", sa.Integer(), nullable=False),
@@ -1158,6 +1199,10 @@ def downgrade() -> None:
     op.drop_table("surface_versions")
     op.drop_table("monitor_states")
     op.drop_table("monitor_baselines")
+    with op.batch_alter_table("incident_signals", schema=None) as batch_op:
+        batch_op.drop_index("ix_incident_signals_source_key")
+
+    op.drop_table("incident_signals")
     with op.batch_alter_table("incident_roles", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_roles_incident_id"))
 
