@@ -6,6 +6,8 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
+    # Lowest, below viewer: a token that may only send alerts (POST /alerts*), nothing else.
+    alerts = "alerts"
     viewer = "viewer"
     responder = "responder"
     commander = "commander"

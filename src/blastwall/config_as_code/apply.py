@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.access.service import require_role
+from blastwall.alerts import rules as alert_rules
 from blastwall.canaries import service as canaries
 from blastwall.canaries.policy import TargetPolicy
 from blastwall.changes import Change, audit, record
@@ -118,6 +119,9 @@ def _carry_out(
             oncall.apply(session, plan.writes.oncall, actor)
     with _located(source, ("channels",)):
         notify_config.apply(session, plan.writes.notify, actor)
+    if plan.writes.alert_rules is not None:
+        with _located(source, ("alert_rules",)):
+            alert_rules.replace(session, plan.writes.alert_rules, actor)
     record(
         session,
         Change(

@@ -41,3 +41,4 @@ class PlanKind(StrEnum):
     coverage = "coverage"
     notify_channel = "notify_channel"
     notify_route = "notify_route"
+    alert_rules = "alert_rules"

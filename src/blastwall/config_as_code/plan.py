@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.alerts import config as alert_config
+from blastwall.alerts.rules import AlertRule
 from blastwall.canaries import service as canaries
 from blastwall.canaries.policy import TargetPolicy
 from blastwall.config_as_code.canary_plan import (
@@ -108,6 +110,7 @@ class Writes:
     canary_sets: tuple[CanarySetWrite, ...] = ()
     oncall: oncall.OncallWrite | None = None
     notify: notify_config.Writes = field(default_factory=notify_config.Writes)
+    alert_rules: tuple[AlertRule, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -190,6 +193,7 @@ class _Planner:
         self.target_writes: list[CanaryTargetWrite] = []
         self.set_writes: list[CanarySetWrite] = []
         self.oncall_write: oncall.OncallWrite | None = None
+        self.alert_rules: tuple[AlertRule, ...] | None = None
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -205,6 +209,8 @@ class _Planner:
         self.severity_matrix()
         self.oncall()
         notify = self.notifications()
+        item, self.alert_rules = alert_config.plan(self.session, self.document.alert_rules)
+        self.items.append(item)
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
@@ -217,6 +223,7 @@ class _Planner:
             tuple(self.set_writes),
             self.oncall_write,
             notify.writes,
+            self.alert_rules,
         )
         return Plan(tuple(self.items), writes)
 

@@ -25,6 +25,7 @@ from pydantic import (
     field_validator,
 )
 
+from blastwall.alerts.rules import AlertRule
 from blastwall.canaries.schemas import CanarySetBody, TargetSpec
 from blastwall.config_as_code.errors import Source
 from blastwall.detect.monitors.enums import Signal
@@ -327,6 +328,9 @@ class Document(Section):
     )
     routes: list[RouteSpec] | None = Field(
         None, description="Which changes notify which channels (docs/notifications.md)."
+    )
+    alert_rules: list[AlertRule] | None = Field(
+        None, description="Alert labels -> system, harm, classes; first match wins (alerts)."
     )
 
     _source: Source = PrivateAttr(default_factory=Source)

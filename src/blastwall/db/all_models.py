@@ -1,6 +1,7 @@
 """Imports every domain's tables so ``Base.metadata`` is complete (migrations, tests)."""
 
 from blastwall.access import models as access_models
+from blastwall.alerts import models as alert_models
 from blastwall.approvals import models as approval_models
 from blastwall.canaries import models as canary_models
 from blastwall.changes import models as change_models
@@ -24,3 +25,4 @@ __all__ += ["change_models", "idempotency_models"]
 __all__ += ["oncall_models"]
 
 __all__ += ["notify_models"]
+__all__ += ["alert_models"]

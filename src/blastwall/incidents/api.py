@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import NAME_PATTERN
 from blastwall.idempotency.api import IdempotencyKeyHeader
-from blastwall.incidents import matrix, roles, service
+from blastwall.incidents import intake, matrix, roles, service
 from blastwall.incidents.enums import IncidentRole, Status
 from blastwall.incidents.models import Incident
 from blastwall.incidents.schemas import (
@@ -22,6 +22,7 @@ from blastwall.incidents.schemas import (
     NoteCreate,
     NoteOptional,
     RoleAssign,
+    SignalRead,
     SummaryRead,
     TimelineEntryRead,
     TransitionRequest,
@@ -145,3 +146,12 @@ def add_note(
 @router.get("/severity-matrix", response_model=MatrixRead)
 def get_severity_matrix(session: DbSession, _: Viewer) -> MatrixRead:
     return MatrixRead.of(matrix.current_matrix(session))
+
+
+@router.get("/incidents/{incident_id}/signals", response_model=ItemsPage[SignalRead], responses=ONE)
+def list_signals(
+    incident_id: RowId, session: DbSession, _: Viewer, page: Paging
+) -> ItemsPage[SignalRead]:
+    """Every monitor alarm and alert that joined the incident, oldest first."""
+    found = intake.list_signals(session, incident_id, page=page)
+    return ItemsPage.of(found, SignalRead.model_validate)

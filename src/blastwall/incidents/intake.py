@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, InvalidTransition
 from blastwall.incidents import matrix
 from blastwall.incidents import service as incidents
@@ -223,11 +224,19 @@ def _join(session: Session, incident: Incident, signal: Signal, actor: Actor) ->
 
 
 def resolve(
-    session: Session, source: Source, key: str, *, at: datetime, actor: Actor, message: str
+    session: Session,
+    source: Source,
+    key: str,
+    *,
+    at: datetime,
+    actor: Actor,
+    message: str,
+    may_resolve: bool,
 ) -> Resolution:
     """Record that ``key`` stopped firing; resolve its incident if its rule allows it.
 
-    The incident is resolved only when the signal may resolve it and no other signal on
+    ``may_resolve`` is the sender's rule as it stands now. The incident is resolved only
+    when the signal may resolve it and no other signal on
     it still fires (a monitor's alarm always counts as firing: nothing tells it stopped).
     A severity 1 or 2 incident is not closed before containment (lifecycle.py): the refusal
     is written to the timeline and the incident stays open for a responder.
@@ -237,6 +246,7 @@ def resolve(
         return Resolution(None, None, False, "no open incident has this alert")
     row.status = SignalStatus.resolved.value
     row.resolved_at = at
+    row.may_resolve = may_resolve
     data = {"signal_id": row.id, "source": source.value, "key": key, "status": "resolved"}
     add_entry(session, row.incident_id, kind="alert", actor=actor.name, message=message, data=data)
     if not row.may_resolve:
@@ -265,13 +275,10 @@ def resolve(
     return Resolution(row.incident_id, row.id, True, "every signal on it has resolved")
 
 
-def list_signals(session: Session, incident_id: int) -> list[IncidentSignal]:
+def list_signals(
+    session: Session, incident_id: int, *, page: PageQuery | None = None
+) -> Page[IncidentSignal]:
     """Every alarm and alert that joined the incident, oldest first (404 if no incident)."""
     incidents.get(session, incident_id)
-    return list(
-        session.scalars(
-            select(IncidentSignal)
-            .where(IncidentSignal.incident_id == incident_id)
-            .order_by(IncidentSignal.id)
-        )
-    )
+    stmt = select(IncidentSignal).where(IncidentSignal.incident_id == incident_id)
+    return paginate(session, stmt, keys=[IncidentSignal.id], list_name="signals", page=page)

@@ -248,3 +248,25 @@ class MatrixRead(BaseModel):
                 for harm in Harm
             },
         )
+
+
+class SignalRead(BaseModel):
+    """An alarm or alert that joined an incident."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    source: str = Field(description="monitor, alertmanager or alert")
+    key: str = Field(description="The monitor's id or the alert's fingerprint.")
+    system: str
+    title: str
+    status: str = Field(description="firing or resolved")
+    harm: str
+    classes: list[str]
+    started_at: datetime
+    received_at: datetime
+    repeats: int
+    last_repeat_at: datetime | None
+    resolved_at: datetime | None
+    actor: str
+    evidence: dict[str, Any]

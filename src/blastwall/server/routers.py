@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from blastwall.access.api import router as access_router
+from blastwall.alerts.api import router as alerts_router
 from blastwall.approvals.api import router as approvals_router
 from blastwall.canaries.api import router as canaries_router
 from blastwall.config_as_code.api import router as config_router
@@ -26,3 +27,4 @@ ALL += [review_router]
 ALL += [tasks_router]
 ALL += [oncall_router]
 ALL += [notify_router]
+ALL += [alerts_router]
