@@ -33,7 +33,7 @@ def _version(value: str) -> str:
         raise PydanticCustomError(
             "alertmanager_version",
             'Blastwall reads Alertmanager webhook payload version "4" (every Alertmanager '
-            "since 0.16 sends it); got {got!r}: upgrade Alertmanager, or send the alert to "
+            "since 0.16 sends it); got \"{got}\": upgrade Alertmanager, or send the alert to "
             "POST /api/v1/alerts in the generic format (docs/alerts.md)",
             {"got": value},
         )
