@@ -254,7 +254,7 @@ def test_a_payload_of_another_version_is_refused_with_what_to_do(
     answer = sender.post(AM, json=am_payload(am_alert("fp-a"), version="3"))
     message = (
         'Blastwall reads Alertmanager webhook payload version "4" (every Alertmanager since '
-        "0.16 sends it); got \"3\": upgrade Alertmanager, or send the alert to POST "
+        '0.16 sends it); got "3": upgrade Alertmanager, or send the alert to POST '
         "/api/v1/alerts in the generic format (docs/alerts.md)"
     )
     assert answer.status_code == 422

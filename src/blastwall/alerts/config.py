@@ -15,15 +15,17 @@ SECTION = "alert_rules"
 
 def plan(
     session: Session, wanted: Sequence[AlertRule] | None
-) -> tuple[PlanItem, tuple[AlertRule, ...] | None]:
-    """The plan step for the section, and the rules to write (None: nothing to write).
+) -> tuple[PlanItem | None, tuple[AlertRule, ...] | None]:
+    """The plan step for the section (None: nothing to say), and the rules to write.
 
-    Left out of the file, the stored rules are unmanaged; written (even as ``[]``), the
-    file's list replaces them whole, because rule order decides which one matches.
+    Left out of the file, stored rules are unmanaged (and no rules, no step); written
+    (even as ``[]``), the file's list replaces them whole, because order decides a match.
     """
+    before = bodies(load(session))
     if wanted is None:
-        return PlanItem(PlanAction.unmanaged, PlanKind.alert_rules, SECTION), None
-    before, after = bodies(load(session)), bodies(wanted)
+        unmanaged = PlanItem(PlanAction.unmanaged, PlanKind.alert_rules, SECTION)
+        return (unmanaged if before else None), None
+    after = bodies(wanted)
     if before == after:
         return PlanItem(PlanAction.unchanged, PlanKind.alert_rules, SECTION), None
     action = (

@@ -210,7 +210,7 @@ class _Planner:
         self.oncall()
         notify = self.notifications()
         item, self.alert_rules = alert_config.plan(self.session, self.document.alert_rules)
-        self.items.append(item)
+        self.items.extend([item] if item else [])
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
