@@ -361,3 +361,17 @@ def test_a_viewer_cannot_send_alerts(app_client: TestClient, session_factory: Fa
         "vera has role viewer; sending alerts needs role alerts (`blastwall token create NAME "
         "--role alerts`) or responder or higher",
     )
+
+
+def test_a_generic_alert_without_system_or_rule_says_both_ways_out(
+    sender: TestClient, session_factory: Factory
+) -> None:
+    setup(session_factory)
+    answer = sender.post("/api/v1/alerts", json=generic())
+    assert (answer.status_code, problem(answer)["detail"]) == (
+        422,
+        "the alert (fingerprint p99): none of the 0 alert rule(s) matches its labels "
+        "(team='payments'): add a rule to blastwall.yaml and apply it, e.g. alert_rules: "
+        "[{match: {service: NAME}, system: SYSTEM, severity: 2}] (docs/alerts.md); "
+        "or send `system` in the alert",
+    )

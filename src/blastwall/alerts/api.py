@@ -31,12 +31,14 @@ Sender = Annotated[Actor, Depends(_sender)]
 
 
 @router.post("/alerts/alertmanager", response_model=AlertsAccepted, responses=WRITE)
-def alertmanager(body: AlertmanagerPayload, session: DbSession, actor: Sender) -> AlertsAccepted:
+def receive_alertmanager(
+    body: AlertmanagerPayload, session: DbSession, actor: Sender
+) -> AlertsAccepted:
     """Alertmanager's webhook (payload version 4): each alert opens, joins or repeats."""
     return AlertsAccepted(alerts=service.receive_alertmanager(session, body, actor))
 
 
 @router.post("/alerts", response_model=AlertResult, responses=WRITE)
-def generic(body: GenericAlert, session: DbSession, actor: Sender) -> AlertResult:
+def receive_alert(body: GenericAlert, session: DbSession, actor: Sender) -> AlertResult:
     """One alert from any tool (docs/alerts.md); deduplicated by source and fingerprint."""
     return service.receive_generic(session, body, actor)

@@ -33,7 +33,7 @@ def _version(value: str) -> str:
         raise PydanticCustomError(
             "alertmanager_version",
             'Blastwall reads Alertmanager webhook payload version "4" (every Alertmanager '
-            "since 0.16 sends it); got \"{got}\": upgrade Alertmanager, or send the alert to "
+            'since 0.16 sends it); got "{got}": upgrade Alertmanager, or send the alert to '
             "POST /api/v1/alerts in the generic format (docs/alerts.md)",
             {"got": value},
         )
@@ -89,7 +89,9 @@ class AlertmanagerPayload(_Alertmanager):
         }
     )
 
-    version: Annotated[str, AfterValidator(_version)] = Field(description='Must be "4".')
+    version: Annotated[str, AfterValidator(_version)] = Field(
+        description='Must be "4".', json_schema_extra={"enum": [ALERTMANAGER_VERSION]}
+    )
     group_key: str = Field(alias="groupKey", max_length=2000)
     truncated_alerts: int = Field(alias="truncatedAlerts", ge=0)
     status: Status

@@ -160,11 +160,12 @@ def _no_rule(alert: Incoming, count: int) -> str:
     seen = ", ".join(f"{k}={v!r}" for k, v in sorted(alert.labels.items())) or "none"
     example = alert.labels.get("alertname") or alert.labels.get("service") or "NAME"
     key = "alertname" if "alertname" in alert.labels else "service"
-    generic = " or send `system` in the alert," if alert.source is intake.Source.alert else ""
+    generic = "; or send `system` in the alert" if alert.source is intake.Source.alert else ""
     return (
-        f"{alert.where}: none of the {count} alert rule(s) matches its labels ({seen}):"
-        f"{generic} add a rule to blastwall.yaml and apply it, e.g. alert_rules: "
+        f"{alert.where}: none of the {count} alert rule(s) matches its labels ({seen}): "
+        f"add a rule to blastwall.yaml and apply it, e.g. alert_rules: "
         f"[{{match: {{{key}: {example}}}, system: SYSTEM, severity: 2}}] (docs/alerts.md)"
+        f"{generic}"
     )
 
 
