@@ -90,7 +90,7 @@ def test_bad_role_lists_the_roles() -> None:
     result = invoke("token", "create", "--name", "bob", "--role", "boss")
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: Invalid value for '--role': 'boss' is not one of 'viewer', 'responder', "
+        "Error: Invalid value for '--role': 'boss' is not one of 'alerts', 'viewer', 'responder', "
         "'commander', 'admin'. (see `blastwall token create --help`)\n"
     )
 

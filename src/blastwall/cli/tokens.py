@@ -30,14 +30,26 @@ Db = Annotated[
 
 @token.command("create")
 def create(
+    holder: Annotated[
+        str | None, typer.Argument(metavar="NAME", help="The name, as an argument or --name.")
+    ] = None,
     *,
-    name: Annotated[str, typer.Option("--name", help="Who holds it, e.g. alice or ci-bot.")],
+    name: Annotated[
+        str | None, typer.Option("--name", help="Who holds it, e.g. alice or ci-bot.")
+    ] = None,
     role: Annotated[Role, typer.Option("--role", help="What it may do.")],
     db: Db = None,
     as_json: AsJson = False,
 ) -> None:
     """Create a token directly in the database (works before any server runs, e.g. the first
     admin). The secret is printed once; the audit log names you as local:<user>."""
+    if (holder is None) == (name is None):
+        raise typer.BadParameter(
+            "give the token's name once: `blastwall token create NAME --role ROLE` "
+            "(or --name NAME)"
+        )
+    name = holder or name
+    assert name is not None
     from blastwall.access import service  # noqa: PLC0415  (server extras; see local.py)
     from blastwall.access.schemas import TokenCreated, TokenRead  # noqa: PLC0415
     from blastwall.db.session import make_session_factory, unit_of_work  # noqa: PLC0415
