@@ -28,7 +28,7 @@ def test_duplicate_name_and_bad_role_are_refused(session: Session) -> None:
     service.create(session, name="alice", role="viewer", actor=SETUP_ACTOR)
     with pytest.raises(Conflict, match="a token named 'alice' exists"):
         service.create(session, name="alice", role="viewer", actor=SETUP_ACTOR)
-    with pytest.raises(InvalidInput, match="role 'boss' is unknown: choose one of viewer"):
+    with pytest.raises(InvalidInput, match="role 'boss' is unknown: choose one of alerts, viewer"):
         service.create(session, name="bob", role="boss", actor=SETUP_ACTOR)
     with pytest.raises(InvalidInput, match="token name 'Bob Smith' is invalid"):
         service.create(session, name="Bob Smith", role="viewer", actor=SETUP_ACTOR)
