@@ -107,3 +107,12 @@ def test_an_empty_list_deletes_the_rules_and_a_missing_section_leaves_them(
         plan = apply(session, load_text("version: 1\nalert_rules: []\n"), actor=ADMIN)
         assert [(i.action.value, i.kind.value) for i in plan.items][-1] == ("delete", "alert_rules")
         assert rules.load(session) == []
+
+
+def test_an_authority_rule_cannot_grant_levers_to_the_alerts_role() -> None:
+    text = "version: 1\nauthority:\n  rules:\n    - subject: role:alerts\n      levers: [kill]\n"
+    text += "      systems: ['*']\n"
+    assert problems(text) == [
+        "blastwall.yaml:4: authority.rules[0].subject: alerts tokens (they only send alerts) "
+        "cannot change levers; name role:responder or higher, or a person"
+    ]

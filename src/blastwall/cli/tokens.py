@@ -45,8 +45,7 @@ def create(
     admin). The secret is printed once; the audit log names you as local:<user>."""
     if (holder is None) == (name is None):
         raise typer.BadParameter(
-            "give the token's name once: `blastwall token create NAME --role ROLE` "
-            "(or --name NAME)"
+            "give the token's name once: `blastwall token create NAME --role ROLE` (or --name NAME)"
         )
     name = holder or name
     assert name is not None

@@ -289,9 +289,10 @@ class AuthorityRuleSpec(Input):
     def _subject(cls, value: str) -> str:
         kind, _, name = value.partition(":")
         if kind == "role" and name in Role.__members__:
-            if name == Role.viewer:
+            if name in (Role.viewer, Role.alerts):
+                who = "viewers" if name == Role.viewer else "alerts tokens (they only send alerts)"
                 raise _invalid(
-                    "viewers cannot change levers; name role:responder or higher, or a person"
+                    f"{who} cannot change levers; name role:responder or higher, or a person"
                 )
             return value
         if kind == "person" and re.fullmatch(PERSON, name):
