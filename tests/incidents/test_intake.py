@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
@@ -133,4 +135,26 @@ def test_severity_picks_the_least_harm_the_matrix_puts_at_it(session_factory: Fa
             Harm.moderate,
             Harm.minor,
             Harm.none,
+        ]
+
+
+def test_signals_racing_for_one_system_open_one_incident(session_factory: Factory) -> None:
+    register(session_factory)
+    threads = 4
+    start = threading.Barrier(threads)
+
+    def worker(index: int) -> bool:
+        start.wait()
+        with unit_of_work(session_factory) as session:
+            return intake.receive(session, signal(f"k{index}"), SENDER).opened
+
+    with ThreadPoolExecutor(threads) as pool:
+        opened = sorted(pool.map(worker, range(threads)))
+    assert opened == [False, False, False, True]
+    with session_factory() as session:
+        assert sorted(s.key for s in intake.list_signals(session, 1).items) == [
+            "k0",
+            "k1",
+            "k2",
+            "k3",
         ]

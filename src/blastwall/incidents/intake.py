@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
+from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, InvalidTransition
 from blastwall.incidents import matrix
@@ -152,6 +153,10 @@ def harm_for_severity(session: Session, system: str, severity: int) -> Harm:
 
 def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
     """Count a repeat, join the system's open incident, or open one (see the module doc)."""
+    # Concurrent signals for one system (Alertmanager sends groups in parallel) must not
+    # both find no open incident and open two: they serialize on the audit chain's head,
+    # which every path here writes anyway (SQLite's BEGIN IMMEDIATE already serializes).
+    audit.lock(session)
     earlier = joined(session, signal.source, signal.key)
     if earlier is not None:
         earlier.repeats += signal.count
@@ -241,6 +246,7 @@ def resolve(
     A severity 1 or 2 incident is not closed before containment (lifecycle.py): the refusal
     is written to the timeline and the incident stays open for a responder.
     """
+    audit.lock(session)
     row = joined(session, source, key)
     if row is None:
         return Resolution(None, None, False, "no open incident has this alert")
