@@ -375,3 +375,14 @@ def test_a_generic_alert_without_system_or_rule_says_both_ways_out(
         "[{match: {service: NAME}, system: SYSTEM, severity: 2}] (docs/alerts.md); "
         "or send `system` in the alert",
     )
+
+
+def test_a_blank_summary_falls_back_to_the_alertname(
+    sender: TestClient, session_factory: Factory, admin_token: str
+) -> None:
+    setup(session_factory, RULE)
+    alert = am_alert("fp-a")
+    alert["annotations"] = {"summary": "   ", "description": "  5xx above 5%  "}
+    assert sender.post(AM, json=am_payload(alert)).status_code == 200
+    opened = incident(sender, admin_token, 1)
+    assert (opened["title"], opened["summary"]) == ("HighErrorRate", "5xx above 5%")

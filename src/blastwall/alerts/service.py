@@ -29,6 +29,8 @@ from blastwall.db.base import utcnow
 from blastwall.exceptions import InvalidInput
 from blastwall.incidents import intake
 from blastwall.incidents.enums import Harm, IncidentClass
+from blastwall.incidents.intake import TITLE_MAX
+from blastwall.inputs import SPACE
 from blastwall.registry.models import System
 
 
@@ -72,7 +74,7 @@ def receive_alertmanager(
     for index, alert in enumerate(payload.alerts):
         labels = {**payload.common_labels, **alert.labels}
         annotations = {**payload.common_annotations, **alert.annotations}
-        name = labels.get("alertname", "alert")
+        name = labels.get("alertname", "").strip(SPACE) or "alert"
         incoming.append(
             Incoming(
                 where=f"alerts[{index}] (fingerprint {alert.fingerprint})",
@@ -81,8 +83,8 @@ def receive_alertmanager(
                 fingerprint=alert.fingerprint,
                 status=alert.status,
                 labels=labels,
-                title=annotations.get("summary") or name,
-                description=annotations.get("description", ""),
+                title=annotations.get("summary", "").strip(SPACE)[:TITLE_MAX] or name[:TITLE_MAX],
+                description=annotations.get("description", "").strip(SPACE),
                 started_at=alert.starts_at,
                 evidence={
                     "source": "alertmanager",
