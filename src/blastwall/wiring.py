@@ -28,7 +28,7 @@ changes.subscribe_after_commit("lever.", lever_streams.announce_change)
 changes.subscribe("", outbox.enqueue)
 changes.subscribe_after_commit("", wake.wake)
 
-# Detect hands alarms to incidents' intake and writes verdicts to incidents' timeline
-# through ports it declares (it sits below incidents and must not import it).
+# Detect hands alarms to incidents' intake and reads the changes to verify through ports
+# it declares (it sits below incidents and must not import it; see detect/alarms.py).
 alarms.connect(MonitorIntake())
 verification.connect(VerificationTimeline())

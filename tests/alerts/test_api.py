@@ -138,6 +138,7 @@ def test_a_resolved_alert_is_recorded_and_leaves_the_incident_open_without_resol
         "source": "alertmanager",
         "key": "fp-a",
         "status": "resolved",
+        "audit_seq": 6,  # root's and am's tokens, the rules, the incident, the firing alert
     }
 
 

@@ -36,7 +36,7 @@ def signal(key: str, **fields: object) -> intake.Signal:
         "system": SYSTEM,
         "title": f"alert {key}",
         "message": f"Alert {key} firing",
-        "kind": "alert",
+        "action": "alert.firing",
         "started_at": T0,
         "received_at": T0 + timedelta(minutes=5),
     }
@@ -104,7 +104,14 @@ def test_a_resolved_signal_that_fires_again_is_a_repeat_and_fires_again(
     with unit_of_work(session_factory) as session:
         intake.receive(session, signal("a"), SENDER)
         done = intake.resolve(
-            session, intake.Source.alert, "a", at=T0, actor=SENDER, message="ok", may_resolve=False
+            session,
+            intake.Source.alert,
+            "a",
+            at=T0,
+            actor=SENDER,
+            message="ok",
+            may_resolve=False,
+            after={},
         )
         assert (done.incident_id, done.resolved_incident) == (1, False)
         again = intake.receive(session, signal("a"), SENDER)

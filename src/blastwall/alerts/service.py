@@ -16,7 +16,6 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from blastwall import changes
 from blastwall.access.schemas import Actor
 from blastwall.alerts import rules as rules_
 from blastwall.alerts.schemas import (
@@ -174,6 +173,7 @@ def _no_rule(alert: Incoming, count: int) -> str:
 def _one(session: Session, routed: Routed, actor: Actor, now: datetime) -> AlertResult:
     alert = routed.alert
     evidence = {**alert.evidence, "rule": routed.rule}
+    after = {"system": routed.system, "rule": routed.rule}
     if alert.status == "firing":
         signal = intake.Signal(
             source=alert.source,
@@ -181,7 +181,7 @@ def _one(session: Session, routed: Routed, actor: Actor, now: datetime) -> Alert
             system=routed.system,
             title=alert.title,
             message=_sentence(alert, "firing"),
-            kind="alert",
+            action="alert.firing",
             started_at=alert.started_at,
             received_at=now,
             harm=routed.harm,
@@ -189,6 +189,8 @@ def _one(session: Session, routed: Routed, actor: Actor, now: datetime) -> Alert
             summary=alert.description,
             evidence=evidence,
             may_resolve=routed.may_resolve,
+            audit_repeats=True,
+            after=after,
         )
         out = intake.receive(session, signal, actor)
         incident_id: int | None = out.incident_id
@@ -207,6 +209,7 @@ def _one(session: Session, routed: Routed, actor: Actor, now: datetime) -> Alert
             actor=actor,
             message=_sentence(alert, "resolved"),
             may_resolve=routed.may_resolve,
+            after=after,
         )
         incident_id, detail = res.incident_id, res.reason
         outcome = (
@@ -216,18 +219,6 @@ def _one(session: Session, routed: Routed, actor: Actor, now: datetime) -> Alert
             if res.incident_id
             else Outcome.no_incident
         )
-    changes.record(
-        session,
-        changes.Change(
-            action=f"alert.{alert.status}",
-            target=f"{alert.source.value}/{alert.key}"[:200],
-            actor=actor,
-            reason=alert.title,
-            after={"system": routed.system, "outcome": outcome.value, "rule": routed.rule},
-            incident_id=incident_id,
-            system=routed.system,
-        ),
-    )
     return AlertResult(
         fingerprint=alert.fingerprint,
         status="firing" if alert.status == "firing" else "resolved",

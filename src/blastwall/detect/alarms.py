@@ -5,8 +5,8 @@ in ``incidents.intake``. Detect must not import incidents (it sits lower in the 
 it declares what it needs as a port, :class:`Intake`, which ``blastwall.wiring`` connects
 to incidents' adapter. A change-kernel subscriber cannot serve here: the alarm row needs
 the answer inside the same transaction (is this a repeat? which incident did it join?),
-and subscribers do not answer. The alarm is still audited through ``changes.record``
-(``alarm.raised``), so every subscriber (the outbox, streams) hears of it.
+and subscribers do not answer. The intake records the alarm through ``changes.record``
+(``alarm.raised``, with its timeline sentence), so every subscriber hears of it.
 
 * A monitor that alarms again while the incident its alarm joined is still open adds a
   repeat to that alarm (count and time), not a new alarm.
@@ -16,7 +16,6 @@ and subscribers do not answer. The alarm is still audited through ``changes.reco
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -24,10 +23,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from blastwall import changes
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
-from blastwall.changes.record import WIRING_MODULE
+from blastwall.changes.record import WIRING_MODULE, ensure_wired
 from blastwall.detect.monitors.evidence import Evidence
 from blastwall.detect.monitors.models import Alarm
 from blastwall.detect.monitors.runtime import Config
@@ -73,9 +71,7 @@ def connect(intake: Intake) -> None:
 
 
 def _intake() -> Intake:
-    if not _port:
-        # The wiring module connects the port; every entry point reaches it through here.
-        importlib.import_module(WIRING_MODULE)
+    ensure_wired()  # the wiring module connects the port
     if not _port:
         raise RuntimeError(f"no incident intake connected: {WIRING_MODULE} must call connect()")
     return _port[0]
@@ -118,18 +114,6 @@ def record(
     session.add(alarm)
     session.flush()
     alarm.incident_id = intake.receive(session, _raised(config, evidence, crossings, now, alarm))
-    changes.record(
-        session,
-        changes.Change(
-            action="alarm.raised",
-            target=f"{config.system}/{config.name}",
-            actor=ENGINE,
-            reason=evidence.description,
-            after={"alarm_id": alarm.id, "monitor": config.name, "signal": alarm.signal},
-            incident_id=alarm.incident_id,
-            system=config.system,
-        ),
-    )
     session.flush()
     return alarm, True
 

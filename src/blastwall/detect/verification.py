@@ -21,7 +21,6 @@ reaches the model again.  Each decision is written to the incident's timeline.
 
 from __future__ import annotations
 
-import importlib
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -34,7 +33,9 @@ import numpy.typing as npt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from blastwall.changes.record import WIRING_MODULE
+from blastwall import changes
+from blastwall.changes import references
+from blastwall.changes.record import WIRING_MODULE, ensure_wired
 from blastwall.detect.alarms import ENGINE
 from blastwall.detect.detectors._base import ReferenceDetector
 from blastwall.detect.detectors.level_spread_shift import mid_rank_symbols
@@ -63,28 +64,13 @@ class ChangeEntry:
 
 
 class Timeline(Protocol):
-    """What verification needs from incidents (``incidents.for_detect``): detect sits lower
+    """What verification reads from incidents (``incidents.for_detect``): detect sits lower
     in the house and must not import incidents, so it declares this port instead."""
-
-    def require(self, session: Session, incident_id: int) -> None:
-        """Raise NotFound unless the incident exists."""
 
     def changes(
         self, session: Session, incident_ids: Sequence[int], kinds: Sequence[str]
     ) -> list[ChangeEntry]:
         """The entries of ``kinds`` on those incidents, oldest first."""
-
-    def write(
-        self,
-        session: Session,
-        incident_id: int,
-        *,
-        kind: str,
-        actor: str,
-        message: str,
-        data: dict[str, Any],
-    ) -> None:
-        """Add an entry to the incident's timeline."""
 
 
 _port: list[Timeline] = []
@@ -96,8 +82,7 @@ def connect(timeline: Timeline) -> None:
 
 
 def _timeline() -> Timeline:
-    if not _port:
-        importlib.import_module(WIRING_MODULE)
+    ensure_wired()  # the wiring module connects the port
     if not _port:
         raise RuntimeError(f"no incident timeline connected: {WIRING_MODULE} must call connect()")
     return _port[0]
@@ -327,20 +312,31 @@ def decide(session: Session, verifier: Verifier, row: Verification, *, now: date
             f"Not verified: after the {row.change_kind}, {monitor} did not alarm in "
             f"{row.observations} observations but its estimate is outside the baseline's interval"
         )
-    _timeline().write(
+    # Its domain, "verification", is the timeline kind (VERIFICATION_KIND).
+    changes.record(
         session,
-        row.incident_id,
-        kind=VERIFICATION_KIND,
-        actor=ENGINE.name,
-        message=message,
-        data={"verification_id": row.id, "monitor": monitor, "status": status.value, **evidence},
+        changes.Change(
+            action=f"{VERIFICATION_KIND}.decided",
+            target=f"incident:{row.incident_id}/{monitor}",
+            actor=ENGINE,
+            reason=message,
+            after={"verification_id": row.id, "monitor": monitor, "status": status.value},
+            incident_id=row.incident_id,
+            timeline=message,
+            data={
+                "verification_id": row.id,
+                "monitor": monitor,
+                "status": status.value,
+                **evidence,
+            },
+        ),
     )
     return True
 
 
 def overview(session: Session, incident_id: int) -> IncidentVerificationRead:
     """The incident's verification: the latest change's verdict per monitor, with evidence."""
-    _timeline().require(session, incident_id)
+    references.require(session, "incident", incident_id)
     rows = session.scalars(
         select(Verification)
         .where(Verification.incident_id == incident_id)

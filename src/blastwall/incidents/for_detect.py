@@ -1,4 +1,4 @@
-"""What incidents offers detect: the intake for alarms and the timeline for verifications.
+"""What incidents offers detect: the intake for alarms, the change entries to verify.
 
 Detect sits lower in the house and declares the ports it needs (``detect.alarms.Intake``,
 ``detect.verification.Timeline``); these adapters implement them over incidents' own
@@ -8,7 +8,6 @@ records and ``blastwall.wiring`` connects them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -16,10 +15,8 @@ from sqlalchemy.orm import Session
 from blastwall.detect.alarms import Raised
 from blastwall.detect.verification import ChangeEntry
 from blastwall.incidents import intake
-from blastwall.incidents import service as incidents
 from blastwall.incidents.enums import Harm, IncidentClass
 from blastwall.incidents.models import TimelineEntry
-from blastwall.incidents.timeline import add_entry
 
 
 class MonitorIntake:
@@ -36,7 +33,7 @@ class MonitorIntake:
             system=raised.system,
             title=raised.title,
             message=raised.message,
-            kind="alarm",
+            action="alarm.raised",
             started_at=raised.started_at,
             received_at=raised.received_at,
             harm=Harm(raised.harm) if raised.harm else Harm.none,
@@ -44,15 +41,16 @@ class MonitorIntake:
             summary=raised.summary,
             evidence=raised.evidence,
             count=raised.count,
+            after={
+                "alarm_id": raised.evidence.get("alarm_id"),
+                "monitor": raised.evidence.get("monitor"),
+            },
         )
         return intake.receive(session, signal, raised.actor).incident_id
 
 
 class VerificationTimeline:
-    """``detect.verification.Timeline``: change entries to verify, and verdicts written back."""
-
-    def require(self, session: Session, incident_id: int) -> None:
-        incidents.get(session, incident_id)
+    """``detect.verification.Timeline``: the change entries (rollback, lever, release) to verify."""
 
     def changes(
         self, session: Session, incident_ids: Sequence[int], kinds: Sequence[str]
@@ -67,15 +65,3 @@ class VerificationTimeline:
             .order_by(TimelineEntry.id)
         ).all()
         return [ChangeEntry(id=r[0], incident_id=r[1], kind=r[2], at=r[3]) for r in rows]
-
-    def write(
-        self,
-        session: Session,
-        incident_id: int,
-        *,
-        kind: str,
-        actor: str,
-        message: str,
-        data: dict[str, Any],
-    ) -> None:
-        add_entry(session, incident_id, kind=kind, actor=actor, message=message, data=data)

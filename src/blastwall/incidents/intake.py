@@ -14,7 +14,11 @@ every source:
 * With no open incident, the signal opens one at its harm (severity from the matrix),
   detected when the signal arrived, started when the signal says the failure began.
 
-Every incident lists every signal that joined it (``list_signals``).
+Every incident lists every signal that joined it (``list_signals``). Each new signal is
+recorded through the change kernel (``Signal.action``: ``alarm.raised``, ``alert.firing``)
+with its timeline sentence, so the audit log and the timeline (``alarm`` and ``alert``
+entries, by the timeline subscriber) hold it; a repeat is audited only when the source asks
+(every alert is, a monitor's CUSUM restarts are not).
 """
 
 from __future__ import annotations
@@ -28,16 +32,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall import changes
 from blastwall.access.schemas import Actor
 from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
-from blastwall.exceptions import InvalidInput, InvalidTransition
+from blastwall.exceptions import InvalidInput
 from blastwall.incidents import matrix
 from blastwall.incidents import service as incidents
 from blastwall.incidents.enums import Harm, IncidentClass, Status
+from blastwall.incidents.lifecycle import allowed_next, refusal_to
 from blastwall.incidents.models import Incident, IncidentSignal
 from blastwall.incidents.schemas import IncidentCreate, IncidentUpdate
-from blastwall.incidents.timeline import add_entry
 from blastwall.registry.models import System
 
 OPEN = (Status.detected, Status.triaged, Status.contained, Status.mitigated)
@@ -63,8 +68,9 @@ class SignalStatus(StrEnum):
 class Signal:
     """One alarm or alert, as every source hands it to the intake.
 
+    ``action`` is the change recorded for it (its domain names the timeline entry's kind);
     ``message`` is the sentence its timeline entry shows; ``evidence`` becomes the entry's
-    data. ``kind`` names the timeline entry (``alarm`` for monitors, ``alert`` for alerts).
+    data; ``after`` is added to the audit entry's ``after`` (with the ``outcome``).
     """
 
     source: Source
@@ -72,7 +78,7 @@ class Signal:
     system: str
     title: str
     message: str
-    kind: str
+    action: str
     started_at: datetime
     received_at: datetime
     harm: Harm = Harm.none
@@ -81,6 +87,8 @@ class Signal:
     evidence: dict[str, Any] = field(default_factory=dict)
     count: int = 1
     may_resolve: bool = False
+    audit_repeats: bool = False
+    after: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -165,6 +173,8 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
             # Firing again after its resolution: it is one failure still going on.
             earlier.status = SignalStatus.firing.value
             earlier.resolved_at = None
+        if signal.audit_repeats:
+            _record(session, signal, actor, earlier.incident_id, "repeat", timeline="")
         return Outcome(earlier.incident_id, earlier.id, opened=False, repeat=True)
     incident = open_incident(session, signal.system)
     opened = incident is None
@@ -191,15 +201,29 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
     )
     session.add(row)
     session.flush()
-    add_entry(
-        session,
-        incident.id,
-        kind=signal.kind,
-        actor=actor.name,
-        message=signal.message,
-        data=signal.evidence,
-    )
+    outcome = "opened" if opened else "joined"
+    _record(session, signal, actor, incident.id, outcome, timeline=signal.message)
     return Outcome(incident.id, row.id, opened=opened, repeat=False)
+
+
+def _record(
+    session: Session, signal: Signal, actor: Actor, incident_id: int, outcome: str, *, timeline: str
+) -> None:
+    """Audit the signal; with a ``timeline`` sentence, its incident's timeline shows it."""
+    changes.record(
+        session,
+        changes.Change(
+            action=signal.action,
+            target=f"{signal.source.value}/{signal.key}"[:200],
+            actor=actor,
+            reason=signal.title[:TITLE_MAX],
+            after={**signal.after, "outcome": outcome},
+            incident_id=incident_id,
+            system=signal.system,
+            timeline=timeline,
+            data=signal.evidence,
+        ),
+    )
 
 
 def _open(session: Session, signal: Signal, actor: Actor) -> Incident:
@@ -216,16 +240,16 @@ def _open(session: Session, signal: Signal, actor: Actor) -> Incident:
 
 def _join(session: Session, incident: Incident, signal: Signal, actor: Actor) -> None:
     """Move the start earlier and raise harm or classes when this signal says so."""
-    changes: dict[str, object] = {}
+    patch: dict[str, object] = {}
     if signal.started_at < incident.started_at:
-        changes["started_at"] = signal.started_at
+        patch["started_at"] = signal.started_at
     if signal.harm.rank > Harm(incident.harm).rank:
-        changes["harm"] = signal.harm
+        patch["harm"] = signal.harm
     merged = list(dict.fromkeys([*incident.classes, *(c.value for c in signal.classes)]))
     if merged != list(incident.classes):
-        changes["classes"] = [IncidentClass(c) for c in merged]
-    if changes:
-        incidents.update(session, incident.id, IncidentUpdate.model_validate(changes), actor)
+        patch["classes"] = [IncidentClass(c) for c in merged]
+    if patch:
+        incidents.update(session, incident.id, IncidentUpdate.model_validate(patch), actor)
 
 
 def resolve(
@@ -237,26 +261,70 @@ def resolve(
     actor: Actor,
     message: str,
     may_resolve: bool,
+    after: dict[str, Any],
 ) -> Resolution:
     """Record that ``key`` stopped firing; resolve its incident if its rule allows it.
 
-    ``may_resolve`` is the sender's rule as it stands now. The incident is resolved only
-    when the signal may resolve it and no other signal on
-    it still fires (a monitor's alarm always counts as firing: nothing tells it stopped).
-    A severity 1 or 2 incident is not closed before containment (lifecycle.py): the refusal
-    is written to the timeline and the incident stays open for a responder.
+    Audited as ``alert.resolved`` (``after`` plus the outcome), on the incident's timeline
+    when an open incident had the alert. ``may_resolve`` is the sender's rule as it stands
+    now. The incident is resolved only when the signal may resolve it and no other signal
+    on it still fires (a monitor's alarm always counts as firing: nothing tells it
+    stopped). A severity 1 or 2 incident is not closed before containment (lifecycle.py):
+    the refusal is written to the timeline and the incident stays open for a responder.
     """
     audit.lock(session)
     row = joined(session, source, key)
     if row is None:
-        return Resolution(None, None, False, "no open incident has this alert")
+        nothing = Resolution(None, None, False, "no open incident has this alert")
+        after = after | {"outcome": "no_incident"}
+        _resolved(session, source=source, key=key, actor=actor, incident_id=None, after=after)
+        return nothing
     row.status = SignalStatus.resolved.value
     row.resolved_at = at
     row.may_resolve = may_resolve
     data = {"signal_id": row.id, "source": source.value, "key": key, "status": "resolved"}
-    add_entry(session, row.incident_id, kind="alert", actor=actor.name, message=message, data=data)
+    done = _close(session, row)
+    outcome = "closed" if done.resolved_incident else "resolved"
+    # Recorded before the incident's resolution, so its timeline reads in order.
+    _resolved(
+        session,
+        source=source,
+        key=key,
+        actor=actor,
+        incident_id=row.incident_id,
+        after=after | {"outcome": outcome},
+        message=message,
+        data=data,
+    )
+    if done.resolved_incident:
+        incidents.resolve(session, row.incident_id, actor, note=f"{row.title}: resolved")
+    elif done.refusal:
+        changes.record(
+            session,
+            changes.Change(
+                action="alert.not_resolved",
+                target=f"{source.value}/{key}"[:200],
+                actor=actor,
+                reason=done.refusal,
+                incident_id=row.incident_id,
+                timeline=f"Not resolved automatically: {done.refusal}",
+                data={"signal_id": row.id},
+            ),
+        )
+    return Resolution(row.incident_id, row.id, done.resolved_incident, done.reason)
+
+
+@dataclass(frozen=True)
+class _Closing:
+    resolved_incident: bool
+    reason: str
+    refusal: str = ""
+
+
+def _close(session: Session, row: IncidentSignal) -> _Closing:
+    """Whether resolving ``row`` may resolve its incident now, and why not."""
     if not row.may_resolve:
-        return Resolution(row.incident_id, row.id, False, "its rule does not resolve incidents")
+        return _Closing(False, "its rule does not resolve incidents")
     firing = session.scalars(
         select(IncidentSignal.title).where(
             IncidentSignal.incident_id == row.incident_id,
@@ -264,21 +332,38 @@ def resolve(
         )
     ).all()
     if firing:
-        still = ", ".join(sorted(firing)[:5])
-        return Resolution(row.incident_id, row.id, False, f"still firing: {still}")
-    try:
-        incidents.resolve(session, row.incident_id, actor, note=f"{row.title}: resolved")
-    except InvalidTransition as exc:
-        add_entry(
-            session,
-            row.incident_id,
-            kind="alert",
-            actor=actor.name,
-            message=f"Not resolved automatically: {exc.detail}",
-            data={"signal_id": row.id},
-        )
-        return Resolution(row.incident_id, row.id, False, exc.detail)
-    return Resolution(row.incident_id, row.id, True, "every signal on it has resolved")
+        return _Closing(False, f"still firing: {', '.join(sorted(firing)[:5])}")
+    incident = incidents.get(session, row.incident_id)
+    if Status.resolved not in allowed_next(incident.status, incident.severity):
+        refusal = refusal_to(incident, Status.resolved)
+        return _Closing(False, refusal, refusal)
+    return _Closing(True, "every signal on it has resolved")
+
+
+def _resolved(
+    session: Session,
+    *,
+    source: Source,
+    key: str,
+    actor: Actor,
+    incident_id: int | None,
+    after: dict[str, Any],
+    message: str = "",
+    data: dict[str, Any] | None = None,
+) -> None:
+    changes.record(
+        session,
+        changes.Change(
+            action="alert.resolved",
+            target=f"{source.value}/{key}"[:200],
+            actor=actor,
+            after=after,
+            incident_id=incident_id,
+            system=str(after.get("system") or "") or None,
+            timeline=message,
+            data=data or {},
+        ),
+    )
 
 
 def list_signals(

@@ -71,6 +71,11 @@ def _refusal(incident: Incident, current: Status, target: Status) -> str:
     return f"{label} cannot move from {current} to {target}; allowed next: {listed}"
 
 
+def refusal_to(incident: Incident, target: Status | str) -> str:
+    """Why ``incident`` may not move to ``target``: the detail ``transition`` would raise."""
+    return _refusal(incident, Status(incident.status), parse_status(target))
+
+
 def transition(incident: Incident, target: Status | str, at: datetime) -> Status:
     """Move ``incident`` to ``target`` and set its milestones; returns the previous status.
 

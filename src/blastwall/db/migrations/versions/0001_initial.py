@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 20:19:06.670192
+Create Date: 2026-12-06 20:19:21.982591
 """
 
 from collections.abc import Sequence
