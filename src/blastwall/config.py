@@ -160,6 +160,57 @@ class Settings(BaseSettings):
         "another takes the notification over after this. Longer than any channel's timeout.",
     )
 
+    escalation_enabled: bool = Field(
+        default=True,
+        description="Escalate unacknowledged pages from the server process (the `escalation` "
+        "background task; docs/oncall.md, 'Paging and escalation').",
+    )
+    escalation_interval_s: float = Field(
+        default=5.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the escalation task's looks for pages whose delay ran out.",
+    )
+    ack_link_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret (at least 32 characters, e.g. `openssl rand -hex 32`) that signs "
+        "the acknowledge links in pages. Unset: pages carry no link (acknowledge from the CLI "
+        "or the API). Set the same value on every replica.",
+    )
+    ack_link_ttl_s: float = Field(
+        default=86400.0,
+        gt=0,
+        le=30 * 86400,
+        description="Seconds an acknowledge link stays valid after the page that carries it.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The server's address as people reach it (e.g. https://blastwall.example.com); "
+        "acknowledge links in pages start with it.",
+    )
+
+    @field_validator("ack_link_secret")
+    @classmethod
+    def _strong_link_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or value.get_secret_value() == "":
+            return None
+        if len(value.get_secret_value()) < MIN_AUDIT_KEY_LENGTH:
+            raise ValueError(
+                f"BLASTWALL_ACK_LINK_SECRET must be at least {MIN_AUDIT_KEY_LENGTH} characters "
+                f"(got {len(value.get_secret_value())}); generate one with `openssl rand -hex 32`"
+            )
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(
+                "BLASTWALL_PUBLIC_URL must be an http(s) URL such as https://blastwall.example.com"
+            )
+        return value.rstrip("/")
+
     @field_validator("canary_http_hosts")
     @classmethod
     def _host_entries(cls, value: list[str]) -> list[str]:

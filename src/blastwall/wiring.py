@@ -14,6 +14,7 @@ from blastwall.incidents import timeline
 from blastwall.incidents.for_detect import MonitorIntake, VerificationTimeline
 from blastwall.levers import notify as lever_streams
 from blastwall.notify import outbox, wake
+from blastwall.paging import service as paging
 
 # Incidents: every change made for an incident lands on its timeline, in the transaction.
 changes.subscribe("", incidents.add_to_timeline)
@@ -32,3 +33,8 @@ changes.subscribe_after_commit("", wake.wake)
 # it declares (it sits below incidents and must not import it; see detect/alarms.py).
 alarms.connect(MonitorIntake())
 verification.connect(VerificationTimeline())
+
+# Paging: an opened incident pages its policy's level 1; acknowledge or resolve stops it.
+# After the outbox, so a PagerDuty resolve a route already queued is not queued twice.
+changes.subscribe("incident.open", paging.start)
+changes.subscribe("incident.", paging.stop)

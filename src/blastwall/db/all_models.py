@@ -26,3 +26,6 @@ __all__ += ["oncall_models"]
 
 __all__ += ["notify_models"]
 __all__ += ["alert_models"]
+from blastwall.paging import models as paging_models  # noqa: E402
+
+__all__ += ["paging_models"]

@@ -38,7 +38,7 @@ from blastwall.db.session import unit_of_work
 from blastwall.notify import factory
 from blastwall.notify.backoff import Backoff
 from blastwall.notify.channels.base import Channel, Delivered, Outcome, Rejected, RetryLater
-from blastwall.notify.enums import AttemptOutcome, NotificationStatus
+from blastwall.notify.enums import AttemptOutcome, ChannelType, NotificationStatus
 from blastwall.notify.message import Message
 from blastwall.notify.models import DeliveryAttempt, Notification, NotifyChannel
 from blastwall.notify.outbox import idempotency_key
@@ -128,12 +128,13 @@ class Dispatcher:
         message: bench/notify_dispatch.py).
         """
         claims = self._claim()
-        channels: dict[str, Channel | factory.Disabled] = {}
+        channels: dict[tuple[str, str], Channel | factory.Disabled] = {}
         outcomes = []
         for claim in claims:
-            if claim.channel not in channels:
-                channels[claim.channel] = self._channel(claim.channel)
-            outcomes.append((claim, self._send(channels[claim.channel], claim)))
+            at = (claim.channel, claim.message.recipient or "")
+            if at not in channels:
+                channels[at] = self._channel(*at)
+            outcomes.append((claim, self._send(channels[at], claim)))
         if outcomes:
             now = self.clock()
             with unit_of_work(self.factory) as session:
@@ -162,17 +163,22 @@ class Dispatcher:
                     continue
                 row.attempts += 1
                 row.next_attempt_at = now + timedelta(seconds=self.lease_s)
-                key = idempotency_key(row.change_seq, row.channel)
+                key = idempotency_key(row.change_seq, row.channel, row.recipient)
                 message = Message.from_json(row.message)
                 claims.append(Claim(row.id, row.attempts, row.channel, message, key))
         return claims
 
-    def _channel(self, name: str) -> Channel | factory.Disabled:
+    def _channel(self, name: str, recipient: str = "") -> Channel | factory.Disabled:
         with unit_of_work(self.factory) as session:
             row = session.scalar(select(NotifyChannel).where(NotifyChannel.name == name))
             if row is None:
                 return factory.Disabled(f"channel {name} is no longer configured")
-            return factory.build(row.name, row.type, row.settings, self.environ)
+            settings = row.settings
+            if recipient and row.type == ChannelType.pagerduty:
+                # A person's page on PagerDuty goes to their own service: the recipient names
+                # the variable holding its routing key (blastwall.paging.addresses).
+                settings = {**settings, "routing_key_env": recipient}
+            return factory.build(row.name, row.type, settings, self.environ)
 
     def _send(
         self, channel: Channel | factory.Disabled, claim: Claim

@@ -49,6 +49,9 @@ class Message:
     actor: str | None = None
     links: list[Link] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    recipient: str | None = None
+    """Who on the channel a page is for (an e-mail address, a Slack user id, the name of the
+    variable holding a PagerDuty routing key); None: the channel's own destination."""
 
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)

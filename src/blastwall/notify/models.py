@@ -44,20 +44,24 @@ class NotifyRoute(Base):
 class Notification(Base):
     """One message for one channel, written in the transaction of the change that caused it.
 
-    (change_seq, channel) is unique: that is the idempotency of delivery. The dispatcher
+    (change_seq, channel, recipient) is unique: that is the idempotency of delivery.
+    ``recipient`` is '' for a route's message (the channel's own destination) and names the
+    person's address on the channel for a page (``blastwall.paging``), so one change can
+    page several people on one channel. The dispatcher
     claims a due row by moving ``next_attempt_at`` a lease ahead and counting the attempt,
     so another dispatcher does not take it while the message is on the wire.
     """
 
     __tablename__ = "notifications"
     __table_args__ = (
-        UniqueConstraint("change_seq", "channel"),
+        UniqueConstraint("change_seq", "channel", "recipient"),
         Index("ix_notifications_status_next_attempt_at", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     change_seq: Mapped[int]
     channel: Mapped[str] = mapped_column(String(100))
+    recipient: Mapped[str] = mapped_column(String(320), default="")
     event: Mapped[str] = mapped_column(String(50))
     incident_id: Mapped[int | None] = mapped_column(default=None, index=True)
     message: Mapped[dict[str, Any]]

@@ -17,13 +17,16 @@ from blastwall.config import get_settings
 from blastwall.notify.compose import compose, facts
 from blastwall.notify.enums import NotificationStatus
 from blastwall.notify.events import events_of
+from blastwall.notify.message import Message
 from blastwall.notify.models import Notification, NotifyChannel
 from blastwall.notify.routes import any_route, channels_for
 
 
-def idempotency_key(change_seq: int, channel: str) -> str:
-    """Stable for one (change, channel): receivers that dedupe see every retry as one."""
-    return f"blastwall-{change_seq}-{channel}"
+def idempotency_key(change_seq: int, channel: str, recipient: str = "") -> str:
+    """Stable for one (change, channel, recipient): receivers that dedupe see every retry as
+    one."""
+    base = f"blastwall-{change_seq}-{channel}"
+    return f"{base}-{recipient}" if recipient else base
 
 
 def enqueue(session: Session, recorded: Recorded) -> None:
@@ -57,3 +60,53 @@ def enqueue(session: Session, recorded: Recorded) -> None:
             )
         )
     session.flush()
+
+
+def queue(
+    session: Session,
+    recorded: Recorded,
+    message: Message,
+    channel: str,
+    *,
+    recipient: str = "",
+) -> Notification:
+    """Queue ``message`` for one (channel, recipient), in the transaction of ``recorded``.
+
+    For changes no route decides on: a page to one person (``blastwall.paging``).
+    """
+    now = recorded.entry.at
+    row = Notification(
+        change_seq=recorded.audit_seq,
+        channel=channel,
+        recipient=recipient,
+        event=message.event,
+        incident_id=message.incident_id,
+        message=message.to_json(),
+        status=NotificationStatus.pending.value,
+        attempts=0,
+        next_attempt_at=now,
+        deadline=now + timedelta(seconds=get_settings().notify_deadline_s),
+        created_at=now,
+    )
+    session.add(row)
+    return row
+
+
+def queued_for(session: Session, change_seq: int) -> set[tuple[str, str]]:
+    """The (channel, recipient) pairs already queued for one change."""
+    rows = session.execute(
+        select(Notification.channel, Notification.recipient).where(
+            Notification.change_seq == change_seq
+        )
+    )
+    return {(channel, recipient) for channel, recipient in rows}
+
+
+def paged(session: Session, incident_id: int, event: str) -> set[tuple[str, str]]:
+    """The (channel, recipient) pairs ``event`` messages of an incident were queued for."""
+    rows = session.execute(
+        select(Notification.channel, Notification.recipient).where(
+            Notification.incident_id == incident_id, Notification.event == event
+        )
+    )
+    return {(channel, recipient) for channel, recipient in rows}

@@ -54,7 +54,7 @@ class TargetNow:
 @dataclass(frozen=True)
 class LevelNow:
     level: int
-    delay_minutes: int
+    delay_minutes: int | float
     targets: list[TargetNow]
 
     @property
@@ -157,5 +157,5 @@ def now(session: Session, system: str, severity: int, at: datetime) -> OnCallNow
     levels = []
     for number, level in enumerate(policy.levels if policy else [], start=1):
         targets = [_target_now(session, Target.of(t), at) for t in level["targets"]]
-        levels.append(LevelNow(number, int(level["delay_minutes"]), targets))
+        levels.append(LevelNow(number, level["delay_minutes"], targets))
     return OnCallNow(system, severity, at, policy, levels)

@@ -124,7 +124,7 @@ class TargetNowRead(BaseModel):
 
 class LevelNowRead(BaseModel):
     level: int = Field(description="1 is paged first.")
-    delay_minutes: int
+    delay_minutes: int | float
     people: list[PersonRef] = Field(description="Everyone this level pages now, once each.")
     targets: list[TargetNowRead]
 

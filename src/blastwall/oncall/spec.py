@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictFloat,
     StrictInt,
     StrictStr,
     model_validator,
@@ -227,7 +228,9 @@ class LevelSpec(_Spec):
     """One level of escalation; unacknowledged after ``delay_minutes``, the next is paged."""
 
     targets: list[TargetSpec] = Field(min_length=1)
-    delay_minutes: StrictInt = Field(15, ge=1, le=1440)
+    delay_minutes: StrictInt | StrictFloat = Field(
+        15, gt=0, le=1440, description="Minutes; fractions allowed (0.5 is 30 seconds)."
+    )
 
 
 class PolicySpec(_Spec):

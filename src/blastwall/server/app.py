@@ -17,6 +17,7 @@ from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
 from blastwall.levers.api import broadcaster_of
+from blastwall.paging.api import router as ack_links_router
 from blastwall.server import background, edge, errors, openapi, routers
 from blastwall.server.params import check_params
 from blastwall.server.shutdown import on_stop_signal
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     openapi.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/api/v1")
+    # Signed acknowledge links carry their own credential, so they live outside /api/v1.
+    app.include_router(ack_links_router)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, Any]:

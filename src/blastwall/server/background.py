@@ -14,6 +14,7 @@ from blastwall.canaries.scheduler import SchedulerTask
 from blastwall.config import Settings
 from blastwall.detect.engine import EngineTask
 from blastwall.notify.dispatcher import Dispatcher
+from blastwall.paging.task import EscalationTask
 from blastwall.review.sampling import SamplingTask
 from blastwall.tasks import Task
 
@@ -28,4 +29,6 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
         found.append(SchedulerTask(factory, policy=TargetPolicy.of(settings)))
     if settings.notify_dispatch_enabled:
         found.append(Dispatcher.of(factory, settings))
+    if settings.escalation_enabled:
+        found.append(EscalationTask(factory, interval_s=settings.escalation_interval_s))
     return found

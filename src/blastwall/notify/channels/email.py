@@ -73,7 +73,8 @@ class EmailChannel:
         mail = EmailMessage()
         mail["Subject"] = headline(message)
         mail["From"] = self.sender
-        mail["To"] = ", ".join(self.to)
+        # A page is for one person (Message.recipient); a route's message for the channel's list.
+        mail["To"] = message.recipient or ", ".join(self.to)
         mail["Date"] = format_datetime(_aware(message))
         mail["Message-ID"] = message_id(idempotency_key, self.sender)
         mail.set_content(_text(message))

@@ -96,7 +96,14 @@ class SlackChannel:
         if buttons:
             blocks.append({"type": "actions", "elements": buttons})
         # Slack reads ``text`` as mrkdwn too: unescaped, a title could ping the channel.
-        return {"text": truncate(escape(headline(message)), MAX_TEXT), "blocks": blocks}
+        text = escape(headline(message))
+        if message.recipient:
+            # A page mentions its person, who Slack then notifies; the id is checked to be a
+            # Slack user id (U.../W...) when the on-call section is read, so it cannot inject.
+            mention = f"<@{message.recipient}>"
+            text = f"{mention} {text}"
+            blocks.insert(1, _mrkdwn_section(f"{mention}, you are paged"))
+        return {"text": truncate(text, MAX_TEXT), "blocks": blocks}
 
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Post the message; Slack has no idempotency key, so a retried post may show twice

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 20:19:21.982591
+Create Date: 2026-12-06 20:33:22.568993
 """
 
 from collections.abc import Sequence
@@ -192,6 +192,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("change_seq", sa.Integer(), nullable=False),
         sa.Column("channel", sa.String(length=100), nullable=False),
+        sa.Column("recipient", sa.String(length=320), nullable=False),
         sa.Column("event", sa.String(length=50), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=True),
         sa.Column(
@@ -208,7 +209,10 @@ def upgrade() -> None:
         sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_notifications")),
         sa.UniqueConstraint(
-            "change_seq", "channel", name=op.f("uq_notifications_change_seq_channel")
+            "change_seq",
+            "channel",
+            "recipient",
+            name=op.f("uq_notifications_change_seq_channel_recipient"),
         ),
     )
     with op.batch_alter_table("notifications", schema=None) as batch_op:
@@ -900,6 +904,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "escalations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("policy", sa.String(length=100), nullable=False),
+        sa.Column("level", sa.Integer(), nullable=False),
+        sa.Column("round", sa.Integer(), nullable=False),
+        sa.Column("paged_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column(
+            "next_escalation_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True
+        ),
+        sa.Column("stopped_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("stopped_why", sa.Text(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_escalations_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_escalations")),
+        sa.UniqueConstraint("incident_id", name=op.f("uq_escalations_incident_id")),
+    )
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_escalations_stopped_at_next", ["stopped_at", "next_escalation_at"], unique=False
+        )
+
+    op.create_table(
         "incident_roles",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -1219,6 +1250,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_incident_roles_incident_id"))
 
     op.drop_table("incident_roles")
+    with op.batch_alter_table("escalations", schema=None) as batch_op:
+        batch_op.drop_index("ix_escalations_stopped_at_next")
+
+    op.drop_table("escalations")
     with op.batch_alter_table("deployments", schema=None) as batch_op:
         batch_op.drop_index("ix_deployments_system_env")
 
