@@ -60,7 +60,8 @@ def test_person_pagerduty_page_uses_the_persons_routing_key(
     dispatcher = Dispatcher(session_factory)
     own = dispatcher._channel("pd-ops", "PD_KEY_CEM")
     service = dispatcher._channel("pd-ops")
-    assert isinstance(own, PagerDutyChannel) and isinstance(service, PagerDutyChannel)
+    assert isinstance(own, PagerDutyChannel)
+    assert isinstance(service, PagerDutyChannel)
     page = replace(PAGE, recipient="PD_KEY_CEM")
     assert (own.render(page) or {})["routing_key"] == "c" * 32
     assert (service.render(page) or {})["routing_key"] == "o" * 32
