@@ -13,11 +13,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
+from blastwall.config_as_code.apply import apply_data
 from blastwall.detect.monitors.models import Alarm
 from blastwall.incidents.models import Incident
 from blastwall.traces.ingest import MAX_EVENTS_PER_BATCH
 from tests.conftest import make_token
 from tests.detect.engine_factories import LABELS, add_monitor, call, labels, register
+from tests.notify.support import ADMIN
+from tests.receivers.slack import SlackReceiver
 from tests.tasks.servers import Server, eventually
 
 Factory = sessionmaker[Session]
@@ -55,18 +58,41 @@ def alarms_and_incidents(factory: Factory) -> tuple[list[str], int]:
         return systems, session.scalar(select(func.count()).select_from(Incident)) or 0
 
 
+# ana is on call for refund-bot and paged on Slack: the page must arrive once, not per replica.
+PAGING = {
+    "version": 1,
+    "channels": [{"name": "chat", "type": "slack", "webhook_url_env": "CHAT_URL"}],
+    "oncall": {
+        "people": [{"name": "ana", "slack_user": "U0ANA1"}],
+        "escalation_policies": [
+            {"name": "refunds", "levels": [{"targets": [{"person": "ana"}], "delay_minutes": 60}]}
+        ],
+        "coverage": [{"policy": "refunds", "systems": ["refund-bot"]}],
+    },
+}
+
+
+@pytest.fixture
+def slack() -> Iterator[SlackReceiver]:
+    with SlackReceiver() as receiver:
+        yield receiver
+
+
 @pytest.fixture
 def replicas(
-    database_url: str, session_factory: Factory, tmp_path: Path
+    database_url: str, session_factory: Factory, tmp_path: Path, slack: SlackReceiver
 ) -> Iterator[tuple[Server, Server]]:
     for system in ("refund-bot", "other-bot"):
         register(session_factory, system)
         add_monitor(session_factory, "fraud-share", "output_category", system=system, **FRAUD)
+    with session_factory() as session, session.begin():
+        apply_data(session, PAGING, actor=ADMIN)
     token = make_token(session_factory, "replica-test", Role.admin)
     servers: list[Server] = []
+    env = FAST | {"CHAT_URL": slack.webhook_url}
     try:
         for name in ("a", "b"):
-            servers.append(Server(database_url, token, tmp_path / f"{name}.log", **FAST))
+            servers.append(Server(database_url, token, tmp_path / f"{name}.log", **env))
         yield servers[0], servers[1]
     finally:
         for server in servers:
@@ -76,7 +102,7 @@ def replicas(
 @pytest.mark.timeout(300)  # two servers on a shared 2-core machine
 @pytest.mark.parametrize("dialect", ["postgres"])
 def test_one_replica_runs_the_engine_and_the_other_takes_over_when_it_is_killed(
-    replicas: tuple[Server, Server], session_factory: Factory
+    replicas: tuple[Server, Server], session_factory: Factory, slack: SlackReceiver
 ) -> None:
     a, b = replicas
     roles = eventually(
@@ -96,6 +122,9 @@ def test_one_replica_runs_the_engine_and_the_other_takes_over_when_it_is_killed(
         "the engine observing every call",
     )
     assert alarms_and_incidents(session_factory) == (["refund-bot"], 1)
+    # One alarm, one incident, one page at the receiver (the outbox and escalation run on one
+    # replica; each page is one row per (change, channel, recipient)).
+    eventually(lambda: len(slack.messages), lambda n: n >= 1, "ana's page")
     assert standby.tasks()[ENGINE]["ticks"] == 0  # the standby never ran a round
     assert leader.tasks()[ENGINE]["ticks"] > 0
 
@@ -111,4 +140,6 @@ def test_one_replica_runs_the_engine_and_the_other_takes_over_when_it_is_killed(
     )
     assert alarms_and_incidents(session_factory) == (["refund-bot", "other-bot"], 2)
     assert observed(standby, "refund-bot") == CALLS  # nothing fed twice
+    # Seconds of both replicas' dispatching later: still one page (other-bot pages nobody).
+    assert [m["text"].split(" ")[0] for m in slack.messages] == ["<@U0ANA1>"]
     assert "Traceback" not in standby.output()
