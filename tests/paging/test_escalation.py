@@ -216,3 +216,24 @@ def test_tick_that_fails_half_way_pages_nobody_twice(
     tick_at(session_factory, after(first, 10))
     tick_at(session_factory, after(first, 11))
     assert pages(session_factory, incident_id) == LEVEL_1 + LEVEL_2
+
+
+def test_unset_pagerduty_variables_page_nobody_and_say_so(
+    session_factory: sessionmaker[Session], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PD_KEY_CEM")
+    monkeypatch.delenv("PD_OPS_KEY")
+    configure(session_factory, routes=[])
+    support = _open(session_factory)
+    tick_at(session_factory, after(escalation(session_factory, support), 10))
+    assert pages(session_factory, support) == [*LEVEL_1, ("incident.paged", "chat", "U0BEN1")]
+    assert timeline(session_factory, support, "escalation")[1] == (
+        "Could not page cem (level 2); no channel can send pagerduty (see blastwall notify "
+        "channels)"
+    )
+    search = _open(session_factory, system=SEARCH)
+    assert pages(session_factory, search) == []
+    assert timeline(session_factory, search, "escalation") == [
+        "Could not page PagerDuty service pd-ops (policy search): the channel is not "
+        "configured or cannot send (see blastwall notify channels)"
+    ]

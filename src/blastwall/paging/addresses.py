@@ -3,9 +3,11 @@
 - ``email``: the first e-mail channel (by name) that can send, with the person's address
   as the recipient (the channel's SMTP server and sender, the person's ``To``).
 - ``slack_user``: the first Slack channel that can send, mentioning ``<@USERID>``.
-- ``pagerduty_service``: that PagerDuty channel (its service's own on-call decides who).
+- ``pagerduty_service``: that PagerDuty channel, if it can send (its service's own on-call
+  decides who).
 - ``pagerduty_routing_key_env``: the first PagerDuty channel, sending to the person's own
-  routing key (the recipient names the variable that holds it; the dispatcher reads it).
+  routing key (the recipient names the variable that holds it; the dispatcher reads it),
+  if that variable is set.
 
 "Can send" means every environment variable the channel names is set on this server, so
 an example file that declares every kind of channel pages nobody until one is set.
@@ -33,14 +35,33 @@ class Address:
     recipient: str
 
 
-def _first(session: Session, type_: ChannelType, *, can_send: bool) -> str | None:
+def _can_send(settings: dict[str, object]) -> bool:
+    return not isinstance(factory.resolve(settings), factory.Disabled)
+
+
+def _first(session: Session, type_: ChannelType) -> str | None:
     rows = session.scalars(
         select(NotifyChannel).where(NotifyChannel.type == type_.value).order_by(NotifyChannel.name)
     )
-    for row in rows:
-        if not can_send or not isinstance(factory.resolve(row.settings), factory.Disabled):
-            return row.name
-    return None
+    return next((row.name for row in rows if _can_send(row.settings)), None)
+
+
+def sending(session: Session, name: str) -> str | None:
+    """``name`` if that channel is configured and can send, else None."""
+    row = session.scalar(select(NotifyChannel).where(NotifyChannel.name == name))
+    return row.name if row is not None and _can_send(row.settings) else None
+
+
+def _first_pagerduty(session: Session, key_env: str) -> str | None:
+    """The first PagerDuty channel, when the person's own key variable is set."""
+    if not _can_send({"routing_key_env": key_env}):
+        return None
+    return session.scalar(
+        select(NotifyChannel.name)
+        .where(NotifyChannel.type == ChannelType.pagerduty.value)
+        .order_by(NotifyChannel.name)
+        .limit(1)
+    )
 
 
 def of(session: Session, person: Person) -> tuple[list[Address], list[str]]:
@@ -55,15 +76,12 @@ def of(session: Session, person: Person) -> tuple[list[Address], list[str]]:
             found.append(Address(method, channel, recipient))
 
     if person.email:
-        add("e-mail", _first(session, ChannelType.email, can_send=True), person.email)
+        add("e-mail", _first(session, ChannelType.email), person.email)
     if person.slack_user:
-        add("slack", _first(session, ChannelType.slack, can_send=True), person.slack_user)
+        add("slack", _first(session, ChannelType.slack), person.slack_user)
     if person.pagerduty_service:
-        known = session.scalar(
-            select(NotifyChannel.name).where(NotifyChannel.name == person.pagerduty_service)
-        )
-        add("pagerduty", known, "")
+        add("pagerduty", sending(session, person.pagerduty_service), "")
     elif person.pagerduty_routing_key_env:
-        channel = _first(session, ChannelType.pagerduty, can_send=False)
-        add("pagerduty", channel, person.pagerduty_routing_key_env)
+        key_env = person.pagerduty_routing_key_env
+        add("pagerduty", _first_pagerduty(session, key_env), key_env)
     return found, missing

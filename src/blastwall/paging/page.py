@@ -107,6 +107,23 @@ def nobody(session: Session, incident: Incident, *, level: int, round_: int) -> 
 
 def service(session: Session, incident: Incident, channel: str, *, policy: str) -> Recorded:
     """Send one PagerDuty trigger to ``channel``: PagerDuty's own on-call escalates."""
+    if addresses.sending(session, channel) is None:
+        return record(
+            session,
+            Change(
+                action="incident.page_failed",
+                target=_target(incident),
+                actor=ESCALATION,
+                after={"pagerduty_service": channel},
+                incident_id=incident.id,
+                system=_facts(incident).system,
+                timeline=(
+                    f"Could not page PagerDuty service {channel} (policy {policy}): the channel "
+                    "is not configured or cannot send (see blastwall notify channels)"
+                ),
+                data={"policy": policy, "channel": channel},
+            ),
+        )
     recorded = record(
         session,
         Change(
