@@ -29,3 +29,8 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
+
+
+from tests.cli.conftest import cli, server_url  # noqa: E402  (live-server fixtures)
+
+__all__ = ["cli", "server_url"]

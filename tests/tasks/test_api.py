@@ -36,6 +36,7 @@ def test_the_server_runs_its_tasks_and_says_which_it_leads(
         ("review-sampling", 1.0, "leader"),
         ("canary-scheduler", 5.0, "leader"),
         ("notify-dispatcher", 0.05, "leader"),
+        ("escalation", 5.0, "leader"),
     ]
     assert {t["failures"] for t in body["tasks"]} == {0}
 
@@ -49,6 +50,7 @@ def test_disabled_tasks_are_not_run(
         engine_enabled=False,
         canary_scheduler_enabled=False,
         notify_dispatch_enabled=False,
+        escalation_enabled=False,
     )
     with TestClient(create_app(settings, engine)) as live:
         live.headers["Authorization"] = f"Bearer {admin_token}"

@@ -23,6 +23,7 @@ def test_tasks_shows_each_task_and_its_role(
         database_url=database_url,
         canary_scheduler_enabled=False,
         notify_dispatch_enabled=False,
+        escalation_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
@@ -64,12 +65,13 @@ def test_tasks_says_when_none_runs(
         engine_enabled=False,
         canary_scheduler_enabled=False,
         notify_dispatch_enabled=False,
+        escalation_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
         shown = lines(invoke("tasks", env=env).stdout)
     assert shown[2:] == [
         "No background task runs on this replica (BLASTWALL_ENGINE_ENABLED, "
-        "BLASTWALL_CANARY_SCHEDULER_ENABLED and BLASTWALL_NOTIFY_DISPATCH_ENABLED are all "
-        "false)."
+        "BLASTWALL_CANARY_SCHEDULER_ENABLED, BLASTWALL_NOTIFY_DISPATCH_ENABLED and "
+        "BLASTWALL_ESCALATION_ENABLED are all false)."
     ]
