@@ -21,7 +21,9 @@ from blastwall.oncall import service as oncall
 from blastwall.paging import links
 from blastwall.server.deps import DbSession
 
-router = APIRouter(tags=["paging"])
+# Pages for a person's browser, not API operations: kept out of the OpenAPI document (whose
+# every operation takes a bearer token and answers problem+json); docs/oncall.md has them.
+router = APIRouter(tags=["paging"], include_in_schema=False)
 Token = Annotated[str, Path(max_length=1000, description="The token of the page's link.")]
 VIA_LINK = "via the acknowledge link in a page"
 
