@@ -184,7 +184,7 @@ class Settings(BaseSettings):
         description="Seconds an acknowledge link stays valid after the page that carries it.",
     )
     public_url: str = Field(
-        default="http://127.0.0.1:8000",
+        default="http://127.0.0.1:7300",
         description="The server's address as people reach it (e.g. https://blastwall.example.com); "
         "acknowledge links in pages start with it.",
     )

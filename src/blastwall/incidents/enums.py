@@ -41,6 +41,7 @@ class TimelineKind(StrEnum):
     update = "update"
     note = "note"
     role = "role"
+    page = "page"
 
 
 class IncidentRole(StrEnum):

@@ -23,6 +23,9 @@ TIMELINE_KINDS: dict[str, str] = {
     "incident.note": TimelineKind.note,
     "incident.role_assigned": TimelineKind.role,
     "incident.role_removed": TimelineKind.role,
+    "incident.paged": TimelineKind.page,
+    "incident.page_failed": TimelineKind.page,
+    "incident.escalation_stopped": TimelineKind.page,
     "release.rollback": "rollback",
 }
 
