@@ -80,7 +80,19 @@ def test_readme_walkthrough(cli: Invoke) -> None:
 
     incident = json.loads(ok(cli, "incident", "show", "1", "--json"))
     kinds = [(e["kind"], e["actor"]) for e in incident["timeline"]]
-    assert kinds == [("opened", "root"), ("rollback", "root"), ("lever", "root"), ("lever", "root")]
+    # The example's escalation policy covers the system: opening pages its level 1, and with
+    # no channel's environment variable set the page reaches nobody and says so.
+    assert kinds == [
+        ("opened", "root"),
+        ("page", "escalation"),
+        ("rollback", "root"),
+        ("lever", "root"),
+        ("lever", "root"),
+    ]
+    assert incident["timeline"][1]["message"] == (
+        "Could not page lee.chen (level 1); no channel can send e-mail "
+        "(see blastwall notify channels)"
+    )
     # opened by hand, no monitor alarmed: there is nothing for R3 to verify
     assert incident["verification"]["status"] == "none"
     assert ok(cli, "audit", "verify").strip().startswith("audit chain intact:")
