@@ -79,7 +79,8 @@ def test_answers_lead_to_an_outcome_with_commands_and_land_on_the_timeline(
             },
             {
                 "lever": "kill",
-                "command": f'blastwall kill refund-bot --env prod --incident {incident} --reason "WHY"',
+                "command": f"blastwall kill refund-bot --env prod --incident {incident} "
+                '--reason "WHY"',
             },
         ],
     }

@@ -48,9 +48,10 @@ def render(page: dict[str, Any]) -> None:
     out.line("")
     out.line("ROLL BACK", "bold")
     for step in page["rollback"]:
-        active = step["active"] or "nothing activated"
+        active = step["active"]
         if step["command"] is None:
-            out.line(f"  {step['environment']}: {active} in force; {step['note']}")
+            where = f"{active} in force; " if active else ""
+            out.line(f"  {step['environment']}: {where}{step['note']}")
             continue
         extra = f" ({step['note']})" if step["note"] else ""
         out.line(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import AwareDatetime
 
 from blastwall.db.base import utcnow
 from blastwall.runbook import service
@@ -14,5 +17,13 @@ router = APIRouter(tags=["runbook"], responses=AUTHENTICATED)
 
 
 @router.get("/systems/{name}/runbook", response_model=RunbookRead, responses=ONE)
-def get_runbook(name: str, session: DbSession, _: Viewer) -> RunbookRead:
-    return service.get(session, name, utcnow())
+def get_runbook(
+    name: str,
+    session: DbSession,
+    _: Viewer,
+    at: Annotated[
+        AwareDatetime | None,
+        Query(description="Instant whose on-call to show, ISO 8601 with an offset; default now."),
+    ] = None,
+) -> RunbookRead:
+    return service.get(session, name, at or utcnow())

@@ -105,9 +105,14 @@ def _rollback(session: Session, system: System) -> list[RollbackStep]:
         deployment = releases.active_deployment(session, system, env)
         active = deployment.release.name if deployment else None
         note = missing
-        if known_good is not None and active == known_good:
-            note = f"{known_good} is already in force in {env}"
         command = commands.rollback(system.name, known_good, env) if known_good else None
+        if active is None:
+            note, command = (
+                f"nothing is activated in {env} yet: there is nothing to roll back",
+                None,
+            )
+        elif active == known_good:
+            note = f"{known_good} is already in force in {env}"
         steps.append(
             RollbackStep(
                 environment=env, active=active, known_good=known_good, command=command, note=note
