@@ -117,8 +117,8 @@ def test_answers_lead_to_an_outcome_with_commands_and_land_on_the_timeline(
             select(AuditEntry).where(AuditEntry.seq.in_(seqs)).order_by(AuditEntry.seq)
         ).all()
         assert [(a.action, a.target, a.reason) for a in audited] == [
-            ("incident.triage_answered", f"incident/{incident}", "money = yes"),
-            ("incident.triage_answered", f"incident/{incident}", "size = yes"),
+            ("incident.triage_answered", f"incident:{incident}", "money = yes"),
+            ("incident.triage_answered", f"incident:{incident}", "size = yes"),
         ]
 
 

@@ -32,7 +32,7 @@ def _answers(values: list[str] | None) -> list[str]:
     return values or []
 
 
-@app.command("triage", rich_help_panel="Respond")
+@app.command("triage", rich_help_panel="Incident command")
 def triage(
     *,
     incident_id: IncidentNumber,

@@ -184,7 +184,7 @@ def answer(session: Session, incident_id: int, question_id: str, given: str, act
         session,
         Change(
             action=ACTION,
-            target=f"incident/{incident.id}",
+            target=f"incident:{incident.id}",
             actor=actor,
             reason=f"{question_id} = {chosen['answer']}",
             incident_id=incident.id,
