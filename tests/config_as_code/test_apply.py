@@ -69,6 +69,7 @@ FIRST_PLAN = [
     ("create", "notify_channel", "incident-hook (disabled: BLASTWALL_WEBHOOK_URL unset)"),
     ("create", "notify_route", "page-sev1-sev2"),
     ("create", "notify_route", "agent-updates"),
+    ("create", "triage_tree", "support-agent"),
 ]
 
 CLOSE_TICKET = (
@@ -101,7 +102,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "40 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "41 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -128,7 +129,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "40 to create, 1 to update, 0 to delete, 0 unchanged",
+            "41 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 

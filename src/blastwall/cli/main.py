@@ -29,11 +29,13 @@ from blastwall.cli import (
     oncall,
     releases,
     review,
+    runbook,
     serve,
     systems,
     tasks,
     tokens,
     traces,
+    triage,
 )
 from blastwall.cli import output as out
 
@@ -86,6 +88,8 @@ app.add_typer(review.app)
 app.add_typer(canaries.app)
 app.add_typer(tasks.app)
 app.add_typer(notify.app)
+app.add_typer(triage.app)
+app.add_typer(runbook.app)
 
 
 def _version(value: bool) -> None:

@@ -30,6 +30,7 @@ from blastwall.oncall import config as oncall
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.review import service as review
+from blastwall.triage import config as triage
 
 DEFAULT_TARGET = "blastwall.yaml"
 
@@ -122,6 +123,9 @@ def _carry_out(
     if plan.writes.alert_rules is not None:
         with _located(source, ("alert_rules",)):
             alert_rules.replace(session, plan.writes.alert_rules, actor)
+    if plan.writes.triage is not None:
+        with _located(source, ("triage",)):
+            triage.apply(session, plan.writes.triage, actor)
     record(
         session,
         Change(

@@ -15,6 +15,7 @@ from blastwall.exceptions import InvalidInput
 from blastwall.incidents import matrix
 from blastwall.oncall import checks as oncall
 from blastwall.registry.enums import StalePolicy
+from blastwall.triage import checks as triage
 
 Problem = tuple[Loc, str]
 
@@ -112,4 +113,6 @@ def check(document: Document) -> list[Problem]:
         problems += _system_problems(system, ("systems", index))
     if document.oncall is not None:
         problems += [(("oncall", *loc), text) for loc, text in oncall.check(document.oncall)]
+    if document.triage is not None:
+        problems += [(("triage", *loc), text) for loc, text in triage.check(document.triage)]
     return problems + _matrix_problems(document)

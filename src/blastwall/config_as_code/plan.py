@@ -57,6 +57,7 @@ from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
 from blastwall.registry.surfaces import canonical_hash
 from blastwall.review import service as review
 from blastwall.review.schemas import ReviewConfigUpdate
+from blastwall.triage import config as triage
 
 FIRST_RELEASE = "initial"
 
@@ -111,6 +112,7 @@ class Writes:
     oncall: oncall.OncallWrite | None = None
     notify: notify_config.Writes = field(default_factory=notify_config.Writes)
     alert_rules: tuple[AlertRule, ...] | None = None
+    triage: triage.TriageWrite | None = None
 
 
 @dataclass(frozen=True)
@@ -194,6 +196,7 @@ class _Planner:
         self.set_writes: list[CanarySetWrite] = []
         self.oncall_write: oncall.OncallWrite | None = None
         self.alert_rules: tuple[AlertRule, ...] | None = None
+        self.triage_write: triage.TriageWrite | None = None
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -211,6 +214,7 @@ class _Planner:
         notify = self.notifications()
         item, self.alert_rules = alert_config.plan(self.session, self.document.alert_rules)
         self.items.extend([item] if item else [])
+        self.triage()
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
@@ -224,6 +228,7 @@ class _Planner:
             self.oncall_write,
             notify.writes,
             self.alert_rules,
+            self.triage_write,
         )
         return Plan(tuple(self.items), writes)
 
@@ -454,6 +459,24 @@ class _Planner:
         for loc, message in problems:
             self.problem(("oncall", *loc), message)
         self.oncall_write = write
+
+    def triage(self) -> None:
+        """The triage trees (triage/config.py); left out, they are unmanaged."""
+        trees = self.document.triage
+        if trees is None:
+            if triage.anything_stored(self.session):
+                self.items.append(PlanItem(PlanAction.unmanaged, PlanKind.triage_tree, "*"))
+            return
+        oncall_spec = self.document.oncall
+        policies = (
+            None if oncall_spec is None else [p.name for p in oncall_spec.escalation_policies]
+        )
+        names = triage.known(self.session, self.document.systems, policies)
+        items, problems, write = triage.plan(self.session, trees, names)
+        self.items += items
+        for loc, message in problems:
+            self.problem(("triage", *loc), message)
+        self.triage_write = write
 
     def severity_matrix(self) -> None:
         body = self.document.severity_matrix

@@ -46,6 +46,7 @@ from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
 from blastwall.review.models import DEFAULT_BASELINE
 from blastwall.review.schemas import MAX_BASELINE, ReviewConfigUpdate
+from blastwall.triage.spec import TriageTreeSpec
 
 SUPPORTED_VERSION = 1
 
@@ -331,6 +332,9 @@ class Document(Section):
     )
     alert_rules: list[AlertRule] | None = Field(
         None, description="Alert labels -> system, harm, classes; first match wins (alerts)."
+    )
+    triage: list[TriageTreeSpec] | None = Field(
+        None, description="A triage tree per system (docs/triage.md); left out: unmanaged."
     )
 
     _source: Source = PrivateAttr(default_factory=Source)

@@ -15,6 +15,7 @@ from blastwall.oncall import models as oncall_models
 from blastwall.registry import models as registry_models
 from blastwall.review import models as review_models
 from blastwall.traces import models as trace_models
+from blastwall.triage import models as triage_models
 
 __all__ = ["access_models", "incident_models", "lever_models", "registry_models"]
 __all__ += ["approval_models", "handoff_models", "trace_models"]
@@ -29,3 +30,4 @@ __all__ += ["alert_models"]
 from blastwall.paging import models as paging_models  # noqa: E402
 
 __all__ += ["paging_models"]
+__all__ += ["triage_models"]

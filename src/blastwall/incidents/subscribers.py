@@ -27,6 +27,7 @@ TIMELINE_KINDS: dict[str, str] = {
     "incident.page_failed": TimelineKind.page,
     "incident.escalation_stopped": TimelineKind.page,
     "release.rollback": "rollback",
+    "incident.triage_answered": "triage",
 }
 
 

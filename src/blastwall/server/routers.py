@@ -15,8 +15,10 @@ from blastwall.notify.api import router as notify_router
 from blastwall.oncall.api import router as oncall_router
 from blastwall.registry.api import router as registry_router
 from blastwall.review.api import router as review_router
+from blastwall.runbook.api import router as runbook_router
 from blastwall.tasks.api import router as tasks_router
 from blastwall.traces.api import router as traces_router
+from blastwall.triage.api import router as triage_router
 
 ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
 ALL += [traces_router, handoffs_router, approvals_router]
@@ -28,3 +30,4 @@ ALL += [tasks_router]
 ALL += [oncall_router]
 ALL += [notify_router]
 ALL += [alerts_router]
+ALL += [triage_router, runbook_router]

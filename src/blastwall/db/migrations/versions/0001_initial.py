@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 20:33:22.568993
+Create Date: 2026-12-06 20:39:51.215770
 """
 
 from collections.abc import Sequence
@@ -783,6 +783,25 @@ def upgrade() -> None:
         sa.UniqueConstraint("system_id", "name", name=op.f("uq_surfaces_system_id_name")),
     )
     op.create_table(
+        "triage_trees",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column(
+            "questions",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["systems.id"],
+            name=op.f("fk_triage_trees_system_id_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_triage_trees")),
+        sa.UniqueConstraint("system_id", name=op.f("uq_triage_trees_system_id")),
+    )
+    op.create_table(
         "alarms",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("monitor_id", sa.Integer(), nullable=True),
@@ -1269,6 +1288,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_alarms_incident_id"))
 
     op.drop_table("alarms")
+    op.drop_table("triage_trees")
     op.drop_table("surfaces")
     op.drop_table("review_configs")
     op.drop_table("releases")
