@@ -258,3 +258,42 @@ def test_events_handoffs_and_approvals_reach_the_server(guard: Guard, api: httpx
     thread.join()
     assert "denied" in refused.value.reason
     assert "too large" in refused.value.reason
+
+
+def shown(guard: Guard, output: str) -> str:
+    """What the user sees when the model answers ``output``."""
+    with guard.call(input="tips?") as call:
+        return call.set_output(output)
+
+
+def test_a_term_sent_with_the_filters_lever_blocks_output_with_no_app_registration(
+    guard: Guard, api: httpx.Client
+) -> None:
+    assert wait_for(lambda: guard.stats()["stream_connected"], timeout=30)
+    assert shown(guard, "Use the chargeback trick.") == "Use the chargeback trick."
+    refused = api.post(
+        f"/systems/{SYSTEM}/levers",
+        json={"reason": "bot teaches fraud", "set": {"filter_patterns": ["(a+)+"]}},
+    )
+    assert refused.status_code == 422
+    pulled = api.post(
+        f"/systems/{SYSTEM}/levers",
+        json={
+            "reason": "bot teaches fraud",
+            "set": {"filter_terms": ["chargeback trick"], "filter_stage": "output"},
+        },
+    )
+    assert pulled.status_code == 200, pulled.text
+    assert wait_for(
+        lambda: shown(guard, "Use the chargeback trick.") != "Use the chargeback trick.",
+        timeout=30,
+    )
+    with guard.call(input="tips?") as call:
+        call.set_output("Use the Chargeback Trick.")
+    assert [(h.filter, h.category) for h in call.filter_hits] == [("lever:terms", "term")]
+    restored = api.post(f"/systems/{SYSTEM}/restore", json={"reason": "fixed"})
+    assert restored.status_code == 200, restored.text
+    assert wait_for(
+        lambda: shown(guard, "Use the chargeback trick.") == "Use the chargeback trick.",
+        timeout=30,
+    )

@@ -28,6 +28,10 @@ class LeverState(Base):
     safe_mode: Mapped[bool] = mapped_column(default=False)
     reroute_model: Mapped[str | None] = mapped_column(String(200), default=None)
     filters: Mapped[list[str]] = mapped_column(default=list)
+    # Terms and patterns every SDK blocks with no app registration (C5); the stage says where.
+    filter_terms: Mapped[list[str]] = mapped_column(default=list)
+    filter_patterns: Mapped[list[str]] = mapped_column(default=list)
+    filter_stage: Mapped[str] = mapped_column(String(10), default="both")
     disabled_tools: Mapped[list[str]] = mapped_column(default=list)
     # None: every retrieval source allowed; a list narrows retrieval to those sources.
     retrieval_sources: Mapped[list[str] | None] = mapped_column(default=None)
