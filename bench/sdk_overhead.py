@@ -11,9 +11,10 @@ provider.
 
 Also: the same call with 20 blocked terms and 5 patterns carried by the filters lever,
 against the plain call in the same rounds. Also: microseconds per KB of text through the
-PII and secrets filters, the cost the export thread pays per call to serialise it (off the caller's path), and the PII and
-prompt-injection filters per KB of digit-heavy text and of prose against a plain regex
-scan of the same text (bench/_filter_cost.py; target <= 50 us per KB).
+PII and secrets filters, the cost the export thread pays per call to serialise it (off
+the caller's path), and the PII and prompt-injection filters per KB of digit-heavy text
+and of prose against a plain regex scan of the same text (bench/_filter_cost.py; target
+<= 50 us per KB).
 
 Run: .venv/bin/python bench/sdk_overhead.py [--rounds 41] [--per-round 2000]
 """
