@@ -297,3 +297,50 @@ def test_a_term_sent_with_the_filters_lever_blocks_output_with_no_app_registrati
         lambda: shown(guard, "Use the chargeback trick.") == "Use the chargeback trick.",
         timeout=30,
     )
+
+
+def test_a_model_family_kill_stops_every_system_calling_that_model_and_no_other(
+    live: LiveServer, tokens: dict[str, str], tmp_path: Path, api: httpx.Client
+) -> None:
+    other = api.post(
+        "/systems",
+        json={"name": "sales-bot", "owner": "growth", "risk_tier": "low", "environments": ["prod"]},
+    )
+    assert other.status_code == 201, other.text
+
+    def follow(system: str, model: str) -> Guard:
+        return Guard(
+            system,
+            ENVIRONMENT,
+            server=live.url,
+            token=tokens["viewer"],
+            model=model,
+            state_file=tmp_path / f"{system}-{model}.json",
+            otel_spans=False,
+            poll_interval_s=0.2,
+        )
+
+    guards = [
+        follow(SYSTEM, "gpt-4o-2024-08-06"),
+        follow("sales-bot", "gpt-4o-2024-05-13"),
+        follow("sales-bot", "gpt-4o-mini"),
+    ]
+    try:
+        for g in guards:
+            assert wait_for(lambda g=g: g.stats()["stream_connected"], timeout=30)
+        assert [decision(g) for g in guards] == [Decision.proceed] * 3
+        killed = api.post("/models/kill", json={"prefix": "gpt-4o-2024", "reason": "empty answers"})
+        assert killed.status_code == 200, killed.text
+        assert wait_for(
+            lambda: (
+                [decision(g) for g in guards]
+                == [Decision.killed, Decision.killed, Decision.proceed]
+            ),
+            timeout=30,
+        )
+        restored = api.post("/models/restore", json={"prefix": "gpt-4o-2024", "reason": "fixed"})
+        assert restored.status_code == 200, restored.text
+        assert wait_for(lambda: [decision(g) for g in guards] == [Decision.proceed] * 3, timeout=30)
+    finally:
+        for g in guards:
+            g.close()

@@ -304,8 +304,14 @@ def show_levers(
     *, system: SystemName, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
     """Show the levers in force on SYSTEM, per environment."""
-    states = connect(server).list(path("systems", system, "levers"))
+    client = connect(server)
+    states = client.list(path("systems", system, "levers"))
     out.show(states, as_json, lambda items: _render(system, items))
+    if not as_json:
+        kills = client.list(path("models", "kills"))
+        if kills:
+            prefixes = ", ".join(f"{k['prefix']}*" for k in kills)
+            out.line(f"Models killed in every system: {prefixes} (blastwall restore-model)")
 
 
 @app.command("authority", rich_help_panel="Contain")

@@ -53,3 +53,20 @@ class AuthorityRule(Base):
     subject: Mapped[str] = mapped_column(String(120))
     lever: Mapped[str] = mapped_column(String(50))
     system: Mapped[str] = mapped_column(String(100))
+
+
+class ModelKill(Base):
+    """C1 for a model family: every SDK refuses calls to a model starting with ``prefix``.
+
+    One row per prefix, kept when restored (``killed`` false) so the restore reaches SDKs
+    through the same revision sequence as every lever state.
+    """
+
+    __tablename__ = "model_kills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(200), unique=True)
+    killed: Mapped[bool] = mapped_column(default=True)
+    revision: Mapped[int] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))

@@ -261,6 +261,44 @@ class LeverChangeRead(LeverStateRead):
     audit_seq: int | None = Field(description="The audit entry recording the change, if any.")
 
 
+class ModelKillRequest(Input):
+    """Body of POST /models/kill and /models/restore: a model family, in every system."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"prefix": "gpt-4o-2024", "reason": "snapshot returns empty answers"}]
+        },
+    )
+
+    prefix: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A model id or the start of one: calls to any model starting with it stop.",
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why: audit log, timeline.")
+    incident_id: RowId | None = Field(default=None, description="The incident it is for.")
+
+
+class ModelKillRead(BaseModel):
+    """A model-family kill as SDKs receive it; ``killed`` false once restored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    prefix: str
+    killed: bool
+    revision: int = Field(description="Global lever revision of this kill or restore.")
+    updated_at: datetime
+    updated_by: str
+
+
+class ModelKillChangeRead(ModelKillRead):
+    """The kill after a change; ``changed`` is false when it was already so."""
+
+    changed: bool
+    audit_seq: int | None
+
+
 class LeverFeed(BaseModel):
     """GET /levers: states newer than ``since`` and the revision to ask from next time."""
 
@@ -269,6 +307,10 @@ class LeverFeed(BaseModel):
     releases: list[ReleaseState] = Field(
         default_factory=list,
         description="The release in force per environment, where it changed after since.",
+    )
+    model_kills: list[ModelKillRead] = Field(
+        default_factory=list,
+        description="Model-family kills and restores after since (every system obeys them).",
     )
 
 

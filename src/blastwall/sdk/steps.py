@@ -14,6 +14,7 @@ from blastwall.sdk.fallbacks import Fallbacks
 from blastwall.sdk.filters.base import Filter, FilterHit, run_filters
 from blastwall.sdk.filters.lever import LeverBlock
 from blastwall.sdk.levers.cache import LeverCache
+from blastwall.sdk.levers.state import model_killed
 from blastwall.sdk.pipeline import Step
 
 if TYPE_CHECKING:
@@ -69,6 +70,14 @@ class LeverCheck(Step):
                 call.decision = Decision.reroute
                 call.switch_model(levers.reroute_model)
                 call.note_lever("reroute")
+        killed_models = cache.killed_models
+        # After a reroute: the model actually called is the one that must not be killed.
+        if (
+            killed_models
+            and call.decision in _proceeding
+            and model_killed(call.model, killed_models) is not None
+        ):
+            call.refuse(_KILLED, "model_kill")
         if (
             (self.stale_policy or levers.stale_policy) is _SAFE_MODE_POLICY
             and call.decision in _proceeding

@@ -39,6 +39,32 @@ class WireLeverState(BaseModel):
         return self.model_dump(mode="json")
 
 
+class WireModelKill(BaseModel):
+    """One ModelKillRead: calls to a model starting with ``prefix`` stop in every system."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    prefix: str = Field(min_length=1, max_length=200)
+    killed: bool
+    revision: int = Field(ge=0)
+
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def model_killed(model: str | None, prefixes: tuple[str, ...]) -> str | None:
+    """The killed prefix ``model`` starts with, or None.
+
+    >>> model_killed("gpt-4o-2024-08-06", ("claude-2", "gpt-4o-2024"))
+    'gpt-4o-2024'
+    >>> model_killed("gpt-4o-mini", ("gpt-4o-2024",)) is None
+    True
+    """
+    if model is None:
+        return None
+    return next((p for p in prefixes if model.startswith(p)), None)
+
+
 @dataclass(frozen=True, slots=True)
 class Levers:
     """The levers in force for one (system, environment): immutable, read on every call."""
