@@ -90,6 +90,7 @@ def test_feed_returns_states_after_since_and_the_current_revision(
         "revision": 2,
         "states": [],
         "releases": [],
+        "model_kills": [],
     }
 
 
