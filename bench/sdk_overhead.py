@@ -9,10 +9,12 @@ span is then real). Baseline: an OpenTelemetry SDK span (start, four attributes,
 processor, no exporter). Target: median guarded call <= 0.25 x median span without a
 provider.
 
-Also: microseconds per KB of text through the PII and secrets filters, the cost the
-export thread pays per call to serialise it (off the caller's path), and the PII and
-prompt-injection filters per KB of digit-heavy text and of prose against a plain regex
-scan of the same text (bench/_filter_cost.py; target <= 50 us per KB).
+Also: the same call with 20 blocked terms and 5 patterns carried by the filters lever,
+against the plain call in the same rounds. Also: microseconds per KB of text through the
+PII and secrets filters, the cost the export thread pays per call to serialise it (off
+the caller's path), and the PII and prompt-injection filters per KB of digit-heavy text
+and of prose against a plain regex scan of the same text (bench/_filter_cost.py; target
+<= 50 us per KB).
 
 Run: .venv/bin/python bench/sdk_overhead.py [--rounds 41] [--per-round 2000]
 """
@@ -33,6 +35,7 @@ from opentelemetry.sdk.trace import TracerProvider
 
 from blastwall.sdk import PII, Guard, Secrets, Stage, run_filters
 from blastwall.sdk.events import call_events
+from blastwall.sdk.levers.state import WireLeverState
 from blastwall.sdk.release import WireRelease, canonical_hash
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -98,6 +101,27 @@ def release_guard(*, with_release: bool = True) -> Guard:
                 "surfaces": surfaces,
             }
         )
+    )
+    return guard
+
+
+def lever_block_guard() -> Guard:
+    """A Guard whose filters lever carries 20 blocked terms and 5 patterns (both stages)."""
+    guard = Guard(
+        system="bench", environment="bench", server="", flush_interval_s=3600, max_queue=10**7
+    )
+    terms = [f"forbidden phrase {i}" for i in range(20)]
+    patterns = [r"ORD-\d{6}", r"refund\s+code\s+\w{8}", r"acct[_-]?\d{10}", "x{3}y", "zz+q"]
+    guard.levers_cache.apply(
+        [
+            WireLeverState(
+                system="bench",
+                environment="*",
+                filter_terms=tuple(terms),
+                filter_patterns=tuple(patterns),
+                revision=1,
+            )
+        ]
     )
     return guard
 
@@ -259,6 +283,16 @@ def main() -> int:
     ]
     released.close()
     fresh.close()
+    # The same call with blocked terms and patterns carried by the filters lever (C5).
+    plain, blocking = release_guard(with_release=False), lever_block_guard()
+    block_ns, unblocked_ns = time_pair(
+        (blocking, make_guarded_op(blocking)),
+        (plain, make_guarded_op(plain)),
+        args.rounds,
+        args.per_round,
+    )
+    blocking.close()
+    plain.close()
     # Installing a provider after the Guard exists is what apps that set up tracing late
     # do: the Guard must notice it and emit real spans from then on.
     otel_trace.set_tracer_provider(TracerProvider())
@@ -276,6 +310,12 @@ def main() -> int:
             f"{label}: median {read:.0f} ns vs {plain:.0f} ns without a release "
             f"(+{read - plain:.0f} ns, ratio {read / plain:.3f})"
         )
+    blocked, unblocked = statistics.median(block_ns), statistics.median(unblocked_ns)
+    print(
+        f"lever terms (20) + patterns (5) in force: median {blocked:.0f} ns vs "
+        f"{unblocked:.0f} ns without (+{blocked - unblocked:.0f} ns, "
+        f"ratio {blocked / unblocked:.3f})"
+    )
     report("SDK tracer provider installed", *with_provider)
     verdict = "OK" if ratio <= TARGET else "MISSED"
     print(f"target guarded/span <= {TARGET} without a provider: {verdict}")

@@ -168,7 +168,8 @@ def test_unknown_lever_lists_the_levers() -> None:
     assert result.exit_code == 2
     assert result.stderr == (
         "Error: Invalid value for '--lever' / '-l': unknown lever 'nuke': use one of kill, "
-        "safe_mode, human_fallback, reroute=MODEL, filter=NAME, disable-tool=NAME, "
+        "safe_mode, human_fallback, reroute=MODEL, filter=NAME, block-term=TERM, "
+        "block-pattern=REGEX, filter-stage=input|output|both, disable-tool=NAME, "
         "retrieval=SRC1,SRC2 (see `blastwall contain --help`)\n"
     )
 
@@ -216,7 +217,8 @@ def test_bad_system_name_and_environment_are_refused_locally() -> None:
         (
             "teleport",
             "unknown lever 'teleport': use one of kill, safe_mode, human_fallback, "
-            "reroute=MODEL, filter=NAME, disable-tool=NAME, retrieval=SRC1,SRC2",
+            "reroute=MODEL, filter=NAME, block-term=TERM, block-pattern=REGEX, "
+            "filter-stage=input|output|both, disable-tool=NAME, retrieval=SRC1,SRC2",
         ),
     ],
 )
@@ -269,3 +271,32 @@ def test_authority_shows_the_default_rules(cli: Invoke) -> None:
         "role:responder   kill      *",
         "role:responder   restore   *",
     ]
+
+
+def test_build_set_adds_and_removes_one_term_or_pattern_each_unsplit() -> None:
+    current = {"filter_terms": ["free money"], "filter_patterns": [r"ORD-\d{6}"]}
+    on = build_set(
+        [
+            Lever("block_term", "chargeback trick"),
+            Lever("block_pattern", r"a{1,3},b"),
+            Lever("filter_stage", "output"),
+        ],
+        current=current,
+    )
+    assert on == {
+        "filter_terms": ["free money", "chargeback trick"],
+        "filter_patterns": [r"ORD-\d{6}", r"a{1,3},b"],
+        "filter_stage": "output",
+    }
+    off = build_set(
+        [Lever("block_term", "free money", off=True), Lever("filter_stage", None, off=True)],
+        current=current,
+    )
+    assert off == {"filter_terms": [], "filter_stage": "both"}
+
+
+def test_describe_names_blocked_terms_patterns_and_stage() -> None:
+    state = {"filter_terms": ["free money"], "filter_patterns": ["x+"], "filter_stage": "input"}
+    assert describe(state) == (
+        "blocked terms: free money; blocked patterns: x+; blocking on input only"
+    )

@@ -41,6 +41,9 @@ def test_change_returns_the_new_state(
         "safe_mode": True,
         "reroute_model": None,
         "filters": ["pii"],
+        "filter_terms": [],
+        "filter_patterns": [],
+        "filter_stage": "both",
         "disabled_tools": [],
         "retrieval_sources": None,
         "revision": 1,
@@ -87,6 +90,7 @@ def test_feed_returns_states_after_since_and_the_current_revision(
         "revision": 2,
         "states": [],
         "releases": [],
+        "model_kills": [],
     }
 
 
@@ -254,3 +258,87 @@ def test_undeclared_tool_or_source_is_a_422_naming_the_declared_ones(
         "support-bot declares no retrieval source named wiki; its retrieval sources are: "
         "kb-public. "
     )
+
+
+def test_filter_terms_and_patterns_are_stored_sorted_and_streamed_in_the_state(
+    client: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    committed_system(session_factory)
+    response = change(
+        client,
+        set={
+            "filter_terms": [" chargeback trick ", "free money", "free money"],
+            "filter_patterns": [r"ORD-\d{6}", r"refund\s+code"],
+            "filter_stage": "output",
+        },
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["filter_terms"], body["filter_patterns"], body["filter_stage"]) == (
+        ["chargeback trick", "free money"],
+        [r"ORD-\d{6}", r"refund\s+code"],
+        "output",
+    )
+    feed = client.get("/api/v1/levers", params={"since": 0}).json()
+    assert [(s["filter_terms"], s["filter_stage"]) for s in feed["states"]] == [
+        (["chargeback trick", "free money"], "output")
+    ]
+    restored = client.post("/api/v1/systems/support-bot/restore", json={"reason": "over"})
+    assert (restored.json()["filter_terms"], restored.json()["filter_patterns"]) == ([], [])
+
+
+@pytest.mark.parametrize(
+    ("lever_set", "field", "detail"),
+    [
+        (
+            {"filter_patterns": ["(a+)+"]},
+            "set.filter_patterns",
+            "item 0: '(a+)+' repeats a repeat (a nested quantifier can take "
+            "exponential time): write a flat pattern such as 'ORD-\\d{6}' or 'refund\\s+code'",
+        ),
+        (
+            {"filter_patterns": ["ok", "["]},
+            "set.filter_patterns",
+            "item 1: '[' is not a valid regular expression (unterminated "
+            "character set at position 0); fix the pattern",
+        ),
+        (
+            {"filter_patterns": [r"(\w)\1"]},
+            "set.filter_patterns",
+            "item 0: '(\\\\w)\\\\1' uses a backreference, which the lever's safe "
+            "subset refuses: write a flat pattern such as 'ORD-\\d{6}' or 'refund\\s+code'",
+        ),
+        (
+            {"filter_patterns": ["a{5000}"]},
+            "set.filter_patterns",
+            "item 0: 'a{5000}' repeats more than 1000 times: use a smaller bound",
+        ),
+        (
+            {"filter_terms": ["ok", "  "]},
+            "set.filter_terms",
+            "item 1 is empty: give each term by name, e.g. 'chargeback trick'",
+        ),
+        (
+            {"filter_terms": [f"t{i}" for i in range(201)]},
+            "set.filter_terms",
+            "List should have at most 200 items after validation, not 201",
+        ),
+        (
+            {"filter_stage": "middle"},
+            "set.filter_stage",
+            "Input should be 'input', 'output' or 'both'",
+        ),
+    ],
+)
+def test_unsafe_or_oversized_filter_rules_are_a_422_saying_how_to_fix_them(
+    client: TestClient,
+    session_factory: sessionmaker[Session],
+    lever_set: dict[str, Any],
+    field: str,
+    detail: str,
+) -> None:
+    committed_system(session_factory)
+    response = change(client, set=lever_set)
+    assert response.status_code == 422, response.text
+    errors = response.json()["errors"]
+    assert [(e["field"], e["message"]) for e in errors] == [(field, detail)]

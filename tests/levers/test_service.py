@@ -278,3 +278,35 @@ def test_a_name_in_force_but_no_longer_declared_can_still_be_switched_back(
         session, "support-bot", "*", {"disabled_tools": ["refund"]}, actor=ADMIN, reason="y"
     )
     assert result.state.disabled_tools == ["refund"]
+
+
+def test_a_system_that_declares_nothing_is_refused_with_the_hint_to_declare(
+    session: Session,
+) -> None:
+    system = make_system(session)
+    system.actions.clear()
+    system.surfaces.clear()
+    session.flush()
+    with pytest.raises(InvalidInput) as tool:
+        service.change(
+            session, "support-bot", "*", {"disabled_tools": ["refund"]}, actor=ADMIN, reason="x"
+        )
+    assert tool.value.detail == (
+        "support-bot declares no tools yet, so refund cannot be named: declare it in actions "
+        "with `blastwall apply`, then pull the lever"
+    )
+    with pytest.raises(InvalidInput) as source:
+        service.change(
+            session, "support-bot", "*", {"retrieval_sources": ["kb"]}, actor=ADMIN, reason="x"
+        )
+    assert source.value.detail == (
+        "support-bot declares no retrieval sources yet, so kb cannot be named: declare it in "
+        "a retrieval surface (its name, or its content's sources list) with `blastwall "
+        "apply`, then pull the lever"
+    )
+    # Narrowing to no source at all names nothing, so it needs no declaration.
+    result = service.change(
+        session, "support-bot", "*", {"retrieval_sources": []}, actor=ADMIN, reason="x"
+    )
+    assert result.state.retrieval_sources == []
+    assert entries(session)[-1].action == "lever.change"

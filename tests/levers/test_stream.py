@@ -249,3 +249,34 @@ def test_closing_the_broadcaster_ends_open_streams_and_new_ones() -> None:
 
     first, later = asyncio.run(scenario())
     assert first == later == [stream.format_event(backlog[0])]
+
+
+def test_a_stream_following_one_system_also_gets_events_for_every_system() -> None:
+    """A model-family kill (system '*') reaches a stream filtered to support-bot."""
+    committed = [
+        stream.StateEvent(1, "other-bot", "{}"),
+        stream.StateEvent(2, stream.EVERY_SYSTEM, '{"prefix":"gpt-4o"}', kind="model_kill"),
+        stream.StateEvent(3, "support-bot", "{}"),
+    ]
+    broadcaster = stream.Broadcaster(
+        fetch=lambda after: [e for e in committed if e.revision > after],
+        latest=lambda: 0,
+        poll_interval_s=0.01,
+    )
+
+    async def read_two() -> list[str]:
+        body = stream.events(
+            broadcaster, lambda since: [], since=0, system="support-bot", heartbeat_s=60
+        )
+        sent: list[str] = []
+        async with asyncio.timeout(60):
+            async for chunk in body:
+                sent.append(chunk)
+                if len(sent) == 2:
+                    broadcaster.close()
+        return sent
+
+    assert asyncio.run(read_two()) == [
+        stream.format_event(committed[1]),
+        stream.format_event(committed[2]),
+    ]

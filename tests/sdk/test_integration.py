@@ -258,3 +258,89 @@ def test_events_handoffs_and_approvals_reach_the_server(guard: Guard, api: httpx
     thread.join()
     assert "denied" in refused.value.reason
     assert "too large" in refused.value.reason
+
+
+def shown(guard: Guard, output: str) -> str:
+    """What the user sees when the model answers ``output``."""
+    with guard.call(input="tips?") as call:
+        return call.set_output(output)
+
+
+def test_a_term_sent_with_the_filters_lever_blocks_output_with_no_app_registration(
+    guard: Guard, api: httpx.Client
+) -> None:
+    assert wait_for(lambda: guard.stats()["stream_connected"], timeout=30)
+    assert shown(guard, "Use the chargeback trick.") == "Use the chargeback trick."
+    refused = api.post(
+        f"/systems/{SYSTEM}/levers",
+        json={"reason": "bot teaches fraud", "set": {"filter_patterns": ["(a+)+"]}},
+    )
+    assert refused.status_code == 422
+    pulled = api.post(
+        f"/systems/{SYSTEM}/levers",
+        json={
+            "reason": "bot teaches fraud",
+            "set": {"filter_terms": ["chargeback trick"], "filter_stage": "output"},
+        },
+    )
+    assert pulled.status_code == 200, pulled.text
+    assert wait_for(
+        lambda: shown(guard, "Use the chargeback trick.") != "Use the chargeback trick.",
+        timeout=30,
+    )
+    with guard.call(input="tips?") as call:
+        call.set_output("Use the Chargeback Trick.")
+    assert [(h.filter, h.category) for h in call.filter_hits] == [("lever:terms", "term")]
+    restored = api.post(f"/systems/{SYSTEM}/restore", json={"reason": "fixed"})
+    assert restored.status_code == 200, restored.text
+    assert wait_for(
+        lambda: shown(guard, "Use the chargeback trick.") == "Use the chargeback trick.",
+        timeout=30,
+    )
+
+
+def test_a_model_family_kill_stops_every_system_calling_that_model_and_no_other(
+    live: LiveServer, tokens: dict[str, str], tmp_path: Path, api: httpx.Client
+) -> None:
+    other = api.post(
+        "/systems",
+        json={"name": "sales-bot", "owner": "growth", "risk_tier": "low", "environments": ["prod"]},
+    )
+    assert other.status_code == 201, other.text
+
+    def follow(system: str, model: str) -> Guard:
+        return Guard(
+            system,
+            ENVIRONMENT,
+            server=live.url,
+            token=tokens["viewer"],
+            model=model,
+            state_file=tmp_path / f"{system}-{model}.json",
+            otel_spans=False,
+            poll_interval_s=0.2,
+        )
+
+    guards = [
+        follow(SYSTEM, "gpt-4o-2024-08-06"),
+        follow("sales-bot", "gpt-4o-2024-05-13"),
+        follow("sales-bot", "gpt-4o-mini"),
+    ]
+    try:
+        for g in guards:
+            assert wait_for(lambda g=g: g.stats()["stream_connected"], timeout=30)
+        assert [decision(g) for g in guards] == [Decision.proceed] * 3
+        killed = api.post("/models/kill", json={"prefix": "gpt-4o-2024", "reason": "empty answers"})
+        assert killed.status_code == 200, killed.text
+        assert wait_for(
+            lambda: (
+                [decision(g) for g in guards]
+                == [Decision.killed, Decision.killed, Decision.proceed]
+            ),
+            timeout=30,
+        )
+        restored = api.post("/models/restore", json={"prefix": "gpt-4o-2024", "reason": "fixed"})
+        assert restored.status_code == 200, restored.text
+        assert wait_for(lambda: [decision(g) for g in guards] == [Decision.proceed] * 3, timeout=30)
+    finally:
+        for g in guards:
+            g.close()

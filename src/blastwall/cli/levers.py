@@ -24,7 +24,8 @@ from blastwall.cli.options import (
 app = typer.Typer()
 
 LEVER_USAGE = (
-    "kill, safe_mode, human_fallback, reroute=MODEL, filter=NAME, disable-tool=NAME, "
+    "kill, safe_mode, human_fallback, reroute=MODEL, filter=NAME, block-term=TERM, "
+    "block-pattern=REGEX, filter-stage=input|output|both, disable-tool=NAME, "
     "retrieval=SRC1,SRC2"
 )
 # Canonical lever -> (needs a value when switching on, value placeholder and example).
@@ -34,6 +35,9 @@ _LEVERS: dict[str, tuple[bool, str]] = {
     "human_fallback": (False, ""),
     "reroute": (True, "MODEL, e.g. reroute=gpt-4o-mini"),
     "filter": (True, "NAME, e.g. filter=pii"),
+    "block_term": (True, "TERM, e.g. block-term='chargeback trick'"),
+    "block_pattern": (True, "REGEX, e.g. block-pattern='ORD-\\d{6}'"),
+    "filter_stage": (True, "input|output|both, e.g. filter-stage=output"),
     "disable_tool": (True, "NAME, e.g. disable-tool=issue_refund"),
     "retrieval": (True, "SRC1,SRC2, e.g. retrieval=kb-public"),
 }
@@ -89,7 +93,7 @@ def apply_off(levers: list[Lever], order: list[str]) -> list[Lever]:
     for lever in marked:
         # Filters and tools are separate items per name; every other lever is one switch.
         key = lever.name
-        if lever.name in ("filter", "disable_tool"):
+        if lever.name in ("filter", "disable_tool", "block_term", "block_pattern"):
             key = f"{lever.name}={lever.value}"
         states.setdefault(key, set()).add(lever.off)
     for key, seen_states in states.items():
@@ -143,6 +147,11 @@ def build_set(levers: list[Lever], *, current: dict[str, Any]) -> dict[str, Any]
     change: dict[str, Any] = {}
     filters = list(current.get("filters") or [])
     tools = list(current.get("disabled_tools") or [])
+    # One term or pattern per --lever: a pattern may hold a comma, so values are not split.
+    listed = {
+        "block_term": ("filter_terms", list(current.get("filter_terms") or [])),
+        "block_pattern": ("filter_patterns", list(current.get("filter_patterns") or [])),
+    }
     flags = {"kill": "killed", "safe_mode": "safe_mode", "human_fallback": "human_fallback"}
     for lever in levers:
         off = lever.off
@@ -157,6 +166,13 @@ def build_set(levers: list[Lever], *, current: dict[str, Any]) -> dict[str, Any]
             change["reroute_model"] = None if off else lever.value
         elif lever.name == "retrieval":
             change["retrieval_sources"] = None if off else _names(lever.value or "")
+        elif lever.name in listed:
+            field, items = listed[lever.name]
+            value = lever.value or ""
+            items[:] = _remove(items, [value]) if off else _add(items, [value])
+            change[field] = list(items)
+        elif lever.name == "filter_stage":
+            change["filter_stage"] = "both" if off else lever.value
         elif lever.name == "filter":
             names = _names(lever.value or "")
             filters = _remove(filters, names) if off else _add(filters, names)
@@ -181,6 +197,14 @@ def describe(state: dict[str, Any]) -> str:
         parts.append(f"rerouted to {state['reroute_model']}")
     if state.get("filters"):
         parts.append("filters: " + ", ".join(state["filters"]))
+    if state.get("filter_terms"):
+        parts.append("blocked terms: " + ", ".join(state["filter_terms"]))
+    if state.get("filter_patterns"):
+        parts.append("blocked patterns: " + ", ".join(state["filter_patterns"]))
+    if (state.get("filter_terms") or state.get("filter_patterns")) and state.get(
+        "filter_stage", "both"
+    ) != "both":
+        parts.append(f"blocking on {state['filter_stage']} only")
     if state.get("disabled_tools"):
         parts.append("disabled tools: " + ", ".join(state["disabled_tools"]))
     if state.get("retrieval_sources") is not None:
@@ -266,7 +290,9 @@ def contain(
     del off  # read per lever from the command line's order (see _ContainCommand)
     levers = apply_off([parse_lever(text) for text in lever], ctx.meta.get(_ORDER, []))
     client = connect(server)
-    lists = any(item.name in ("filter", "disable_tool") for item in levers)
+    lists = any(
+        item.name in ("filter", "disable_tool", "block_term", "block_pattern") for item in levers
+    )
     current = _state_in(client, system, env) if lists else {}
     body = _body(env, reason, incident) | {"set": build_set(levers, current=current)}
     state = client.post(path("systems", system, "levers"), body)
@@ -278,8 +304,14 @@ def show_levers(
     *, system: SystemName, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
     """Show the levers in force on SYSTEM, per environment."""
-    states = connect(server).list(path("systems", system, "levers"))
+    client = connect(server)
+    states = client.list(path("systems", system, "levers"))
     out.show(states, as_json, lambda items: _render(system, items))
+    if not as_json:
+        kills = client.list(path("models", "kills"))
+        if kills:
+            prefixes = ", ".join(f"{k['prefix']}*" for k in kills)
+            out.line(f"Models killed in every system: {prefixes} (blastwall restore-model)")
 
 
 @app.command("authority", rich_help_panel="Contain")

@@ -24,6 +24,7 @@ from blastwall.cli import (
     handoffs,
     incidents,
     levers,
+    model_kills,
     monitors,
     notify,
     oncall,
@@ -72,6 +73,7 @@ app = typer.Typer(
 )
 app.add_typer(systems.app)
 app.add_typer(levers.app)
+app.add_typer(model_kills.app)
 app.add_typer(releases.app)
 app.add_typer(incidents.app)
 app.add_typer(audit.app)

@@ -15,7 +15,8 @@ from starlette.datastructures import State
 from blastwall.changes import audit, audit_verify
 from blastwall.exceptions import InvalidInput
 from blastwall.inputs import INT32_MAX, Position
-from blastwall.levers import authority, service, stream
+from blastwall.levers import authority, model_kills, service, stream
+from blastwall.levers.models import ModelKill
 from blastwall.levers.schemas import (
     AuditEntryRead,
     AuditHeadRead,
@@ -25,6 +26,9 @@ from blastwall.levers.schemas import (
     LeverChangeRequest,
     LeverFeed,
     LeverStateRead,
+    ModelKillChangeRead,
+    ModelKillRead,
+    ModelKillRequest,
     VerificationRead,
 )
 from blastwall.levers.service import LeverChange
@@ -60,7 +64,10 @@ def lever_feed(
         system_name=system,
     )
     return LeverFeed(
-        revision=revision, states=[LeverStateRead.from_state(s) for s in states], releases=active
+        revision=revision,
+        states=[LeverStateRead.from_state(s) for s in states],
+        releases=active,
+        model_kills=[ModelKillRead.model_validate(k) for k in model_kills.since(session, since)],
     )
 
 
@@ -80,6 +87,16 @@ def _events_after(
             for r in release_feed.since(
                 session, after, max_inline_bytes=max_inline_bytes, system_name=system
             )
+        ]
+        # A model-family kill concerns every system: "*" passes every stream's system filter.
+        events += [
+            stream.StateEvent(
+                k.revision,
+                stream.EVERY_SYSTEM,
+                ModelKillRead.model_validate(k).model_dump_json(),
+                kind="model_kill",
+            )
+            for k in model_kills.since(session, after)
         ]
     return sorted(events, key=lambda e: e.revision)
 
@@ -227,6 +244,40 @@ def restore(
             incident_id=body.incident_id,
         )
     )
+
+
+def _model_kill(result: tuple[ModelKill, bool, int | None]) -> ModelKillChangeRead:
+    row, changed, audit_seq = result
+    read = ModelKillRead.model_validate(row)
+    return ModelKillChangeRead(**read.model_dump(), changed=changed, audit_seq=audit_seq)
+
+
+@router.post("/models/kill", response_model=ModelKillChangeRead, responses=WRITE)
+def kill_model(body: ModelKillRequest, session: DbSession, actor: Responder) -> ModelKillChangeRead:
+    """C1 for a model family: every SDK of every system refuses calls to models with the prefix."""
+    return _model_kill(
+        model_kills.kill(
+            session, body.prefix, actor=actor, reason=body.reason, incident_id=body.incident_id
+        )
+    )
+
+
+@router.post("/models/restore", response_model=ModelKillChangeRead, responses=WRITE)
+def restore_model(
+    body: ModelKillRequest, session: DbSession, actor: Responder
+) -> ModelKillChangeRead:
+    """Lift a model-family kill."""
+    return _model_kill(
+        model_kills.restore(
+            session, body.prefix, actor=actor, reason=body.reason, incident_id=body.incident_id
+        )
+    )
+
+
+@router.get("/models/kills", response_model=ItemsPage[ModelKillRead])
+def model_kills_in_force(session: DbSession, _: Viewer, page: Paging) -> ItemsPage[ModelKillRead]:
+    """The model-family kills in force, by prefix."""
+    return ItemsPage.of(model_kills.list_(session, page), ModelKillRead.model_validate)
 
 
 @router.get("/audit", response_model=ItemsPage[AuditEntryRead])

@@ -3,7 +3,8 @@
 Disabling a tool or narrowing retrieval to a source the system does not have does nothing
 in production while the responder believes it contained something, so a lever change may
 only add names the registry declares. Names already in force stay allowed (a tool removed
-from the registry later can still be switched back on).
+from the registry later can still be switched back on). A system that declares no tool
+(or source) at all is refused too, with the hint to declare them first.
 """
 
 from __future__ import annotations
@@ -71,7 +72,15 @@ def _refuse(
     if not unknown:
         return
     listed = ", ".join(unknown)
-    known = ", ".join(declared) if declared else "none"
+    if not declared:
+        # Refused, not allowed: a lever naming a tool nobody declared is a typo as often as
+        # not, and the registry is where responders look up what a system can do.
+        raise InvalidInput(
+            f"{system.name} declares no {kind}s yet, so {listed} cannot be named: declare "
+            f"it in {where} with `blastwall apply`, then pull the lever",
+            field=f"set.{field}",
+        )
+    known = ", ".join(declared)
     raise InvalidInput(
         f"{system.name} declares no {kind} named {listed}; its {kind}s are: {known}. "
         f"Use one of them, or declare it in {where} with `blastwall apply`",

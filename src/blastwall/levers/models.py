@@ -28,6 +28,10 @@ class LeverState(Base):
     safe_mode: Mapped[bool] = mapped_column(default=False)
     reroute_model: Mapped[str | None] = mapped_column(String(200), default=None)
     filters: Mapped[list[str]] = mapped_column(default=list)
+    # Terms and patterns every SDK blocks with no app registration (C5); the stage says where.
+    filter_terms: Mapped[list[str]] = mapped_column(default=list)
+    filter_patterns: Mapped[list[str]] = mapped_column(default=list)
+    filter_stage: Mapped[str] = mapped_column(String(10), default="both")
     disabled_tools: Mapped[list[str]] = mapped_column(default=list)
     # None: every retrieval source allowed; a list narrows retrieval to those sources.
     retrieval_sources: Mapped[list[str] | None] = mapped_column(default=None)
@@ -49,3 +53,20 @@ class AuthorityRule(Base):
     subject: Mapped[str] = mapped_column(String(120))
     lever: Mapped[str] = mapped_column(String(50))
     system: Mapped[str] = mapped_column(String(100))
+
+
+class ModelKill(Base):
+    """C1 for a model family: every SDK refuses calls to a model starting with ``prefix``.
+
+    One row per prefix, kept when restored (``killed`` false) so the restore reaches SDKs
+    through the same revision sequence as every lever state.
+    """
+
+    __tablename__ = "model_kills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prefix: Mapped[str] = mapped_column(String(200), unique=True)
+    killed: Mapped[bool] = mapped_column(default=True)
+    revision: Mapped[int] = mapped_column(index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(100))

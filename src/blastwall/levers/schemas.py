@@ -12,6 +12,13 @@ from pydantic_core import PydanticCustomError
 from blastwall.access.enums import Role
 from blastwall.inputs import Input, RowId
 from blastwall.levers.enums import ALL_ENVIRONMENTS, ANY, CUSTOM_FILTER_PREFIX, Filter, Lever
+from blastwall.levers.filter_rules import (
+    PATTERNS_MAX,
+    TERM_MAX,
+    TERMS_MAX,
+    FilterStage,
+    pattern_problem,
+)
 from blastwall.registry.schemas import ReleaseState
 
 if TYPE_CHECKING:
@@ -27,15 +34,15 @@ def _invalid(message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid_lever_value", message)
 
 
-def _names(values: list[str], what: str, example: str) -> list[str]:
+def _names(values: list[str], what: str, example: str, *, limit: int = ITEM_MAX) -> list[str]:
     """Strip, refuse blanks, drop duplicates and sort, so equal sets compare equal."""
     cleaned = set()
     for index, raw in enumerate(values):
         value = raw.strip()
         if not value:
             raise _invalid(f"item {index} is empty: give each {what} by name, e.g. {example!r}")
-        if len(value) > ITEM_MAX:
-            raise _invalid(f"item {index} is longer than {ITEM_MAX} characters")
+        if len(value) > limit:
+            raise _invalid(f"item {index} is longer than {limit} characters")
         cleaned.add(value)
     return sorted(cleaned)
 
@@ -72,6 +79,26 @@ class LeverSet(Input):
         max_length=50,
         description=f"C5: emergency filters switched on ({FILTER_CHOICES}); replaces the list.",
     )
+    filter_terms: list[str] = Field(
+        default_factory=list,
+        max_length=TERMS_MAX,
+        description=(
+            "C5: words or phrases every SDK blocks (whole words, any case), with no app "
+            f"registration; at most {TERMS_MAX} of {TERM_MAX} characters; replaces the list."
+        ),
+    )
+    filter_patterns: list[str] = Field(
+        default_factory=list,
+        max_length=PATTERNS_MAX,
+        description=(
+            f"C5: regular expressions every SDK blocks; at most {PATTERNS_MAX}, in a safe "
+            "subset (no nested quantifiers, backreferences or lookarounds); replaces the list."
+        ),
+    )
+    filter_stage: FilterStage = Field(
+        default="both",
+        description="C5: where filter_terms and filter_patterns apply: input, output or both.",
+    )
     disabled_tools: list[str] = Field(
         default_factory=list,
         max_length=200,
@@ -102,6 +129,20 @@ class LeverSet(Input):
             if problem:
                 raise _invalid(problem)
         return names
+
+    @field_validator("filter_terms")
+    @classmethod
+    def _terms(cls, values: list[str]) -> list[str]:
+        return _names(values, "term", "chargeback trick", limit=TERM_MAX)
+
+    @field_validator("filter_patterns")
+    @classmethod
+    def _patterns(cls, values: list[str]) -> list[str]:
+        for index, pattern in enumerate(values):
+            problem = pattern_problem(pattern)
+            if problem:
+                raise _invalid(f"item {index}: {problem}")
+        return sorted(set(values))
 
     @field_validator("disabled_tools")
     @classmethod
@@ -177,6 +218,9 @@ class LeverStateRead(BaseModel):
     safe_mode: bool
     reroute_model: str | None
     filters: list[str]
+    filter_terms: list[str]
+    filter_patterns: list[str]
+    filter_stage: str = Field(description="Where filter_terms and filter_patterns apply.")
     disabled_tools: list[str]
     retrieval_sources: list[str] | None
     revision: int = Field(description="Global lever revision of this state; 0 = never changed.")
@@ -195,6 +239,9 @@ class LeverStateRead(BaseModel):
             safe_mode=state.safe_mode,
             reroute_model=state.reroute_model,
             filters=list(state.filters),
+            filter_terms=list(state.filter_terms),
+            filter_patterns=list(state.filter_patterns),
+            filter_stage=state.filter_stage,
             disabled_tools=list(state.disabled_tools),
             retrieval_sources=(
                 None if state.retrieval_sources is None else list(state.retrieval_sources)
@@ -214,6 +261,44 @@ class LeverChangeRead(LeverStateRead):
     audit_seq: int | None = Field(description="The audit entry recording the change, if any.")
 
 
+class ModelKillRequest(Input):
+    """Body of POST /models/kill and /models/restore: a model family, in every system."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"prefix": "gpt-4o-2024", "reason": "snapshot returns empty answers"}]
+        },
+    )
+
+    prefix: str = Field(
+        min_length=1,
+        max_length=200,
+        description="A model id or the start of one: calls to any model starting with it stop.",
+    )
+    reason: str = Field(min_length=1, max_length=2000, description="Why: audit log, timeline.")
+    incident_id: RowId | None = Field(default=None, description="The incident it is for.")
+
+
+class ModelKillRead(BaseModel):
+    """A model-family kill as SDKs receive it; ``killed`` false once restored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    prefix: str
+    killed: bool
+    revision: int = Field(description="Global lever revision of this kill or restore.")
+    updated_at: datetime
+    updated_by: str
+
+
+class ModelKillChangeRead(ModelKillRead):
+    """The kill after a change; ``changed`` is false when it was already so."""
+
+    changed: bool
+    audit_seq: int | None
+
+
 class LeverFeed(BaseModel):
     """GET /levers: states newer than ``since`` and the revision to ask from next time."""
 
@@ -222,6 +307,10 @@ class LeverFeed(BaseModel):
     releases: list[ReleaseState] = Field(
         default_factory=list,
         description="The release in force per environment, where it changed after since.",
+    )
+    model_kills: list[ModelKillRead] = Field(
+        default_factory=list,
+        description="Model-family kills and restores after since (every system obeys them).",
     )
 
 

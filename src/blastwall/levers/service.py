@@ -37,6 +37,9 @@ FIELD_LEVERS: dict[str, Lever] = {
     "safe_mode": Lever.safe_mode,
     "reroute_model": Lever.reroute,
     "filters": Lever.filters,
+    "filter_terms": Lever.filters,
+    "filter_patterns": Lever.filters,
+    "filter_stage": Lever.filters,
     "disabled_tools": Lever.disable_tools,
     "retrieval_sources": Lever.narrow_retrieval,
 }
@@ -47,6 +50,9 @@ NORMAL: dict[str, Any] = {
     "safe_mode": False,
     "reroute_model": None,
     "filters": [],
+    "filter_terms": [],
+    "filter_patterns": [],
+    "filter_stage": "both",
     "disabled_tools": [],
     "retrieval_sources": None,
 }
@@ -106,6 +112,9 @@ def snapshot(state: LeverState | None) -> dict[str, Any]:
         "safe_mode": state.safe_mode,
         "reroute_model": state.reroute_model,
         "filters": list(state.filters),
+        "filter_terms": list(state.filter_terms),
+        "filter_patterns": list(state.filter_patterns),
+        "filter_stage": state.filter_stage,
         "disabled_tools": list(state.disabled_tools),
         "retrieval_sources": (
             None if state.retrieval_sources is None else list(state.retrieval_sources)

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from blastwall.levers import notify
 
 POLL_INTERVAL_S = 0.5
+EVERY_SYSTEM = "*"
+"""The system of an event every stream receives, whatever system it follows."""
 QUEUE_MAX = 1000
 
 _log = logging.getLogger(__name__)
@@ -199,7 +201,9 @@ async def events(
                 continue
             if fresh is None:
                 break  # the server is stopping
-            if fresh.revision <= last_sent or (system is not None and fresh.system != system):
+            if fresh.revision <= last_sent or (
+                system is not None and fresh.system not in (system, EVERY_SYSTEM)
+            ):
                 continue
             last_sent = fresh.revision
             yield format_event(fresh)

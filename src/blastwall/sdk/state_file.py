@@ -30,6 +30,7 @@ def restore_levers(cache: LeverCache, path: Path) -> None:
     saved = store.load(path)
     if saved is not None:
         cache.apply(saved.states, confirm=False)
+        cache.apply_model_kills(saved.model_kills, confirm=False)
         if saved.release is not None:
             cache.apply_release(saved.release, confirm=False)
         if saved.confirmed_wall is not None:
@@ -39,6 +40,8 @@ def restore_levers(cache: LeverCache, path: Path) -> None:
 def save_levers(path: Path, cache: LeverCache) -> None:
     """Write the levers in force; a failed write is logged, never raised into the app."""
     try:
-        store.save(path, cache.states(), cache.confirmed_wall, cache.release_wire)
+        store.save(
+            path, cache.states(), cache.confirmed_wall, cache.release_wire, cache.model_kills()
+        )
     except OSError as exc:
         log.warning("blastwall: cannot write lever state file %s (%s)", path, exc)

@@ -12,7 +12,9 @@ from blastwall.sdk.enums import Decision, Outcome, Stage, StalePolicy
 from blastwall.sdk.events import DEFAULT_STALE_AFTER_S
 from blastwall.sdk.fallbacks import Fallbacks
 from blastwall.sdk.filters.base import Filter, FilterHit, run_filters
+from blastwall.sdk.filters.lever import LeverBlock
 from blastwall.sdk.levers.cache import LeverCache
+from blastwall.sdk.levers.state import model_killed
 from blastwall.sdk.pipeline import Step
 
 if TYPE_CHECKING:
@@ -68,6 +70,14 @@ class LeverCheck(Step):
                 call.decision = Decision.reroute
                 call.switch_model(levers.reroute_model)
                 call.note_lever("reroute")
+        killed_models = cache.killed_models
+        # After a reroute: the model actually called is the one that must not be killed.
+        if (
+            killed_models
+            and call.decision in _proceeding
+            and model_killed(call.model, killed_models) is not None
+        ):
+            call.refuse(_KILLED, "model_kill")
         if (
             (self.stale_policy or levers.stale_policy) is _SAFE_MODE_POLICY
             and call.decision in _proceeding
@@ -120,20 +130,25 @@ class _FilterStep(Step):
         self.registry = registry
         self.max_chars = max_chars
         self.fallbacks = fallbacks
-        self._by_levers: dict[tuple[str, ...], tuple[Filter, ...]] = {}
+        self._by_levers: dict[tuple[Any, ...], tuple[Filter, ...]] = {}
         self._unknown_warned: set[str] = set()
 
     def active(self, call: Call) -> tuple[tuple[Filter, ...], bool]:
         """(the filters to run now, whether a lever switched any of them on)."""
-        names = call.levers.filters
-        if not names:
+        levers = call.levers
+        if not levers.filtering:
             return self.always, False
-        from_levers = self._by_levers.get(names)
+        key = (levers.filters, levers.blocks)
+        from_levers = self._by_levers.get(key)
         if from_levers is None:
-            from_levers = self._resolve(names)
+            from_levers = self._resolve(levers.filters, levers.blocks)
+            if len(self._by_levers) < 64:
+                self._by_levers[key] = from_levers
         return self.always + from_levers, bool(from_levers)
 
-    def _resolve(self, names: tuple[str, ...]) -> tuple[Filter, ...]:
+    def _resolve(
+        self, names: tuple[str, ...], blocks: tuple[LeverBlock, ...]
+    ) -> tuple[Filter, ...]:
         chosen = []
         for name in names:
             flt = self.registry.get(name)
@@ -148,10 +163,10 @@ class _FilterStep(Step):
                 continue
             if self.stage in _stages(flt) and flt not in self.always:
                 chosen.append(flt)
-        resolved = tuple(chosen)
-        if len(self._by_levers) < 64:
-            self._by_levers[names] = resolved
-        return resolved
+        # Blocks come last: named filters redact first, then carried terms/patterns refuse.
+        for block in blocks:
+            chosen.extend(f for f in block.filters() if self.stage in _stages(f))
+        return tuple(chosen)
 
     def run(self, call: Call, value: Any) -> tuple[Any, FilterHit | None]:
         filters, by_lever = self.active(call)
@@ -180,7 +195,7 @@ class InputFilters(_FilterStep):
     stage = Stage.input
 
     def start(self, call: Call) -> None:
-        if call.decision is _KILLED or (not self.always and not call.levers.filters):
+        if call.decision is _KILLED or (not self.always and not call.levers.filtering):
             return
         text, blocked = self.run(call, call.input)
         if blocked is not None:
@@ -225,7 +240,7 @@ class OutputFilters(_FilterStep):
     stage = Stage.output
 
     def output(self, call: Call) -> None:
-        if not self.always and not call.levers.filters:
+        if not self.always and not call.levers.filtering:
             return
         text, blocked = self.run(call, call.output)
         if blocked is not None:

@@ -7,7 +7,14 @@ import time
 from collections.abc import Callable, Iterable
 
 from blastwall.sdk.arguments import DEFAULT_KEEPALIVE_S
-from blastwall.sdk.levers.state import ALL_ENVIRONMENTS, NORMAL, Levers, WireLeverState, merge
+from blastwall.sdk.levers.state import (
+    ALL_ENVIRONMENTS,
+    NORMAL,
+    Levers,
+    WireLeverState,
+    WireModelKill,
+    merge,
+)
 from blastwall.sdk.release.state import ActiveRelease, WireRelease
 
 
@@ -29,6 +36,10 @@ class LeverCache:
         # Wall-clock twin of confirmed_at, persisted so a restart knows how old the state is.
         self.confirmed_wall: float | None = None
         self._states: dict[str, WireLeverState] = {}
+        # Model-family kills (every system obeys them), and the prefixes in force, read by
+        # every call as one attribute: empty when nothing is killed.
+        self._model_kills: dict[str, WireModelKill] = {}
+        self.killed_models: tuple[str, ...] = ()
         self.release: ActiveRelease | None = None
         self.release_wire: WireRelease | None = None
         # Why the newest release received was refused (a hash mismatch), None when it was not.
@@ -64,6 +75,33 @@ class LeverCache:
             if changed:
                 self.levers = merge(
                     self._states.get(ALL_ENVIRONMENTS), self._states.get(self.environment)
+                )
+        if confirm:
+            self._stamp()
+        if changed or (confirm and self._save_due()):
+            self._save()
+        if changed:
+            for listener in self._listeners:
+                listener(self)
+        return changed
+
+    def model_kills(self) -> list[WireModelKill]:
+        return list(self._model_kills.values())
+
+    def apply_model_kills(self, kills: Iterable[WireModelKill], *, confirm: bool = True) -> bool:
+        """Take newer model-family kills and restores; return whether the ones in force moved."""
+        changed = False
+        with self._write:
+            for kill in kills:
+                current = self._model_kills.get(kill.prefix)
+                if current is not None and current.revision >= kill.revision:
+                    continue
+                self._model_kills[kill.prefix] = kill
+                self.revision = max(self.revision, kill.revision)
+                changed = True
+            if changed:
+                self.killed_models = tuple(
+                    sorted(k.prefix for k in self._model_kills.values() if k.killed)
                 )
         if confirm:
             self._stamp()

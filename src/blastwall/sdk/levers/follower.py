@@ -14,7 +14,7 @@ import httpx
 from pydantic import ValidationError
 
 from blastwall.sdk.levers.cache import LeverCache
-from blastwall.sdk.levers.state import WireLeverState
+from blastwall.sdk.levers.state import WireLeverState, WireModelKill
 from blastwall.sdk.release.fetch import ContentFetcher, ContentRefused, ContentUnavailable
 from blastwall.sdk.release.state import WireRelease
 from blastwall.sdk.retry import jittered, retry_after_s
@@ -94,12 +94,14 @@ class LeverFollower:
             body = response.json()
             raw_states = body["states"]
             raw_releases = body.get("releases", [])
-            if not isinstance(raw_states, list) or not isinstance(raw_releases, list):
-                raise TypeError("states or releases is not a list")
+            raw_kills = body.get("model_kills", [])
+            if not all(isinstance(x, list) for x in (raw_states, raw_releases, raw_kills)):
+                raise TypeError("states, releases or model_kills is not a list")
         except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
             self._unreachable(f"GET /levers failed: {type(exc).__name__}: {exc}")
             return False
         self.cache.apply(self._valid(raw_states))
+        self.cache.apply_model_kills(self._valid_kills(raw_kills))
         for raw in raw_releases:
             self._take_release(raw)
         self._retry_pending()
@@ -162,6 +164,8 @@ class LeverFollower:
                         self._on_event(data)
                     elif kind == "release":
                         self._on_release(data)
+                    elif kind == "model_kill":
+                        self._on_model_kill(data)
                     else:  # a keep-alive comment, or an event kind this SDK does not know
                         self.cache.confirm()
                         self._retry_pending()
@@ -193,6 +197,26 @@ class LeverFollower:
         if states:
             self.cache.apply(states)
             self._reached()
+
+    def _on_model_kill(self, data: str) -> None:
+        try:
+            raw = json.loads(data)
+        except ValueError:
+            self.garbage += 1
+            return
+        kills = self._valid_kills([raw])
+        if kills:
+            self.cache.apply_model_kills(kills)
+            self._reached()
+
+    def _valid_kills(self, raw_kills: list[object]) -> list[WireModelKill]:
+        valid = []
+        for raw in raw_kills:
+            try:
+                valid.append(WireModelKill.model_validate(raw))
+            except ValidationError:
+                self.garbage += 1
+        return valid
 
     def _on_release(self, data: str) -> None:
         try:

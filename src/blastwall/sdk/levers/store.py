@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from blastwall.sdk.levers.state import WireLeverState
+from blastwall.sdk.levers.state import WireLeverState, WireModelKill
 from blastwall.sdk.release.state import WireRelease
 
 FORMAT = 1
@@ -26,6 +26,7 @@ class Saved:
     states: list[WireLeverState]
     confirmed_wall: float | None
     release: WireRelease | None = None
+    model_kills: tuple[WireModelKill, ...] = ()
 
 
 def default_dir() -> Path:
@@ -49,6 +50,7 @@ def save(
     states: list[WireLeverState],
     confirmed_wall: float | None,
     release: WireRelease | None = None,
+    model_kills: list[WireModelKill] | None = None,
 ) -> None:
     """Write atomically: a reader (or a crash) sees the old file or the new one, never half."""
     body: dict[str, Any] = {
@@ -57,6 +59,8 @@ def save(
         "states": [s.to_json() for s in states],
         # The release in force, with its content: a restart runs it before the network.
         "release": None if release is None else release.to_json(),
+        # Model-family kills: a restart refuses a killed model before reaching the server.
+        "model_kills": [k.to_json() for k in model_kills or []],
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".levers-", suffix=".tmp", dir=path.parent)
@@ -90,6 +94,7 @@ def load(path: Path) -> Saved | None:
         if confirmed is not None and not isinstance(confirmed, int | float):
             raise ValueError("confirmed_at is not a number")
         states = [WireLeverState.model_validate(s) for s in body["states"]]
+        kills = tuple(WireModelKill.model_validate(k) for k in body.get("model_kills") or [])
         raw_release = body.get("release")
         release = None if raw_release is None else WireRelease.model_validate(raw_release)
         if release is not None and (release.missing() or release.mismatched()):
@@ -107,4 +112,5 @@ def load(path: Path) -> Saved | None:
         states=states,
         confirmed_wall=None if confirmed is None else float(confirmed),
         release=release,
+        model_kills=kills,
     )

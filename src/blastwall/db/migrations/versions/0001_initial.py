@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 20:39:51.215770
+Create Date: 2026-12-06 21:01:25.914376
 """
 
 from collections.abc import Sequence
@@ -187,6 +187,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_idempotency_keys")),
         sa.UniqueConstraint("kind", "key", name=op.f("uq_idempotency_keys_kind_key")),
     )
+    op.create_table(
+        "model_kills",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("prefix", sa.String(length=200), nullable=False),
+        sa.Column("killed", sa.Boolean(), nullable=False),
+        sa.Column("revision", sa.Integer(), nullable=False),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_model_kills")),
+        sa.UniqueConstraint("prefix", name=op.f("uq_model_kills_prefix")),
+    )
+    with op.batch_alter_table("model_kills", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_model_kills_revision"), ["revision"], unique=False)
+
     op.create_table(
         "notifications",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -586,6 +600,17 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column(
+            "filter_terms",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "filter_patterns",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("filter_stage", sa.String(length=10), nullable=False),
         sa.Column(
             "disabled_tools",
             sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
@@ -1350,6 +1375,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notifications_incident_id"))
 
     op.drop_table("notifications")
+    with op.batch_alter_table("model_kills", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_model_kills_revision"))
+
+    op.drop_table("model_kills")
     op.drop_table("idempotency_keys")
     with op.batch_alter_table("handoffs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_handoffs_trace_id"))
