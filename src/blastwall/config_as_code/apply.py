@@ -27,6 +27,7 @@ from blastwall.incidents import matrix
 from blastwall.levers import authority
 from blastwall.notify import config as notify_config
 from blastwall.oncall import config as oncall
+from blastwall.policies import service as policies
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.review import service as review
@@ -122,6 +123,9 @@ def _carry_out(
     if plan.writes.alert_rules is not None:
         with _located(source, ("alert_rules",)):
             alert_rules.replace(session, plan.writes.alert_rules, actor)
+    if plan.writes.policies is not None:
+        with _located(source, ("policies",)):
+            policies.replace(session, plan.writes.policies, actor)
     record(
         session,
         Change(

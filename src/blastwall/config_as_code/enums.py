@@ -42,3 +42,4 @@ class PlanKind(StrEnum):
     notify_channel = "notify_channel"
     notify_route = "notify_route"
     alert_rules = "alert_rules"
+    policy = "policy"
