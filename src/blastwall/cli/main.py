@@ -27,6 +27,7 @@ from blastwall.cli import (
     monitors,
     notify,
     oncall,
+    policy,
     releases,
     review,
     serve,
@@ -86,6 +87,7 @@ app.add_typer(review.app)
 app.add_typer(canaries.app)
 app.add_typer(tasks.app)
 app.add_typer(notify.app)
+app.add_typer(policy.app)
 
 
 def _version(value: bool) -> None:
