@@ -113,3 +113,15 @@ def test_a_bad_mode_lever_or_trigger_is_refused_at_its_line() -> None:
     assert errors[1].startswith("blastwall.yaml:15: policies[0].when: ")
     assert "give exactly one trigger" in errors[1]
     assert errors[2].startswith("blastwall.yaml:18: policies[0].do[0].set.kiled: ")
+
+
+def test_a_policy_sent_as_json_sets_only_the_levers_it_names(session: Session) -> None:
+    """The CLI sends the document as JSON: a dumped default must not become a lever to set."""
+    data = load_text(HEAD + POLICY).model_dump(mode="json")
+    assert data["policies"][0]["do"][0] == {
+        "environment": "prod",
+        "set": {"killed": True},
+        "rollback": None,
+    }
+    apply.apply_data(session, data, actor=ADMIN)
+    assert service.load(session)[0].do[0].body() == {"environment": "prod", "set": {"killed": True}}

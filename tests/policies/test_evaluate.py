@@ -17,16 +17,17 @@ from tests.policies.factories import alarm, grant, policy, store, timeline
 from tests.registry.factories import SYSTEM, activate, contents, make_system, release
 
 
-
 def _state(session: Session) -> dict[str, object]:
     system = levers.get_system(session, SYSTEM)
-    state = levers._stored(session, system, "prod")  # noqa: SLF001 - the stored row itself
+    state = levers._stored(session, system, "prod")
     return levers.snapshot(state)
 
 
 def _actions(session: Session) -> list[tuple[str, str]]:
     rows = session.scalars(select(AuditEntry).order_by(AuditEntry.seq))
-    return [(e.action, e.actor) for e in rows if e.action.startswith(("policy.", "lever.", "release."))]
+    return [
+        (e.action, e.actor) for e in rows if e.action.startswith(("policy.", "lever.", "release."))
+    ]
 
 
 def test_observe_records_what_it_would_have_done_and_changes_nothing(session: Session) -> None:
@@ -35,10 +36,11 @@ def test_observe_records_what_it_would_have_done_and_changes_nothing(session: Se
     grant(session, "kill-on-refusals")
     incident_id = alarm(session)
     assert _state(session)["killed"] is False
-    assert ("policy", "policy:kill-on-refusals",
-            "policy kill-on-refusals would have: kill support-agent (prod)") in timeline(
-        session, incident_id
-    )
+    assert (
+        "policy",
+        "policy:kill-on-refusals",
+        "policy kill-on-refusals would have: kill support-agent (prod)",
+    ) in timeline(session, incident_id)
     assert incidents.get(session, incident_id).status == "detected"
     assert incidents.get(session, incident_id).contained_at is None
 
@@ -88,7 +90,9 @@ def test_cooldown_skips_a_second_match_and_audits_the_skip(session: Session) -> 
     observed = [m for k, _, m in timeline(session, first) if k == "policy"]
     assert len(observed) == 1
     assert [a for a, _ in _actions(session) if a.startswith("policy.")] == [
-        "policy.create", "policy.observed", "policy.skipped"
+        "policy.create",
+        "policy.observed",
+        "policy.skipped",
     ]
 
 
@@ -96,7 +100,9 @@ def test_the_cap_stops_activations_and_records_policy_capped(session: Session) -
     make_system(session)
     store(session, policy(mode="observe", max_per_hour=2))
     old = utcnow() - timedelta(minutes=61)  # outside the hour: not counted
-    session.add(PolicyActivation(policy="kill-on-refusals", at=old, trigger="alarm", outcome="observed"))
+    session.add(
+        PolicyActivation(policy="kill-on-refusals", at=old, trigger="alarm", outcome="observed")
+    )
     incident_id = 0
     for key in ("m1", "m2", "m3"):
         incident_id = alarm(session, key=key)
@@ -130,16 +136,24 @@ def test_enforce_rollback_returns_the_release_to_known_good(session: Session) ->
     incident = incidents.get(session, incident_id)
     assert incident.status == "contained"
     assert [k for k, _, _ in timeline(session, incident_id)][-4:] == [
-        "alarm", "rollback", "status", "policy"
+        "alarm",
+        "rollback",
+        "status",
+        "policy",
     ]
 
 
 def test_a_failing_action_is_recorded_and_never_undoes_the_alarm(session: Session) -> None:
     make_system(session)  # no release is active: the rollback fails
-    store(session, policy(do=[
-        {"environment": "prod", "rollback": "release"},
-        {"environment": "prod", "set": {"safe_mode": True}},
-    ]))
+    store(
+        session,
+        policy(
+            do=[
+                {"environment": "prod", "rollback": "release"},
+                {"environment": "prod", "set": {"safe_mode": True}},
+            ]
+        ),
+    )
     grant(session, "kill-on-refusals")
     incident_id = alarm(session)
     lines = [m for k, _, m in timeline(session, incident_id) if k == "policy"]
@@ -150,7 +164,11 @@ def test_a_failing_action_is_recorded_and_never_undoes_the_alarm(session: Sessio
     )
     assert _state(session)["safe_mode"] is True  # the next action still ran
     assert [k for k, _, _ in timeline(session, incident_id)] == [
-        "opened", "alarm", "policy", "lever", "status"
+        "opened",
+        "alarm",
+        "policy",
+        "lever",
+        "status",
     ]
     assert session.scalars(select(PolicyActivation.outcome)).all() == ["failed"]
 

@@ -33,7 +33,7 @@ def _render(items: list[dict[str, Any]]) -> None:
             [
                 p["name"],
                 p["mode"],
-                f"{p['system']}: {p['when_text']}",
+                p["when_text"],
                 p["do_text"],
                 f"{p['cooldown']} s",
                 p["max_per_hour"],

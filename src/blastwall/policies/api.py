@@ -14,7 +14,7 @@ router = APIRouter(tags=["policies"], responses=AUTHENTICATED)
 
 
 @router.get("/policies", response_model=ItemsPage[PolicyRead])
-def list_policies(session: DbSession, _: Viewer) -> ItemsPage[PolicyRead]:
+def list_containment_policies(session: DbSession, _: Viewer) -> ItemsPage[PolicyRead]:
     """Every auto-containment policy by name (a short hand-written list: one page)."""
     items = [PolicyRead.of(view) for view in service.list_(session)]
     return ItemsPage[PolicyRead](items=items, next_cursor=None)

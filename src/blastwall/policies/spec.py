@@ -29,6 +29,7 @@ from pydantic import (
     Field,
     StrictInt,
     StrictStr,
+    field_serializer,
     model_validator,
 )
 
@@ -140,6 +141,11 @@ class Action(_Strict):
         if self.set is not None and not self.set.model_fields_set:
             raise ValueError("set is empty: name at least one lever, e.g. set: {killed: true}")
         return self
+
+    @field_serializer("set")
+    def _only_given(self, value: LeverSet | None) -> dict[str, Any] | None:
+        """Only the levers written: a dumped default would set (restore) every other lever."""
+        return None if value is None else value.model_dump(include=value.model_fields_set)
 
     def body(self) -> dict[str, Any]:
         """As stored and shown: only what was written."""
