@@ -26,7 +26,7 @@ def contain_on_change(session: Session, recorded: Recorded) -> None:
     change = recorded.change
     if change.incident_id is None or change.action not in CONTAINING_ACTIONS:
         return
-    if change.action == "lever.change" and _all_at_rest(change.data):
+    if change.action.startswith("lever.") and not _moves_a_lever(change.data):
         return
     incident = service.get(session, change.incident_id, for_update=True)
     if Status.contained not in allowed_next(incident.status, incident.severity):
@@ -41,22 +41,16 @@ def contain_on_change(session: Session, recorded: Recorded) -> None:
     )
 
 
-def _all_at_rest(data: dict[str, object]) -> bool:
-    """Whether a lever change left every lever at rest (a restore written field by field)."""
+def _moves_a_lever(data: dict[str, object]) -> bool:
+    """Whether the lever service's data (``after``: every lever) leaves any lever pulled.
+
+    A change without that data was not made by the lever service; a change leaving every
+    lever at rest is a restore written field by field: neither contains.
+    """
     after = data.get("after")
     if not isinstance(after, dict):
         return False
-    return (
-        not any(
-            after.get(k)
-            for k in (
-                "killed",
-                "human_fallback",
-                "safe_mode",
-                "reroute_model",
-                "filters",
-                "disabled_tools",
-            )
-        )
-        and after.get("retrieval_sources") is None
+    pulled = ("killed", "human_fallback", "safe_mode", "reroute_model", "filters")
+    return any(after.get(k) for k in (*pulled, "disabled_tools")) or (
+        after.get("retrieval_sources") is not None
     )
