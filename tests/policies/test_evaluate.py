@@ -9,11 +9,12 @@ from sqlalchemy.orm import Session
 
 from blastwall.changes.models import AuditEntry
 from blastwall.db.base import utcnow
+from blastwall.incidents import intake
 from blastwall.incidents import service as incidents
 from blastwall.levers import service as levers
 from blastwall.policies.models import PolicyActivation
 from blastwall.registry import releases
-from tests.policies.factories import alarm, grant, policy, store, timeline
+from tests.policies.factories import MONITOR_ACTOR, T0, alarm, grant, policy, store, timeline
 from tests.registry.factories import SYSTEM, activate, contents, make_system, release
 
 
@@ -185,3 +186,30 @@ def test_an_incident_policy_matches_its_class_and_severity_cell(session: Session
     assert incidents.get(session, incident_id).severity == 1  # moderate harm, irreversible
     fired = [m for k, _, m in timeline(session, incident_id) if k == "policy"]
     assert fired == ["policy on-sev1 would have: kill support-agent (prod)"]
+
+
+def test_an_alert_policy_matches_every_label_it_names_and_ignores_repeats(
+    session: Session,
+) -> None:
+    make_system(session)
+    store(
+        session,
+        policy(name="payments", mode="observe", when={"alert": {"labels": {"team": "payments"}}}),
+        policy(name="search", mode="observe", when={"alert": {"labels": {"team": "search"}}}),
+    )
+    signal = intake.Signal(
+        source=intake.Source.alert,
+        key="fp-1",
+        system=SYSTEM,
+        title="HighErrorRate",
+        message="Alert HighErrorRate firing",
+        action="alert.firing",
+        started_at=T0,
+        received_at=T0 + timedelta(minutes=1),
+        evidence={"labels": {"team": "payments", "alertname": "HighErrorRate"}},
+        audit_repeats=True,
+    )
+    incident_id = intake.receive(session, signal, MONITOR_ACTOR).incident_id
+    intake.receive(session, signal, MONITOR_ACTOR)  # Alertmanager's resend: a repeat
+    fired = [m for k, _, m in timeline(session, incident_id) if k == "policy"]
+    assert fired == ["policy payments would have: kill support-agent (prod)"]
