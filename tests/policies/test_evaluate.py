@@ -55,6 +55,7 @@ def test_enforce_pulls_the_lever_and_the_incident_shows_contained(session: Sessi
     incident = incidents.get(session, incident_id)
     assert incident.status == "contained"
     assert incident.contained_at is not None
+    assert incident.acknowledged_at is None  # nobody saw it: paging goes on
     kinds = [(kind, actor) for kind, actor, _ in timeline(session, incident_id)]
     assert kinds[-4:] == [
         ("alarm", "monitor"),

@@ -20,6 +20,9 @@ from blastwall.incidents.lifecycle import allowed_next
 CONTAINING_ACTIONS = frozenset({"lever.kill", "lever.change", "release.rollback"})
 """Changes that contain; ``lever.restore`` and activations do not."""
 
+AUTOMATIC_PREFIX = "policy:"
+"""Actors that are auto-containment policies (``levers.authority.POLICY_PREFIX``)."""
+
 
 def contain_on_change(session: Session, recorded: Recorded) -> None:
     """Move the change's incident to contained when the lifecycle allows it; else nothing."""
@@ -38,6 +41,9 @@ def contain_on_change(session: Session, recorded: Recorded) -> None:
         Status.contained,
         change.actor,
         note=f"contained by {what} on {change.target} (audit #{recorded.audit_seq})",
+        # A person who pulls a lever for the incident has seen it; a policy has not, and
+        # acknowledging would stop paging the people who must still come and look.
+        acknowledge=not change.actor.name.startswith(AUTOMATIC_PREFIX),
     )
 
 
