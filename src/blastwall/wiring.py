@@ -9,16 +9,20 @@ from __future__ import annotations
 from blastwall import changes
 from blastwall.changes import references
 from blastwall.detect import alarms, verification
+from blastwall.incidents import containment, timeline
 from blastwall.incidents import subscribers as incidents
-from blastwall.incidents import timeline
 from blastwall.incidents.for_detect import MonitorIntake, VerificationTimeline
 from blastwall.levers import notify as lever_streams
 from blastwall.notify import outbox, wake
 from blastwall.paging import service as paging
+from blastwall.policies import evaluate as policies
 
 # Incidents: every change made for an incident lands on its timeline, in the transaction.
 changes.subscribe("", incidents.add_to_timeline)
 # Levers and releases refuse an unknown incident; a system with incidents is not deleted.
+# A lever or rollback made for an incident contains it (its own incident.transition).
+changes.subscribe("lever.", containment.contain_on_change)
+changes.subscribe("release.rollback", containment.contain_on_change)
 references.answer_require("incident", timeline.require_incident)
 references.answer_holders("system", "incident(s)", timeline.count_for_system)
 
@@ -38,3 +42,8 @@ verification.connect(VerificationTimeline())
 # After the outbox, so a PagerDuty resolve a route already queued is not queued twice.
 changes.subscribe("incident.open", paging.start)
 changes.subscribe("incident.", paging.stop)
+
+# Auto-containment policies (C8) act on the signals that open or join incidents, in their
+# transaction; each action in its own savepoint, so a failed action never undoes the signal.
+for action in policies.TRIGGERS:
+    changes.subscribe(action, policies.on_change)

@@ -106,7 +106,8 @@ def test_stream_back_at_baseline_after_a_lever_change_is_verified(
     [entry] = body["monitors"]
     assert (entry["monitor"], entry["status"], entry["needed"]) == ("fraud-share", "verified", 500)
     timeline = client.get(f"/api/v1/incidents/{incident_id}").json()["timeline"]
-    assert [e["kind"] for e in timeline][-2:] == ["lever", "verification"]
+    # The lever contained the incident (its status entry) before the fix was verified.
+    assert [e["kind"] for e in timeline][-3:] == ["lever", "status", "verification"]
     assert timeline[-1]["message"] == (
         "Verified: fraud-share is back at its baseline after the lever (500 observations "
         "without an alarm, estimate within the baseline)"

@@ -81,11 +81,13 @@ def test_readme_walkthrough(cli: Invoke) -> None:
     incident = json.loads(ok(cli, "incident", "show", "1", "--json"))
     kinds = [(e["kind"], e["actor"]) for e in incident["timeline"]]
     # The example's escalation policy covers the system: opening pages its level 1, and with
-    # no channel's environment variable set the page reaches nobody and says so.
+    # no channel's environment variable set the page reaches nobody and says so. The rollback
+    # for the incident contained it (its status entry; docs/policies.md).
     assert kinds == [
         ("opened", "root"),
         ("page", "escalation"),
         ("rollback", "root"),
+        ("status", "root"),
         ("lever", "root"),
         ("lever", "root"),
     ]
@@ -93,6 +95,7 @@ def test_readme_walkthrough(cli: Invoke) -> None:
         "Could not page lee.chen (level 1); no channel can send e-mail "
         "(see blastwall notify channels)"
     )
+    assert (incident["status"], incident["contained_at"] is not None) == ("contained", True)
     # opened by hand, no monitor alarmed: there is nothing for R3 to verify
     assert incident["verification"]["status"] == "none"
     assert ok(cli, "audit", "verify").strip().startswith("audit chain intact:")

@@ -176,9 +176,16 @@ def test_incident_change_lands_in_the_timeline(
     with session_factory() as session:
         incident = session.get(Incident, incident_id)
         assert incident is not None
-        assert [(e.kind, e.message) for e in incident.timeline] == [
-            ("lever", "support-bot (all environments): killed off -> on. Why: leak")
-        ]
+        lever, status = incident.timeline
+        assert (lever.kind, lever.message) == (
+            "lever",
+            "support-bot (all environments): killed off -> on. Why: leak",
+        )
+        # The kill contains the incident (incidents/containment.py).
+        assert (status.kind, incident.status) == ("status", "contained")
+        assert status.message.startswith(
+            "detected -> contained: contained by lever.kill on support-bot/*"
+        )
 
 
 def test_audit_routes_list_and_verify(

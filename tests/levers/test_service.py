@@ -123,7 +123,10 @@ def test_change_for_an_incident_appears_in_its_timeline(session: Session) -> Non
     result = service.kill(
         session, "support-bot", "prod", actor=RESPONDER, reason="PII leak", incident_id=incident.id
     )
-    [entry] = session.scalars(select(TimelineEntry).where(TimelineEntry.incident_id == incident.id))
+    stmt = select(TimelineEntry).where(TimelineEntry.incident_id == incident.id)
+    entry, contained = session.scalars(stmt.order_by(TimelineEntry.id))
+    assert (contained.kind, incident.status) == ("status", "contained")  # containment.py
+    assert incident.acknowledged_at is not None  # a person pulled it: they have seen it
     assert (entry.kind, entry.actor) == ("lever", "alice")
     assert entry.message == "support-bot (prod): killed off -> on. Why: PII leak"
     assert entry.data["revision"] == result.state.revision

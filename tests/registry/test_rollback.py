@@ -105,7 +105,9 @@ def test_rollback_for_an_incident_adds_a_timeline_entry(session: Session) -> Non
     incident = make_incident(session)
     _rollback(session, surface="prompt", incident_id=incident.id)
     session.refresh(incident)
-    [entry] = incident.timeline
+    # The rollback contains the incident (incidents/containment.py): a status entry follows.
+    entry, contained = incident.timeline
+    assert (contained.kind, incident.status) == ("status", "contained")
     assert (entry.kind, entry.actor, entry.message) == (
         "rollback",
         "remy",
@@ -117,7 +119,7 @@ def test_rollback_for_an_incident_adds_a_timeline_entry(session: Session) -> Non
         "from_release": "r2",
         "to_release": "r2+rollback-prompt-1",
         "surfaces_changed": ["prompt"],
-        "audit_seq": last_audit(session).seq,
+        "audit_seq": last_audit(session).seq - 1,
     }
     deployment = releases.get_active(session, SYSTEM, "prod")
     assert (deployment.incident_id, last_audit(session).incident_id) == (incident.id, incident.id)

@@ -28,6 +28,7 @@ from blastwall.cli import (
     monitors,
     notify,
     oncall,
+    policy,
     releases,
     review,
     runbook,
@@ -92,6 +93,7 @@ app.add_typer(tasks.app)
 app.add_typer(notify.app)
 app.add_typer(triage.app)
 app.add_typer(runbook.app)
+app.add_typer(policy.app)
 
 
 def _version(value: bool) -> None:

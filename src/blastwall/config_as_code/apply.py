@@ -27,6 +27,7 @@ from blastwall.incidents import matrix
 from blastwall.levers import authority
 from blastwall.notify import config as notify_config
 from blastwall.oncall import config as oncall
+from blastwall.policies import service as policies
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.review import service as review
@@ -126,6 +127,9 @@ def _carry_out(
     if plan.writes.triage is not None:
         with _located(source, ("triage",)):
             triage.apply(session, plan.writes.triage, actor)
+    if plan.writes.policies is not None:
+        with _located(source, ("policies",)):
+            policies.replace(session, plan.writes.policies, actor)
     record(
         session,
         Change(

@@ -43,3 +43,4 @@ class PlanKind(StrEnum):
     notify_route = "notify_route"
     alert_rules = "alert_rules"
     triage_tree = "triage_tree"
+    policy = "policy"

@@ -49,6 +49,8 @@ from blastwall.levers import authority
 from blastwall.levers.enums import ANY
 from blastwall.notify import config as notify_config
 from blastwall.oncall import config as oncall
+from blastwall.policies import config as policy_config
+from blastwall.policies.spec import PolicySpec
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.registry.enums import ChangeAction
@@ -113,6 +115,7 @@ class Writes:
     notify: notify_config.Writes = field(default_factory=notify_config.Writes)
     alert_rules: tuple[AlertRule, ...] | None = None
     triage: triage.TriageWrite | None = None
+    policies: tuple[PolicySpec, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -215,6 +218,7 @@ class _Planner:
         item, self.alert_rules = alert_config.plan(self.session, self.document.alert_rules)
         self.items.extend([item] if item else [])
         self.triage()
+        policies = self.policies()
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
@@ -229,8 +233,19 @@ class _Planner:
             notify.writes,
             self.alert_rules,
             self.triage_write,
+            policies,
         )
         return Plan(tuple(self.items), writes)
+
+    def policies(self) -> tuple[PolicySpec, ...] | None:
+        """The policies section (policies/config.py); the policies to write, if any change."""
+        wanted = self.document.policies
+        steps, problems, write = policy_config.plan(self.session, wanted, self.document.systems)
+        for action, name, changes in steps:
+            self.items.append(PlanItem(PlanAction(action), PlanKind.policy, name, changes))
+        for loc, message in problems:
+            self.problem(("policies", *loc), message)
+        return tuple(wanted) if write and wanted is not None else None
 
     def system(self, index: int, spec: SystemSpec) -> None:
         at: Loc = ("systems", index)

@@ -41,6 +41,7 @@ from blastwall.levers.enums import ANY
 from blastwall.levers.schemas import AuthorityRuleSpec as LeverRuleSpec
 from blastwall.notify.specs import ChannelSpec, RouteSpec
 from blastwall.oncall.spec import OncallSpec
+from blastwall.policies.spec import PolicySpec
 from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
@@ -335,6 +336,8 @@ class Document(Section):
     )
     triage: list[TriageTreeSpec] | None = Field(
         None, description="A triage tree per system (docs/triage.md); left out: unmanaged."
+    policies: list[PolicySpec] | None = Field(
+        None, description="Auto-containment policies: when X, do levers or rollback (policies)."
     )
 
     _source: Source = PrivateAttr(default_factory=Source)

@@ -12,6 +12,7 @@ from blastwall.incidents import models as incident_models
 from blastwall.levers import models as lever_models
 from blastwall.notify import models as notify_models
 from blastwall.oncall import models as oncall_models
+from blastwall.policies import models as policy_models
 from blastwall.registry import models as registry_models
 from blastwall.review import models as review_models
 from blastwall.traces import models as trace_models
@@ -31,3 +32,4 @@ from blastwall.paging import models as paging_models  # noqa: E402
 
 __all__ += ["paging_models"]
 __all__ += ["triage_models"]
+__all__ += ["policy_models"]

@@ -76,7 +76,9 @@ def refusal_to(incident: Incident, target: Status | str) -> str:
     return _refusal(incident, Status(incident.status), parse_status(target))
 
 
-def transition(incident: Incident, target: Status | str, at: datetime) -> Status:
+def transition(
+    incident: Incident, target: Status | str, at: datetime, *, acknowledge: bool = True
+) -> Status:
     """Move ``incident`` to ``target`` and set its milestones; returns the previous status.
 
     Raises InvalidTransition (listing the allowed next statuses) and changes nothing if the
@@ -92,7 +94,9 @@ def transition(incident: Incident, target: Status | str, at: datetime) -> Status
         )
     incident.status = target.value
     # Whoever moves an incident has seen it, so the move acknowledges it if nobody had.
-    incident.acknowledged_at = incident.acknowledged_at or at
+    # An automatic move (a policy's containment) is seen by nobody: ``acknowledge=False``.
+    if acknowledge:
+        incident.acknowledged_at = incident.acknowledged_at or at
     if target in (Status.contained, Status.mitigated):
         # A mitigation also stops the bleeding, so it counts as containment if none came first.
         incident.contained_at = incident.contained_at or at

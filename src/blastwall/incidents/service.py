@@ -298,11 +298,15 @@ def transition(
     actor: Actor,
     *,
     note: str | None = None,
+    acknowledge: bool = True,
 ) -> Incident:
-    """Move to ``to`` if the lifecycle allows it, setting the milestones that move reaches."""
+    """Move to ``to`` if the lifecycle allows it, setting the milestones that move reaches.
+
+    ``acknowledge=False`` for a move nobody saw (a policy's containment), so paging goes on.
+    """
     incident = get(session, incident_id, for_update=True)
     before = _milestones(incident)
-    previous = lifecycle.transition(incident, to, utcnow())
+    previous = lifecycle.transition(incident, to, utcnow(), acknowledge=acknowledge)
     after = _milestones(incident)
     reached = {name: _plain(after[name]) for name in MILESTONES if after[name] != before[name]}
     record(

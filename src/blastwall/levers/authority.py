@@ -1,7 +1,8 @@
 """Authority protocol (I4): who may pull which lever on which system without asking anyone.
 
 A rule is (subject, lever, system). ``role:NAME`` matches that role and every higher one
-(viewer < responder < commander < admin); ``person:NAME`` matches one token name; ``*``
+(viewer < responder < commander < admin); ``person:NAME`` matches one token name;
+``policy:NAME`` matches one auto-containment policy, which no other rule names; ``*``
 matches any lever or system. Admins may always pull every lever. With no rules
 configured, :data:`DEFAULT_RULES` apply: the on-call responder may kill and restore any
 system, commanders and admins may pull anything.
@@ -45,10 +46,16 @@ class Rule:
 
     def names(self, actor: Actor) -> bool:
         kind, _, name = self.subject.partition(":")
+        if actor.name.startswith(POLICY_PREFIX):
+            # A policy acts only with the authority written for it, never its role's.
+            return self.subject == actor.name
         if kind == "person":
             return actor.name == name
         return kind == "role" and name in Role.__members__ and actor.role.at_least(Role(name))
 
+
+POLICY_PREFIX = "policy:"
+"""Actors named ``policy:NAME`` are auto-containment policies (blastwall.policies)."""
 
 DEFAULT_RULES: tuple[Rule, ...] = (
     Rule("role:admin", ANY),

@@ -358,7 +358,8 @@ class VerificationRead(BaseModel):
 
 
 SUBJECT_HELP = (
-    "role:<responder|commander|admin> or person:<token name>, e.g. role:responder or person:alice"
+    "role:<responder|commander|admin>, person:<token name> or policy:<policy name>, e.g. "
+    "role:responder or person:alice"
 )
 
 
@@ -384,7 +385,7 @@ class AuthorityRuleSpec(Input):
                     f"{who} cannot change levers; name role:responder or higher, or a person"
                 )
             return value
-        if kind == "person" and re.fullmatch(PERSON, name):
+        if kind in ("person", "policy") and re.fullmatch(PERSON, name):
             return value
         raise _invalid(f"{value!r} is not a subject: use {SUBJECT_HELP}")
 

@@ -13,6 +13,7 @@ from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
 from blastwall.notify.api import router as notify_router
 from blastwall.oncall.api import router as oncall_router
+from blastwall.policies.api import router as policies_router
 from blastwall.registry.api import router as registry_router
 from blastwall.review.api import router as review_router
 from blastwall.runbook.api import router as runbook_router
@@ -31,3 +32,4 @@ ALL += [oncall_router]
 ALL += [notify_router]
 ALL += [alerts_router]
 ALL += [triage_router, runbook_router]
+ALL += [policies_router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 21:01:25.914376
+Create Date: 2026-12-06 21:01:34.774837
 """
 
 from collections.abc import Sequence
@@ -326,6 +326,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_oncall_schedules")),
         sa.UniqueConstraint("name", name=op.f("uq_oncall_schedules_name")),
     )
+    op.create_table(
+        "policies",
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_policies")),
+    )
+    with op.batch_alter_table("policies", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_policies_system"), ["system"], unique=False)
+
     op.create_table(
         "review_cursors",
         sa.Column("name", sa.String(length=50), nullable=False),
@@ -752,6 +768,25 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_oncall_overrides_schedule_id_ends_at", ["schedule_id", "ends_at"], unique=False
         )
+
+    op.create_table(
+        "policy_activations",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("policy", sa.String(length=100), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("trigger", sa.String(length=50), nullable=False),
+        sa.Column("outcome", sa.String(length=20), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["policy"],
+            ["policies.name"],
+            name=op.f("fk_policy_activations_policy_policies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_activations")),
+    )
+    with op.batch_alter_table("policy_activations", schema=None) as batch_op:
+        batch_op.create_index("ix_policy_activations_policy_at", ["policy", "at"], unique=False)
 
     op.create_table(
         "releases",
@@ -1317,6 +1352,10 @@ def downgrade() -> None:
     op.drop_table("surfaces")
     op.drop_table("review_configs")
     op.drop_table("releases")
+    with op.batch_alter_table("policy_activations", schema=None) as batch_op:
+        batch_op.drop_index("ix_policy_activations_policy_at")
+
+    op.drop_table("policy_activations")
     with op.batch_alter_table("oncall_overrides", schema=None) as batch_op:
         batch_op.drop_index("ix_oncall_overrides_schedule_id_ends_at")
 
@@ -1365,6 +1404,10 @@ def downgrade() -> None:
 
     op.drop_table("review_items")
     op.drop_table("review_cursors")
+    with op.batch_alter_table("policies", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_policies_system"))
+
+    op.drop_table("policies")
     op.drop_table("oncall_schedules")
     op.drop_table("oncall_policies")
     op.drop_table("oncall_people")
