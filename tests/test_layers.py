@@ -22,6 +22,8 @@ FORBIDDEN = [
     ("blastwall.registry", "blastwall.incidents"),
     ("blastwall.detect", "blastwall.incidents"),
     ("blastwall.incidents", "blastwall.levers"),
+    ("blastwall.registry", "blastwall.levers"),
+    ("blastwall.registry", "blastwall.detect"),
 ]
 
 

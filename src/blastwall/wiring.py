@@ -9,6 +9,7 @@ from __future__ import annotations
 from blastwall import changes
 from blastwall.changes import references
 from blastwall.detect import alarms, verification
+from blastwall.detect.monitors import service as monitor_service
 from blastwall.incidents import containment, timeline
 from blastwall.incidents import subscribers as incidents
 from blastwall.incidents.for_detect import MonitorIntake, VerificationTimeline
@@ -25,6 +26,8 @@ changes.subscribe("lever.", containment.contain_on_change)
 changes.subscribe("release.rollback", containment.contain_on_change)
 references.answer_require("incident", timeline.require_incident)
 references.answer_holders("system", "incident(s)", timeline.count_for_system)
+# A release's expect_shift names monitors, which detect (above registry) owns.
+references.answer_names("monitor", monitor_service.names_of)
 
 # Lever streams: SDKs following the stream hear of a new revision once it is committed.
 changes.subscribe_after_commit("lever.", lever_streams.announce_change)

@@ -81,6 +81,30 @@ def apply(
     return plan
 
 
+def _carry_out_sections(session: Session, plan: Plan, source: Source, actor: Actor) -> None:
+    """The top-level sections after the systems: each is whole, or left out and unmanaged."""
+    if plan.writes.rules is not None:
+        with _located(source, ("authority",)):
+            authority.replace_rules(session, plan.writes.rules, actor)
+    if plan.writes.matrix is not None:
+        with _located(source, ("severity_matrix",)):
+            matrix.set_matrix(session, plan.writes.matrix, actor)
+    if plan.writes.oncall is not None:
+        with _located(source, ("oncall",)):
+            oncall.apply(session, plan.writes.oncall, actor)
+    with _located(source, ("channels",)):
+        notify_config.apply(session, plan.writes.notify, actor)
+    if plan.writes.alert_rules is not None:
+        with _located(source, ("alert_rules",)):
+            alert_rules.replace(session, plan.writes.alert_rules, actor)
+    if plan.writes.triage is not None:
+        with _located(source, ("triage",)):
+            triage.apply(session, plan.writes.triage, actor)
+    if plan.writes.policies is not None:
+        with _located(source, ("policies",)):
+            policies.replace(session, plan.writes.policies, actor)
+
+
 def _carry_out(
     session: Session, plan: Plan, source: Source, actor: Actor, policy: TargetPolicy
 ) -> None:
@@ -110,26 +134,7 @@ def _carry_out(
     for canary_set in plan.writes.canary_sets:
         with _located(source, canary_set.loc):
             canaries.put_set(session, canary_set.system, canary_set.name, canary_set.body, actor)
-    if plan.writes.rules is not None:
-        with _located(source, ("authority",)):
-            authority.replace_rules(session, plan.writes.rules, actor)
-    if plan.writes.matrix is not None:
-        with _located(source, ("severity_matrix",)):
-            matrix.set_matrix(session, plan.writes.matrix, actor)
-    if plan.writes.oncall is not None:
-        with _located(source, ("oncall",)):
-            oncall.apply(session, plan.writes.oncall, actor)
-    with _located(source, ("channels",)):
-        notify_config.apply(session, plan.writes.notify, actor)
-    if plan.writes.alert_rules is not None:
-        with _located(source, ("alert_rules",)):
-            alert_rules.replace(session, plan.writes.alert_rules, actor)
-    if plan.writes.triage is not None:
-        with _located(source, ("triage",)):
-            triage.apply(session, plan.writes.triage, actor)
-    if plan.writes.policies is not None:
-        with _located(source, ("policies",)):
-            policies.replace(session, plan.writes.policies, actor)
+    _carry_out_sections(session, plan, source, actor)
     record(
         session,
         Change(

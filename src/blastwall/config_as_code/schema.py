@@ -336,6 +336,7 @@ class Document(Section):
     )
     triage: list[TriageTreeSpec] | None = Field(
         None, description="A triage tree per system (docs/triage.md); left out: unmanaged."
+    )
     policies: list[PolicySpec] | None = Field(
         None, description="Auto-containment policies: when X, do levers or rollback (policies)."
     )

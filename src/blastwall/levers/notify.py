@@ -8,41 +8,10 @@ their periodic database check instead, so a missed notice only costs latency.
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections.abc import Callable
-
 from blastwall.changes import Recorded
+from blastwall.changes.revisions import Listener, announce, listen, unlisten
 
-Listener = Callable[[int], None]
-
-_log = logging.getLogger(__name__)
-_lock = threading.Lock()
-_listeners: list[Listener] = []
-
-
-def listen(listener: Listener) -> None:
-    """Call ``listener(revision)`` after each lever change commits in this process."""
-    with _lock:
-        if listener not in _listeners:
-            _listeners.append(listener)
-
-
-def unlisten(listener: Listener) -> None:
-    with _lock:
-        if listener in _listeners:
-            _listeners.remove(listener)
-
-
-def announce(revision: int) -> None:
-    """Tell every listener; a failing listener must not undo or hide a committed change."""
-    with _lock:
-        listeners = list(_listeners)
-    for listener in listeners:
-        try:
-            listener(revision)
-        except Exception:
-            _log.exception("lever listener failed for revision %d", revision)
+__all__ = ["Listener", "announce", "announce_change", "listen", "unlisten"]
 
 
 def announce_change(recorded: Recorded) -> None:

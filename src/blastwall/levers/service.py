@@ -18,9 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
-from blastwall.changes import Change, audit, record, references
+from blastwall.changes import Change, record, references, revisions
 from blastwall.db.base import utcnow
-from blastwall.db.counters import current_value, next_value
 from blastwall.db.pagination import Page, PageQuery, paginate_items
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.levers import authority, declared
@@ -29,7 +28,7 @@ from blastwall.levers.models import LeverState
 from blastwall.levers.schemas import LeverSet
 from blastwall.registry.models import System
 
-LEVER_REVISION = "lever_revision"
+LEVER_REVISION = revisions.LEVER_REVISION
 
 FIELD_LEVERS: dict[str, Lever] = {
     "killed": Lever.kill,
@@ -203,8 +202,7 @@ def change(
         authority.check(session, actor, lever, system.name)
 
     # Audit first, then the revision: every writer takes counters in this order.
-    audit.lock(session)
-    audit.lock_counter(session, LEVER_REVISION)
+    revisions.lock(session)
     state = _stored(session, system, environment)
     before = snapshot(state)
     after = {**before, **parsed.model_dump(include=parsed.model_fields_set)}
@@ -214,7 +212,7 @@ def change(
 
     old_revision = state.revision if state else 0
     # Draw the revision before touching the row: drawing it flushes pending changes.
-    revision = next_value(session, LEVER_REVISION)
+    revision = revisions.draw(session)
     if state is None:
         state = LeverState(system=system, environment=environment)
         session.add(state)
@@ -357,4 +355,4 @@ def feed(
 
 def current_revision(session: Session) -> int:
     """The newest lever revision (0 before the first change)."""
-    return current_value(session, LEVER_REVISION)
+    return revisions.current(session)

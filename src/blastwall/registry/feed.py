@@ -10,18 +10,13 @@ larger than the stream's limit travel as hash and size only; the SDK fetches the
 from __future__ import annotations
 
 import json
-from functools import partial
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from blastwall.changes import audit
-from blastwall.db.counters import next_value
-from blastwall.db.session import on_commit
+from blastwall.changes import revisions
 from blastwall.exceptions import NotFound
-from blastwall.levers import notify
-from blastwall.levers.service import LEVER_REVISION
 from blastwall.registry import service
 from blastwall.registry.models import Deployment, Release, ReleaseItem, SurfaceVersion, System
 from blastwall.registry.schemas import ReleaseState, ReleaseSurfaceState
@@ -30,16 +25,13 @@ from blastwall.registry.surfaces import find_surface
 
 def next_revision(session: Session) -> int:
     """Draw the next stream revision for a deployment (audit lock first, as every writer)."""
-    # Lock order: the audit chain, then the revision counter (see levers.service.change);
-    # taking them the other way round could deadlock against a lever change on PostgreSQL.
-    audit.lock(session)
-    audit.lock_counter(session, LEVER_REVISION)
-    return next_value(session, LEVER_REVISION)
+    revisions.lock(session)
+    return revisions.draw(session)
 
 
 def announce_after_commit(session: Session, revision: int) -> None:
     """Wake this process's lever streams once the deployment commits."""
-    on_commit(session, partial(notify.announce, revision))
+    revisions.announce_after_commit(session, revision)
 
 
 def canonical_size(content: dict[str, Any]) -> int:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.changes import references
 from blastwall.exceptions import InvalidInput
 from blastwall.registry.models import Release, ReleaseItem, Surface, SurfaceVersion, System
 
@@ -86,11 +87,8 @@ def check_expect_shift(session: Session, system: System, names: list[str]) -> li
     """The monitor names a release may declare it moves: each must be one of the system's."""
     if not names:
         return []
-    # detect sits beside registry and imports it; importing it here at module level would
-    # make a loop, and this is the one question registry asks of it.
-    from blastwall.detect.monitors.models import Monitor  # noqa: PLC0415
-
-    known = set(session.scalars(select(Monitor.name).where(Monitor.system_id == system.id)))
+    # Monitors belong to detect, which sits above registry: registry asks, detect answers.
+    known = references.names(session, "monitor", system.id)
     unknown = sorted(set(names) - known)
     if unknown:
         listed = ", ".join(sorted(known)) or "none yet"

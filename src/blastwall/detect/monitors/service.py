@@ -46,6 +46,11 @@ def list_(session: Session, system_name: str, page: PageQuery | None = None) -> 
     )
 
 
+def names_of(session: Session, system_id: int) -> set[str]:
+    """The names of a system's monitors (answers ``changes.references.names("monitor")``)."""
+    return set(session.scalars(select(Monitor.name).where(Monitor.system_id == system_id)))
+
+
 def get_by_name(session: Session, system_name: str, name: str) -> Monitor:
     system = registry.get_by_name(session, system_name)
     monitor = session.scalar(
