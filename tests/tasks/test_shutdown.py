@@ -13,6 +13,14 @@ from blastwall.tasks.runner import Role as TaskRole
 from tests.conftest import make_token
 from tests.tasks.servers import Server, eventually
 
+EVERY_TASK = [
+    "canary-scheduler",
+    "detection-engine",
+    "escalation",
+    "notify-dispatcher",
+    "review-sampling",
+]
+
 
 @pytest.mark.timeout(300)  # a server process on a shared 2-core machine
 def test_sigterm_stops_the_tasks_and_the_server_exits(
