@@ -31,7 +31,7 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 unit: venv
-	$(VENV)/bin/pytest -n auto
+	$(VENV)/bin/pytest -n auto --durations=30
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
