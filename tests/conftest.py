@@ -85,7 +85,9 @@ def database_url(
     template = request.getfixturevalue("postgres_template")
     name = f"bw_test_{os.getpid()}_{next(_counter)}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # FILE_COPY: PostgreSQL 15's default (WAL_LOG) copies a small template through the
+        # WAL; copying the files is ~1.5-4x faster per test (measured: 14 ms against 21-60 ms).
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
     yield template_url.format(db=name)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
