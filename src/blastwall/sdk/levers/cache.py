@@ -76,14 +76,7 @@ class LeverCache:
                 self.levers = merge(
                     self._states.get(ALL_ENVIRONMENTS), self._states.get(self.environment)
                 )
-        if confirm:
-            self._stamp()
-        if changed or (confirm and self._save_due()):
-            self._save()
-        if changed:
-            for listener in self._listeners:
-                listener(self)
-        return changed
+        return self._written(changed, confirm=confirm)
 
     def model_kills(self) -> list[WireModelKill]:
         return list(self._model_kills.values())
@@ -103,14 +96,7 @@ class LeverCache:
                 self.killed_models = tuple(
                     sorted(k.prefix for k in self._model_kills.values() if k.killed)
                 )
-        if confirm:
-            self._stamp()
-        if changed or (confirm and self._save_due()):
-            self._save()
-        if changed:
-            for listener in self._listeners:
-                listener(self)
-        return changed
+        return self._written(changed, confirm=confirm)
 
     def apply_release(self, release: WireRelease, *, confirm: bool = True) -> bool:
         """Take a newer, complete and verified release; return whether the one in force moved.
@@ -130,14 +116,7 @@ class LeverCache:
                 self.release = ActiveRelease.of(release)
                 self.release_error = None
         changed = ours and newer
-        if confirm:
-            self._stamp()
-        if changed or (confirm and self._save_due()):
-            self._save()
-        if changed:
-            for listener in self._listeners:
-                listener(self)
-        return changed
+        return self._written(changed, confirm=confirm)
 
     def refuse_release(self, release: WireRelease, why: str) -> None:
         """Record a release that failed its checks; the last good one stays in force."""
@@ -153,6 +132,17 @@ class LeverCache:
         self._stamp(wall)
         if self._save_due():
             self._save()
+
+    def _written(self, changed: bool, *, confirm: bool) -> bool:
+        """After a write: stamp a confirmation, save when due, tell listeners of a change."""
+        if confirm:
+            self._stamp()
+        if changed or (confirm and self._save_due()):
+            self._save()
+        if changed:
+            for listener in self._listeners:
+                listener(self)
+        return changed
 
     def _stamp(self, wall: float | None = None) -> None:
         now_wall = time.time()
