@@ -33,3 +33,6 @@ from blastwall.paging import models as paging_models  # noqa: E402
 __all__ += ["paging_models"]
 __all__ += ["triage_models"]
 __all__ += ["policy_models"]
+from blastwall.comms import models as comms_models  # noqa: E402
+
+__all__ += ["comms_models"]

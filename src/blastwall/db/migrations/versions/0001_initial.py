@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 21:01:34.774837
+Create Date: 2026-12-06 22:13:16.400781
 """
 
 from collections.abc import Sequence
@@ -953,6 +953,29 @@ def upgrade() -> None:
         batch_op.create_index("ix_canary_runs_system_id", ["system", "id"], unique=False)
 
     op.create_table(
+        "comms_ledger",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=True),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("channel", sa.String(length=100), nullable=False),
+        sa.Column("recipient", sa.String(length=300), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(length=100), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("ref", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_comms_ledger_incident_id_incidents"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_comms_ledger")),
+    )
+    with op.batch_alter_table("comms_ledger", schema=None) as batch_op:
+        batch_op.create_index("ix_comms_ledger_incident_id_at", ["incident_id", "at"], unique=False)
+
+    op.create_table(
         "deployments",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system_id", sa.Integer(), nullable=False),
@@ -1337,6 +1360,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_deployments_system_env")
 
     op.drop_table("deployments")
+    with op.batch_alter_table("comms_ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_comms_ledger_incident_id_at")
+
+    op.drop_table("comms_ledger")
     with op.batch_alter_table("canary_runs", schema=None) as batch_op:
         batch_op.drop_index("ix_canary_runs_system_id")
         batch_op.drop_index("ix_canary_runs_set_id_release")

@@ -1,0 +1,11 @@
+"""What kind of message a ledger entry records."""
+
+from enum import StrEnum
+
+
+class MessageKind(StrEnum):
+    page = "page"
+    update = "update"
+    reminder = "reminder"
+    notice = "notice"
+    report = "report"

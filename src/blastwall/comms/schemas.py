@@ -1,0 +1,24 @@
+"""The ledger as the API and CLI show it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from blastwall.comms.enums import MessageKind
+
+
+class LedgerEntryRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    incident_id: int | None
+    kind: MessageKind
+    channel: str
+    recipient: str
+    at: datetime
+    actor: str
+    text: str
+    sha256: str
+    ref: str
