@@ -37,6 +37,8 @@ class Incident(Base):
     mitigated_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     postmortem_done_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Opened during a game day (P3); drills are marked in every list and left out of metrics.
+    drill: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
 

@@ -194,6 +194,9 @@ class IncidentSummary(BaseModel):
     mitigated_at: datetime | None
     resolved_at: datetime | None
     postmortem_done_at: datetime | None
+    drill: bool = Field(
+        description="Opened during a game day (P3): kept apart in lists and metrics."
+    )
     metrics: MetricsRead
 
     @classmethod

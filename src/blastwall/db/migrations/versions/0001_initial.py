@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 22:13:16.400781
+Create Date: 2026-12-06 22:14:32.074007
 """
 
 from collections.abc import Sequence
@@ -592,6 +592,7 @@ def upgrade() -> None:
         sa.Column(
             "postmortem_done_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True
         ),
+        sa.Column("drill", sa.Boolean(), nullable=False),
         sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
