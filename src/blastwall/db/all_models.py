@@ -36,3 +36,6 @@ __all__ += ["policy_models"]
 from blastwall.comms import models as comms_models  # noqa: E402
 
 __all__ += ["comms_models"]
+from blastwall.postmortems import models as postmortem_models  # noqa: E402
+
+__all__ += ["postmortem_models"]

@@ -14,6 +14,7 @@ from blastwall.levers.api import router as levers_router
 from blastwall.notify.api import router as notify_router
 from blastwall.oncall.api import router as oncall_router
 from blastwall.policies.api import router as policies_router
+from blastwall.postmortems.api import router as postmortems_router
 from blastwall.registry.api import router as registry_router
 from blastwall.review.api import router as review_router
 from blastwall.runbook.api import router as runbook_router
@@ -33,3 +34,4 @@ ALL += [notify_router]
 ALL += [alerts_router]
 ALL += [triage_router, runbook_router]
 ALL += [policies_router]
+ALL += [postmortems_router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 22:14:32.074007
+Create Date: 2026-12-06 22:20:49.110348
 """
 
 from collections.abc import Sequence
@@ -1182,6 +1182,38 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("monitor_id", name=op.f("pk_monitor_states")),
     )
     op.create_table(
+        "postmortems",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column(
+            "generated",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "edits",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("drafted_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("drafted_by", sa.String(length=100), nullable=False),
+        sa.Column("drafts", sa.Integer(), nullable=False),
+        sa.Column("submitted_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_by", sa.String(length=100), nullable=True),
+        sa.Column("published_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("published_by", sa.String(length=100), nullable=True),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_postmortems_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_postmortems")),
+        sa.UniqueConstraint("incident_id", name=op.f("uq_postmortems_incident_id")),
+    )
+    op.create_table(
         "surface_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("surface_id", sa.Integer(), nullable=False),
@@ -1233,6 +1265,48 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_timeline_entries_incident_id"), ["incident_id"], unique=False
         )
+
+    op.create_table(
+        "action_items",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("postmortem_id", sa.Integer(), nullable=True),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("description", sa.Text(), nullable=False),
+        sa.Column("owner", sa.String(length=100), nullable=False),
+        sa.Column("due", sa.Date(), nullable=False),
+        sa.Column("category", sa.String(length=30), nullable=False),
+        sa.Column("status", sa.String(length=10), nullable=False),
+        sa.Column("creates", sa.String(length=20), nullable=True),
+        sa.Column(
+            "created",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=True,
+        ),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("done_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("done_by", sa.String(length=100), nullable=True),
+        sa.Column("resolution", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_action_items_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["postmortem_id"],
+            ["postmortems.id"],
+            name=op.f("fk_action_items_postmortem_id_postmortems"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_action_items")),
+    )
+    with op.batch_alter_table("action_items", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_action_items_incident_id"), ["incident_id"], unique=False
+        )
+        batch_op.create_index("ix_action_items_status_due", ["status", "due"], unique=False)
 
     op.create_table(
         "release_items",
@@ -1338,11 +1412,17 @@ def downgrade() -> None:
 
     op.drop_table("verifications")
     op.drop_table("release_items")
+    with op.batch_alter_table("action_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_action_items_status_due")
+        batch_op.drop_index(batch_op.f("ix_action_items_incident_id"))
+
+    op.drop_table("action_items")
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_incident_id"))
 
     op.drop_table("timeline_entries")
     op.drop_table("surface_versions")
+    op.drop_table("postmortems")
     op.drop_table("monitor_states")
     op.drop_table("monitor_baselines")
     with op.batch_alter_table("incident_signals", schema=None) as batch_op:

@@ -1,0 +1,1 @@
+"""Learn (L1-L3): postmortems drafted from the record, action items, response metrics."""
