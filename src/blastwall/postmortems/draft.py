@@ -246,6 +246,7 @@ def build(session: Session, incident: Incident) -> dict[str, str]:
         "release_diff": release_diff.describe(session, incident),
         "model_output": model_output(found),
     }
-    for key in KEYS:
-        sections.setdefault(key, _ask(key))
+    for key in QUESTIONS:
+        if key not in sections:
+            sections[key] = _ask(key)
     return sections

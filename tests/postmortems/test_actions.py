@@ -1,0 +1,161 @@
+"""Action items: added, overdue, done (recorded); an item creates a working monitor that the
+detection engine runs and that alarms on a seeded stream, and a canary from the incident."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from blastwall.canaries import service as canaries
+from blastwall.db.session import unit_of_work
+from blastwall.detect.engine import Engine
+from blastwall.exceptions import Conflict, InvalidInput
+from blastwall.incidents import service as incidents
+from blastwall.postmortems import actions, creates
+from blastwall.incidents.schemas import IncidentCreate
+from blastwall.postmortems.enums import ActionStatus
+from blastwall.postmortems.schemas import ActionItemCreate
+from tests.detect.engine_factories import (
+    ADMIN,
+    Factory,
+    alarms,
+    call,
+    classifier_calls,
+    monitor,
+    push,
+    register,
+    tick,
+)
+from tests.incidents.factories import incident_data
+from tests.postmortems.factories import COMMANDER, RESPONDER, T0, at, incident, released_system
+
+
+def item(incident_id: int, **fields: object) -> ActionItemCreate:
+    body = {
+        "incident_id": incident_id,
+        "title": "Watch the label share",
+        "owner": "dana",
+        "due": "2025-01-10",
+        "category": "detection_gap",
+        **fields,
+    }
+    return ActionItemCreate.model_validate(body)
+
+
+def test_items_are_overdue_after_their_due_date_until_done(session: Session) -> None:
+    released_system(session)
+    opened = incident(session)
+    late = actions.add(session, item(opened.id), RESPONDER)
+    soon = actions.add(
+        session, item(opened.id, due="2025-01-20", category="slow_containment"), RESPONDER
+    )
+    now = at(60 * 24 * 12)  # 2025-01-13: the first item is three days late
+
+    overdue = actions.list_(session, overdue=True, now=now).items
+    assert [(i.id, i.creates, i.due) for i in overdue] == [(late.id, "monitor", date(2025, 1, 10))]
+    assert (actions.is_overdue(late, now), actions.is_overdue(soon, now)) == (True, False)
+    actions.done(session, late.id, RESPONDER, resolution="monitor fraud-share added")
+    assert actions.list_(session, overdue=True, now=now).items == []
+    assert [i.id for i in actions.list_(session, status=ActionStatus.open).items] == [soon.id]
+    with pytest.raises(Conflict, match=f"action item {late.id} is already done \\(by rita\\)"):
+        actions.done(session, late.id, RESPONDER)
+    assert [e.message for e in opened.timeline if e.kind == "action_item"] == [
+        f"action item {late.id} added: Watch the label share (detection_gap, owner dana, "
+        "due 2025-01-10)",
+        f"action item {soon.id} added: Watch the label share (slow_containment, owner dana, "
+        "due 2025-01-20)",
+        f"action item {late.id} done: Watch the label share (monitor fraud-share added)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            {"due": "13/01/2025"},
+            "due\n  Value error, must be a date written YYYY-MM-DD, e.g. 2026-12-20",
+        ),
+        (
+            {"due": 20250110},
+            "due\n  Value error, must be a date written YYYY-MM-DD, e.g. 2026-12-20",
+        ),
+        ({"category": "laziness"}, "category\n  Input should be 'detection_gap', 'rollback_gap'"),
+        ({"owner": "  "}, "owner\n  Value error, must not be blank"),
+    ],
+)
+def test_a_bad_item_says_which_field_and_how_to_fix_it(
+    body: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        item(1, **body)
+
+
+def test_an_item_creates_a_monitor_that_the_engine_runs_and_alarms_on(
+    session_factory: Factory,
+) -> None:
+    register(session_factory)
+    push(session_factory, classifier_calls(1000, change=10**6))  # the incident's traffic
+    with unit_of_work(session_factory) as session:
+        opened = incidents.open(
+            session,
+            _incident(),
+            ADMIN,
+            detected_at=T0 + timedelta(seconds=2),
+        )
+        added = actions.add(session, item(opened.id), RESPONDER)
+        prefill = creates.monitor_prefill(session, added, opened)
+        made = creates.create(session, added.id, COMMANDER, {"reference": {"observations": 2000}})
+        created = made.created
+    assert prefill == {
+        "name": f"incident-{opened.id}-item-{added.id}",
+        "description": f"From action item {added.id} of incident {opened.id}: "
+        "Watch the label share",
+        "classes": ["integrity"],
+        "harm": "moderate",
+        "signal": "output_category",
+        "params": {"categories": ["approve", "escalate", "fraud", "refund"]},
+    }
+    assert created is not None
+    watcher = monitor(session_factory, created["id"])
+    assert (watcher.name, watcher.enabled, watcher.signal) == (
+        prefill["name"],
+        True,
+        "output_category",
+    )
+
+    engine = Engine(settle_s=0)
+    push(session_factory, classifier_calls(4500, change=3000, first=1000))
+    tick(session_factory, engine)
+    [alarm] = alarms(session_factory)
+    assert (alarm.monitor, alarm.signal, alarm.incident_id) == (
+        prefill["name"],
+        "output_category",
+        opened.id,
+    )
+    with unit_of_work(session_factory) as session, pytest.raises(Conflict, match="already created"):
+        creates.create(session, added.id, COMMANDER)
+
+
+def _incident() -> IncidentCreate:
+    return incident_data(system="refund-bot", started_at=T0.isoformat())
+
+
+def test_an_item_creates_a_canary_from_the_incident_inputs(session_factory: Factory) -> None:
+    register(session_factory)
+    push(session_factory, [call(i, input=f"refund order {i}") for i in range(3)])
+    with unit_of_work(session_factory) as session:
+        opened = incidents.open(session, _incident(), ADMIN, detected_at=T0 + timedelta(seconds=1))
+        added = actions.add(session, item(opened.id, category="other", creates="canary"), RESPONDER)
+        with pytest.raises(InvalidInput, match="spec.check: a canary needs to know"):
+            creates.create(session, added.id, COMMANDER)
+    with unit_of_work(session_factory) as session:
+        creates.create(
+            session, added.id, COMMANDER, {"check": {"kind": "label", "value": "approve"}}
+        )
+        stored = canaries.get_set(session, "refund-bot", f"incident-{opened.id}-item-{added.id}")
+        assert [(c["name"], c["prompt"], c["check"]) for c in stored.cases] == [
+            (f"case-{n}", f"refund order {n - 1}", {"kind": "label", "value": "approve"})
+            for n in (1, 2, 3)
+        ]
