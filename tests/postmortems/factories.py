@@ -47,11 +47,13 @@ def released_system(session: Session) -> None:
     session.flush()
 
 
-def incident(session: Session, *, started: float = 5, detected: float = 25) -> Incident:
-    """An incident on refund-bot that started and was detected at fixed times after T0."""
+def incident(
+    session: Session, *, started: float = 5, detected: float = 25, system: str = "refund-bot"
+) -> Incident:
+    """An incident on ``system`` that started and was detected at fixed times after T0."""
     return incidents.open(
         session,
-        incident_data(system="refund-bot", started_at=at(started).isoformat()),
+        incident_data(system=system, started_at=at(started).isoformat()),
         RESPONDER,
         detected_at=at(detected),
     )

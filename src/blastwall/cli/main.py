@@ -16,6 +16,7 @@ from typer.core import TyperGroup
 
 from blastwall import __version__
 from blastwall.cli import (
+    actions,
     apply,
     approvals,
     audit,
@@ -24,11 +25,13 @@ from blastwall.cli import (
     handoffs,
     incidents,
     levers,
+    metrics,
     model_kills,
     monitors,
     notify,
     oncall,
     policy,
+    postmortems,
     releases,
     review,
     runbook,
@@ -94,6 +97,9 @@ app.add_typer(notify.app)
 app.add_typer(triage.app)
 app.add_typer(runbook.app)
 app.add_typer(policy.app)
+app.add_typer(postmortems.app)
+app.add_typer(actions.app)
+app.add_typer(metrics.app)
 
 
 def _version(value: bool) -> None:
