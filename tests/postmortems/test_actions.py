@@ -13,8 +13,8 @@ from blastwall.db.session import unit_of_work
 from blastwall.detect.engine import Engine
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import service as incidents
-from blastwall.postmortems import actions, creates
 from blastwall.incidents.schemas import IncidentCreate
+from blastwall.postmortems import actions, creates
 from blastwall.postmortems.enums import ActionStatus
 from blastwall.postmortems.schemas import ActionItemCreate
 from tests.detect.engine_factories import (
@@ -148,7 +148,7 @@ def test_an_item_creates_a_canary_from_the_incident_inputs(session_factory: Fact
     with unit_of_work(session_factory) as session:
         opened = incidents.open(session, _incident(), ADMIN, detected_at=T0 + timedelta(seconds=1))
         added = actions.add(session, item(opened.id, category="other", creates="canary"), RESPONDER)
-        with pytest.raises(InvalidInput, match="spec.check: a canary needs to know"):
+        with pytest.raises(InvalidInput, match=r"spec\.check: a canary needs to know"):
             creates.create(session, added.id, COMMANDER)
     with unit_of_work(session_factory) as session:
         creates.create(
