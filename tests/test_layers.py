@@ -24,6 +24,11 @@ FORBIDDEN = [
     ("blastwall.incidents", "blastwall.levers"),
     ("blastwall.registry", "blastwall.levers"),
     ("blastwall.registry", "blastwall.detect"),
+    # postmortems read the record of every domain below them; none of those reads back.
+    *[
+        (f"blastwall.{lower}", "blastwall.postmortems")
+        for lower in ("incidents", "detect", "registry", "levers", "canaries", "blastradius")
+    ],
 ]
 
 
