@@ -15,8 +15,11 @@ from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import service as incidents
 from blastwall.incidents.schemas import IncidentCreate
 from blastwall.postmortems import actions, creates
+from blastwall.postmortems import service as postmortems
 from blastwall.postmortems.enums import ActionStatus
 from blastwall.postmortems.schemas import ActionItemCreate
+from blastwall.postmortems.text import at as at_
+from blastwall.postmortems.text import between, duration
 from tests.detect.engine_factories import (
     ADMIN,
     Factory,
@@ -136,6 +139,29 @@ def test_an_item_creates_a_monitor_that_the_engine_runs_and_alarms_on(
     )
     with unit_of_work(session_factory) as session, pytest.raises(Conflict, match="already created"):
         creates.create(session, added.id, COMMANDER)
+
+    # The postmortem names the alarm, and the next item copies the monitor that fired.
+    with unit_of_work(session_factory) as session:
+        detection = postmortems.body(postmortems.draft(session, opened.id, RESPONDER))["detection"]
+        again = actions.add(session, item(opened.id), RESPONDER)
+        copied = creates.monitor_prefill(session, again, incidents.get(session, opened.id))
+    assert (
+        f"- Monitor `{prefill['name']}` (output_category) alarmed at {at_(alarm.at)}: "
+        f"{alarm.description}\n  - It estimated the change began at {at_(alarm.change_at)} "
+        f"({duration(between(T0, alarm.change_at))} from the estimated start) and needed "
+        f"{alarm.change_observations} observations of it to alarm (false-alarm rate "
+        f"{alarm.false_alarm_rate:g})."
+    ) in detection
+    assert (
+        f"- `{prefill['name']}` took {duration(between(alarm.change_at, alarm.at))} from the "
+        "estimated change to its alarm"
+    ) in detection
+    assert {k: copied[k] for k in ("signal", "params", "reference", "environment")} == {
+        "signal": "output_category",
+        "params": {"categories": ["approve", "escalate", "fraud", "refund"]},
+        "reference": {"kind": "release", "observations": 2000},
+        "environment": None,
+    }
 
 
 def _incident() -> IncidentCreate:

@@ -12,6 +12,8 @@ from blastwall.exceptions import Conflict, InvalidInput, NotFound
 from blastwall.incidents import service as incidents
 from blastwall.postmortems import service
 from blastwall.postmortems.api import read
+from blastwall.postmortems.text import at, between, duration
+from blastwall.registry import rollback
 from blastwall.registry.models import Surface, SurfaceVersion
 from tests.postmortems.factories import COMMANDER, RESPONDER, incident, released_system
 
@@ -128,3 +130,31 @@ def test_get_is_none_before_a_draft_and_require_says_how_to_draft(session: Sessi
     assert service.get(session, opened.id) is None
     with pytest.raises(NotFound, match=f"blastwall postmortem draft {opened.id}"):
         service.require(session, opened.id)
+
+
+def test_containment_and_rollback_sections_name_who_did_what_and_the_verification(
+    session: Session,
+) -> None:
+    released_system(session)
+    opened = incident(session)
+    rollback.rollback(
+        session, "refund-bot", environment="prod", reason="prompt v2 overpays", actor=COMMANDER,
+        to="v1", incident_id=opened.id,
+    )  # fmt: skip
+    sections = service.body(service.draft(session, opened.id, RESPONDER))
+    moves = [e for e in opened.timeline if e.kind in ("rollback", "status")]
+    assert [e.kind for e in moves] == ["rollback", "status"]  # the rollback contained it
+
+    assert sections["containment"].splitlines()[1:] == [
+        f"- Contained: {at(opened.contained_at)} (time to contain: "
+        f"{duration(between(opened.detected_at, opened.contained_at))})",
+        "",
+        "Levers, policies, rollbacks and moves, with who and when:",
+        *[f"- {at(e.at)} · {e.kind} · {e.actor}: {e.message}" for e in moves],
+    ]
+    assert sections["rollback"] == (
+        f"- {at(moves[0].at)} · rollback · cora: {moves[0].message}\n\n"
+        "Verification: not verified (no verification was recorded)."
+    )
+    # The rollback was made for the incident, after detection: the suspect stays v2.
+    assert "- Release in force at the start: **v2**" in sections["release_diff"]
