@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.canaries import service as canaries
+from blastwall.changes.models import AuditEntry
 from blastwall.db.session import unit_of_work
 from blastwall.detect.engine import Engine
-from blastwall.exceptions import Conflict, InvalidInput
+from blastwall.exceptions import Conflict, Forbidden, InvalidInput
 from blastwall.incidents import service as incidents
 from blastwall.incidents.schemas import IncidentCreate
 from blastwall.postmortems import actions, creates
@@ -20,6 +22,7 @@ from blastwall.postmortems.enums import ActionStatus
 from blastwall.postmortems.schemas import ActionItemCreate
 from blastwall.postmortems.text import at as at_
 from blastwall.postmortems.text import between, duration
+from blastwall.registry import service as registry
 from tests.detect.engine_factories import (
     ADMIN,
     Factory,
@@ -185,3 +188,41 @@ def test_an_item_creates_a_canary_from_the_incident_inputs(session_factory: Fact
             (f"case-{n}", f"refund order {n - 1}", {"kind": "label", "value": "approve"})
             for n in (1, 2, 3)
         ]
+
+
+def test_a_blast_radius_item_gates_the_action_that_fired_most(session_factory: Factory) -> None:
+    register(session_factory)
+    fired = {"reversible": True, "status": "fired", "gate": None, "reason": None}
+    push(
+        session_factory,
+        [call(i, actions=[{"name": "issue_refund", **fired}]) for i in range(3)]
+        + [call(3, actions=[{"name": "send_email", **fired}])],
+    )
+    with unit_of_work(session_factory) as session:
+        opened = incidents.open(session, _incident(), ADMIN, detected_at=T0 + timedelta(seconds=1))
+        added = actions.add(session, item(opened.id, category="blast_radius"), RESPONDER)
+        with pytest.raises(Forbidden, match="system's inventory, which needs the admin role"):
+            creates.create(session, added.id, COMMANDER)
+        with pytest.raises(InvalidInput, match=r"spec\.approval: a gate takes only action"):
+            creates.create(session, added.id, ADMIN, {"approval": True})
+    with unit_of_work(session_factory) as session:
+        made = creates.create(session, added.id, ADMIN)
+        assert (added.creates, made.created) == (
+            "gate",
+            {
+                "kind": "gate",
+                "system": "refund-bot",
+                "name": "issue_refund",
+                "sdk": 'guard.declare_action("issue_refund", reversible=False)',
+            },
+        )
+        system = registry.get_by_name(session, "refund-bot")
+        assert [(a.name, a.reversible, a.description) for a in system.actions] == [
+            (
+                "issue_refund",
+                False,
+                f"Gated after incident {opened.id} (action item {added.id}): Watch the label share",
+            )
+        ]
+        audited = session.scalars(select(AuditEntry.action).order_by(AuditEntry.seq)).all()
+        assert audited[-2:] == ["system.update", "action_item.create"]

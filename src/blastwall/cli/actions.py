@@ -50,7 +50,10 @@ def add(
     category: Annotated[Category, typer.Option("--category", help="What gap it closes.")],
     creates: Annotated[
         Creates | None,
-        typer.Option("--creates", help="What `actions create` makes (detection_gap: monitor)."),
+        typer.Option(
+            "--creates",
+            help="What `actions create` makes (detection_gap: monitor, blast_radius: gate).",
+        ),
     ] = None,
     description: Annotated[str, typer.Option("--description", help="Details.")] = "",
     server: Server = DEFAULT_SERVER,
@@ -103,13 +106,13 @@ def create(
     spec: Annotated[
         str | None,
         typer.Option(
-            "--spec", help="JSON object replacing prefilled fields of the monitor/canary."
+            "--spec", help="JSON object replacing prefilled fields of the monitor, canary or gate."
         ),
     ] = None,
     server: Server = DEFAULT_SERVER,
     as_json: AsJson = False,
 ) -> None:
-    """Create the monitor or canary the item asks for, prefilled from its incident (L3)."""
+    """Create the monitor, canary or gate the item asks for, prefilled from its incident (L3)."""
     made = connect(server).post(path("action-items", item_id, "create"), {"spec": _spec(spec)})
     out.show(made, as_json, _report_created)
 

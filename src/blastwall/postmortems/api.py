@@ -126,7 +126,7 @@ def finish_action_item(
 def create_from_action_item(
     item_id: RowId, body: ActionItemCreateThing, session: DbSession, actor: Commander
 ) -> ActionItemRead:
-    """Create the monitor or canary the item asks for (commander: as declaring one is)."""
+    """Create the monitor, canary or gate the item asks for (commander, as declaring one)."""
     return item_read(creates.create(session, item_id, actor, body.spec))
 
 

@@ -1,4 +1,4 @@
-"""L3: an action item creates the monitor or canary it asks for, prefilled from the incident.
+"""L3: an action item creates the monitor, canary or gate it asks for, prefilled from the incident.
 
 Creation goes through the owning domain's own service (``detect.monitors.service.create``,
 ``canaries.service.put_set``), so it is validated, audited and picked up (the detection
@@ -8,7 +8,8 @@ item records what it created, in one ``action_item.create`` change.
 Prefill: a monitor copies the signal, parameters and reference of the monitor whose alarm
 joined the incident (the one that fired late), or watches the share of each output label
 seen in the incident's window; it implies the incident's classes and harm. A canary
-replays the inputs of the incident's example traces; the check is yours to give.
+replays the inputs of the incident's example traces; the check is yours to give. A gate:
+``gates.py``.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from blastwall.detect.monitors.schemas import MonitorCreate
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import service as incidents
 from blastwall.incidents.models import Incident
-from blastwall.postmortems import actions
+from blastwall.postmortems import actions, gates
 from blastwall.postmortems.enums import Creates
 from blastwall.postmortems.models import ActionItem
 from blastwall.traces.models import Trace
@@ -165,7 +166,7 @@ def create(
     if item.creates is None:
         raise InvalidInput(
             f"action item {item_id} ({item.category}) does not say what it creates; add an item "
-            "with creates: monitor or canary",
+            "with creates: monitor, canary or gate",
         )
     incident = incidents.get(session, item.incident_id)
     if incident.system is None:
@@ -173,8 +174,12 @@ def create(
             f"incident {incident.id} names no system to create a {item.creates} on; declare it "
             "by hand on the right system (docs/detection.md, docs/canaries.md)",
         )
-    make = _create_monitor if item.creates == Creates.monitor else _create_canary
-    created = make(session, item, incident, dict(overrides or {}), actor)
+    if item.creates == Creates.gate:
+        why = f"Gated after incident {incident.id} (action item {item.id}): {item.title}"
+        created = gates.create(session, incident, dict(overrides or {}), actor, why)
+    else:
+        make = _create_monitor if item.creates == Creates.monitor else _create_canary
+        created = make(session, item, incident, dict(overrides or {}), actor)
     item.created = created
     record(
         session,

@@ -33,7 +33,12 @@ class Creates(StrEnum):
 
     monitor = "monitor"
     canary = "canary"
+    gate = "gate"
 
 
-# The thing each category asks for when the item does not say (L2: detection gap -> monitor).
-DEFAULT_CREATES: dict[Category, Creates] = {Category.detection_gap: Creates.monitor}
+# What each category asks for when the item does not say (L2: detection gap -> new monitor,
+# blast radius -> action gate).
+DEFAULT_CREATES: dict[Category, Creates] = {
+    Category.detection_gap: Creates.monitor,
+    Category.blast_radius: Creates.gate,
+}

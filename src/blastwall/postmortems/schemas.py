@@ -52,7 +52,8 @@ class ActionItemCreate(Input):
     )
     creates: Creates | None = Field(
         default=None,
-        description="What `create` makes: monitor or canary (detection_gap: monitor by default).",
+        description="What `create` makes: monitor, canary or gate (by default: a monitor for a "
+        "detection_gap, a gate for a blast_radius item).",
     )
 
     @field_validator("due", mode="before")
@@ -72,7 +73,7 @@ class ActionItemDone(Input):
 
 
 class ActionItemCreateThing(Input):
-    """Overrides of the prefilled monitor or canary (any field its own API takes)."""
+    """Overrides of the prefilled monitor, canary or gate (fields its own API takes)."""
 
     model_config = ConfigDict(extra="forbid")
 
