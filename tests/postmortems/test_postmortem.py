@@ -15,7 +15,9 @@ from blastwall.postmortems.api import read
 from blastwall.postmortems.text import at, between, duration
 from blastwall.registry import rollback
 from blastwall.registry.models import Surface, SurfaceVersion
+from tests.incidents.factories import incident_data
 from tests.postmortems.factories import COMMANDER, RESPONDER, incident, released_system
+from tests.postmortems.factories import at as minutes_after
 
 
 def _hash(session: Session, surface: str, number: int) -> str:
@@ -158,3 +160,15 @@ def test_containment_and_rollback_sections_name_who_did_what_and_the_verificatio
     )
     # The rollback was made for the incident, after detection: the suspect stays v2.
     assert "- Release in force at the start: **v2**" in sections["release_diff"]
+
+
+def test_an_incident_without_a_system_drafts_with_what_is_known(session: Session) -> None:
+    opened = incidents.open(session, incident_data(), RESPONDER, detected_at=minutes_after(25))
+    sections = service.body(service.draft(session, opened.id, RESPONDER))
+    assert sections["release_diff"] == (
+        "No system is named on the incident, so there is no release history to compare."
+    )
+    assert sections["detection"].endswith(
+        "Why not sooner:\n- No system is named on the incident, so no monitor could watch it."
+    )
+    assert "- Affected users: 0\n- Traces: 0" in sections["blast_radius"]
