@@ -59,6 +59,9 @@ def test_items_are_overdue_after_their_due_date_until_done(session: Session) -> 
     )
     now = at(60 * 24 * 12)  # 2025-01-13: the first item is three days late
 
+    postmortem = postmortems.draft(session, opened.id, RESPONDER)
+    session.refresh(late)
+    assert (late.postmortem_id, soon.postmortem_id) == (postmortem.id, postmortem.id)
     overdue = actions.list_(session, overdue=True, now=now).items
     assert [(i.id, i.creates, i.due) for i in overdue] == [(late.id, "monitor", date(2025, 1, 10))]
     assert (actions.is_overdue(late, now), actions.is_overdue(soon, now)) == (True, False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from blastwall.access.schemas import Actor
@@ -23,7 +23,7 @@ from blastwall.incidents import service as incidents
 from blastwall.incidents.enums import Status
 from blastwall.postmortems import draft as drafting
 from blastwall.postmortems.enums import PostmortemStatus
-from blastwall.postmortems.models import Postmortem
+from blastwall.postmortems.models import ActionItem, Postmortem
 
 
 def get(session: Session, incident_id: int) -> Postmortem | None:
@@ -94,6 +94,12 @@ def draft(session: Session, incident_id: int, actor: Actor) -> Postmortem:
         )
         session.add(postmortem)
         session.flush()
+        # Items added before the first draft belong to it too, like the ones added after.
+        session.execute(
+            update(ActionItem)
+            .where(ActionItem.incident_id == incident_id, ActionItem.postmortem_id.is_(None))
+            .values(postmortem_id=postmortem.id)
+        )
         sentence = "postmortem drafted from the record"
     else:
         _refuse_if_published(postmortem, "re-drafted")
