@@ -189,6 +189,38 @@ class Settings(BaseSettings):
         "acknowledge links in pages start with it.",
     )
 
+    regulatory_reminders_enabled: bool = Field(
+        default=True,
+        description="Remind through the channels before each regulator deadline (the "
+        "`regulatory-reminders` background task; docs/regulatory.md).",
+    )
+    regulatory_reminder_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the reminder task's looks at the deadline clocks.",
+    )
+    regulatory_reminder_thresholds: list[int] = Field(
+        default=[50, 90, 100],
+        description="Percent of each deadline window at which to remind, once each; 100 is "
+        "the overdue reminder. As an environment variable: JSON, e.g. [50,90,100].",
+    )
+    regulatory_templates_dir: Path | None = Field(
+        default=None,
+        description="Directory of report templates that override the shipped ones by file "
+        "name (report.md.j2, report.json.j2, gdpr.md.j2, ...; docs/regulatory.md).",
+    )
+
+    @field_validator("regulatory_reminder_thresholds")
+    @classmethod
+    def _thresholds(cls, value: list[int]) -> list[int]:
+        if not value or any(not 1 <= v <= 100 for v in value):
+            raise ValueError(
+                f"BLASTWALL_REGULATORY_REMINDER_THRESHOLDS must be percents from 1 to 100 "
+                f"(got {value}), e.g. [50,90,100]"
+            )
+        return sorted(set(value))
+
     @field_validator("ack_link_secret")
     @classmethod
     def _strong_link_secret(cls, value: SecretStr | None) -> SecretStr | None:

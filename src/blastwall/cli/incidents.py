@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from blastwall.cli import incident_roles
+from blastwall.cli import incident_roles, regulatory
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, connect, path
 from blastwall.cli.errors import UsageProblem
@@ -219,6 +219,10 @@ for _name, _command in (
     ("assign", incident_roles.assign),
     ("handover", incident_roles.handover),
     ("unassign", incident_roles.unassign),
+    ("reportable", regulatory.reportable),
+    ("fact", regulatory.fact),
+    ("anchor", regulatory.anchor),
+    ("regulatory", regulatory.regulatory),
 ):
     incident.command(_name)(_command)
 

@@ -32,6 +32,7 @@ from blastwall.cli import (
     oncall,
     policy,
     postmortems,
+    regulatory,
     releases,
     review,
     runbook,
@@ -100,6 +101,7 @@ app.add_typer(policy.app)
 app.add_typer(postmortems.app)
 app.add_typer(actions.app)
 app.add_typer(metrics.app)
+app.add_typer(regulatory.app)
 
 
 def _version(value: bool) -> None:

@@ -30,6 +30,7 @@ from blastwall.oncall import config as oncall
 from blastwall.policies import service as policies
 from blastwall.registry import releases
 from blastwall.registry import service as registry
+from blastwall.regulatory import regimes as regulatory_regimes
 from blastwall.review import service as review
 from blastwall.triage import config as triage
 
@@ -134,6 +135,9 @@ def _carry_out(
     for canary_set in plan.writes.canary_sets:
         with _located(source, canary_set.loc):
             canaries.put_set(session, canary_set.system, canary_set.name, canary_set.body, actor)
+    for regimes in plan.writes.regimes:
+        with _located(source, regimes.loc):
+            regulatory_regimes.replace(session, regimes.system, regimes.specs, actor)
     _carry_out_sections(session, plan, source, actor)
     record(
         session,

@@ -44,3 +44,4 @@ class PlanKind(StrEnum):
     alert_rules = "alert_rules"
     triage_tree = "triage_tree"
     policy = "policy"
+    regimes = "regimes"

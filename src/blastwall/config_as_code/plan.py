@@ -57,6 +57,8 @@ from blastwall.registry.enums import ChangeAction
 from blastwall.registry.models import Release, System
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
 from blastwall.registry.surfaces import canonical_hash
+from blastwall.regulatory import regimes as regulatory_regimes
+from blastwall.regulatory.schemas import RegimeSpec
 from blastwall.review import service as review
 from blastwall.review.schemas import ReviewConfigUpdate
 from blastwall.triage import config as triage
@@ -101,6 +103,15 @@ class ReviewWrite:
 
 
 @dataclass(frozen=True)
+class RegimeWrite:
+    """Replace one system's reporting regimes."""
+
+    loc: Loc
+    system: str
+    specs: tuple[RegimeSpec, ...]
+
+
+@dataclass(frozen=True)
 class Writes:
     """Exactly the service calls that carry the plan out; apply makes these and nothing else."""
 
@@ -116,6 +127,7 @@ class Writes:
     alert_rules: tuple[AlertRule, ...] | None = None
     triage: triage.TriageWrite | None = None
     policies: tuple[PolicySpec, ...] | None = None
+    regimes: tuple[RegimeWrite, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +212,7 @@ class _Planner:
         self.oncall_write: oncall.OncallWrite | None = None
         self.alert_rules: tuple[AlertRule, ...] | None = None
         self.triage_write: triage.TriageWrite | None = None
+        self.regime_writes: list[RegimeWrite] = []
 
     def problem(self, loc: Loc, message: str) -> None:
         self.issues.append(self.document.source.issue(loc, message))
@@ -234,6 +247,7 @@ class _Planner:
             self.alert_rules,
             self.triage_write,
             policies,
+            regimes=tuple(self.regime_writes),
         )
         return Plan(tuple(self.items), writes)
 
@@ -271,6 +285,26 @@ class _Planner:
         self.monitors(at, spec)
         self.review(at, spec)
         self.canaries(at, spec)
+        self.regimes(at, spec)
+
+    def regimes(self, at: Loc, spec: SystemSpec) -> None:
+        """The system's reporting regimes, when the file lists them (left out: unmanaged)."""
+        if spec.regimes is None:
+            return
+        twice = regulatory_regimes.check(spec.regimes)
+        if twice is not None:
+            self.problem((*at, "regimes", twice[0]), twice[1])
+            return
+        before = regulatory_regimes.stored_or_none(self.session, spec.name)
+        after = regulatory_regimes.wanted(spec.regimes)
+        action = PlanAction.unchanged
+        if before != after:
+            action = PlanAction.update if before else PlanAction.create
+        changes: Changes = {} if before == after else {"regimes": (before, after)}
+        self.items.append(PlanItem(action, PlanKind.regimes, spec.name, changes))
+        if action is not PlanAction.unchanged:
+            write = RegimeWrite((*at, "regimes"), spec.name, tuple(spec.regimes))
+            self.regime_writes.append(write)
 
     def canaries(self, at: Loc, spec: SystemSpec) -> None:
         """The system's canary target and sets (canary_plan.py)."""

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -45,6 +46,7 @@ from blastwall.policies.spec import PolicySpec
 from blastwall.registry.enums import RiskTier, StalePolicy, SurfaceKind
 from blastwall.registry.names import ENVIRONMENT_MAX, NAME_MAX, slug_problem
 from blastwall.registry.schemas import SystemSpec as RegistrySystemSpec
+from blastwall.regulatory.schemas import RegimeSpec
 from blastwall.review.models import DEFAULT_BASELINE
 from blastwall.review.schemas import MAX_BASELINE, ReviewConfigUpdate
 from blastwall.triage.spec import TriageTreeSpec
@@ -227,6 +229,14 @@ def _as_api(model: type[BaseModel]) -> WrapValidator:
     return WrapValidator(run)
 
 
+def _regime_shorthand(value: Any) -> Any:
+    """``- gdpr`` means ``- {name: gdpr}``: every default from docs/regulatory.md."""
+    return {"name": value} if isinstance(value, str) else value
+
+
+RegimeEntry = Annotated[RegimeSpec, _as_api(RegimeSpec), BeforeValidator(_regime_shorthand)]
+
+
 class CanarySetSpec(CanarySetBody):
     """A named canary set (D3): the body of PUT /systems/{s}/canaries/{name}, plus its name."""
 
@@ -279,6 +289,13 @@ class SystemSpec(Section):
         "not managed by the file.",
     )
 
+    regimes: list[RegimeEntry] | None = Field(
+        None,
+        description="Reporting regimes (eu_ai_act, gdpr, nis2, dora, ca_sb53), each a name or "
+        "{name, effective, authority, role, contact, registration_id}; docs/regulatory.md. "
+        "Left out: not managed by the file.",
+    )
+
     def to_registry(self) -> RegistrySystemSpec:
         """The registry's own spec of this system (surface contents go into a release)."""
         data = self.model_dump(
@@ -288,6 +305,7 @@ class SystemSpec(Section):
                 "review": True,
                 "canary_target": True,
                 "canaries": True,
+                "regimes": True,
             }
         )
         return RegistrySystemSpec.model_validate(data)

@@ -39,3 +39,6 @@ __all__ += ["comms_models"]
 from blastwall.postmortems import models as postmortem_models  # noqa: E402
 
 __all__ += ["postmortem_models"]
+from blastwall.regulatory import models as regulatory_models  # noqa: E402
+
+__all__ += ["regulatory_models"]

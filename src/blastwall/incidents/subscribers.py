@@ -28,6 +28,9 @@ TIMELINE_KINDS: dict[str, str] = {
     "incident.escalation_stopped": TimelineKind.page,
     "release.rollback": "rollback",
     "incident.triage_answered": "triage",
+    "incident.reportable": "regulatory",
+    "incident.fact": "regulatory",
+    "incident.anchor": "regulatory",
 }
 
 

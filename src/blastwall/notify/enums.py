@@ -33,6 +33,8 @@ class Event(StrEnum):
     incident_update_posted = "incident.update_posted"
     lever = "lever.*"
     release_rollback = "release.rollback"
+    regulatory_reminder = "regulatory.reminder"
+    regulatory_report_submitted = "regulatory.report_submitted"
 
 
 class AttemptOutcome(StrEnum):

@@ -15,6 +15,7 @@ from blastwall.config import Settings
 from blastwall.detect.engine import EngineTask
 from blastwall.notify.dispatcher import Dispatcher
 from blastwall.paging.task import EscalationTask
+from blastwall.regulatory.reminders import ReminderTask
 from blastwall.review.sampling import SamplingTask
 from blastwall.tasks import Task
 
@@ -31,4 +32,8 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
         found.append(Dispatcher.of(factory, settings))
     if settings.escalation_enabled:
         found.append(EscalationTask(factory, interval_s=settings.escalation_interval_s))
+    if settings.regulatory_reminders_enabled:
+        interval = settings.regulatory_reminder_interval_s
+        thresholds = settings.regulatory_reminder_thresholds
+        found.append(ReminderTask(factory, interval_s=interval, thresholds=thresholds))
     return found

@@ -16,6 +16,7 @@ from blastwall.oncall.api import router as oncall_router
 from blastwall.policies.api import router as policies_router
 from blastwall.postmortems.api import router as postmortems_router
 from blastwall.registry.api import router as registry_router
+from blastwall.regulatory.api import router as regulatory_router
 from blastwall.review.api import router as review_router
 from blastwall.runbook.api import router as runbook_router
 from blastwall.tasks.api import router as tasks_router
@@ -35,3 +36,4 @@ ALL += [alerts_router]
 ALL += [triage_router, runbook_router]
 ALL += [policies_router]
 ALL += [postmortems_router]
+ALL += [regulatory_router]

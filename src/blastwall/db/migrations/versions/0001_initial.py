@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 22:20:49.110348
+Create Date: 2026-12-06 22:56:14.597301
 """
 
 from collections.abc import Sequence
@@ -790,6 +790,27 @@ def upgrade() -> None:
         batch_op.create_index("ix_policy_activations_policy_at", ["policy", "at"], unique=False)
 
     op.create_table(
+        "regulatory_regimes",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("system_id", sa.Integer(), nullable=False),
+        sa.Column("regime", sa.String(length=20), nullable=False),
+        sa.Column("effective", sa.Date(), nullable=False),
+        sa.Column("authority", sa.String(length=300), nullable=False),
+        sa.Column("role", sa.String(length=40), nullable=True),
+        sa.Column("contact", sa.String(length=300), nullable=False),
+        sa.Column("registration_id", sa.String(length=100), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["system_id"],
+            ["systems.id"],
+            name=op.f("fk_regulatory_regimes_system_id_systems"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_regulatory_regimes")),
+        sa.UniqueConstraint(
+            "system_id", "regime", name=op.f("uq_regulatory_regimes_system_id_regime")
+        ),
+    )
+    op.create_table(
         "releases",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("system_id", sa.Integer(), nullable=False),
@@ -1214,6 +1235,133 @@ def upgrade() -> None:
         sa.UniqueConstraint("incident_id", name=op.f("uq_postmortems_incident_id")),
     )
     op.create_table(
+        "regulatory_anchors",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("set_by", sa.String(length=100), nullable=False),
+        sa.Column("set_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_regulatory_anchors_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_regulatory_anchors")),
+        sa.UniqueConstraint(
+            "incident_id", "name", name=op.f("uq_regulatory_anchors_incident_id_name")
+        ),
+    )
+    op.create_table(
+        "regulatory_decisions",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("regime", sa.String(length=20), nullable=False),
+        sa.Column("decision", sa.String(length=20), nullable=False),
+        sa.Column("rationale", sa.Text(), nullable=False),
+        sa.Column("decided_by", sa.String(length=100), nullable=False),
+        sa.Column("decided_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_regulatory_decisions_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_regulatory_decisions")),
+    )
+    with op.batch_alter_table("regulatory_decisions", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_regulatory_decisions_incident_id_regime", ["incident_id", "regime"], unique=False
+        )
+
+    op.create_table(
+        "regulatory_facts",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=40), nullable=False),
+        sa.Column("value", sa.Boolean(), nullable=False),
+        sa.Column("set_by", sa.String(length=100), nullable=False),
+        sa.Column("set_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_regulatory_facts_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_regulatory_facts")),
+        sa.UniqueConstraint(
+            "incident_id", "name", name=op.f("uq_regulatory_facts_incident_id_name")
+        ),
+    )
+    op.create_table(
+        "regulatory_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("regime", sa.String(length=20), nullable=False),
+        sa.Column("stage", sa.String(length=20), nullable=False),
+        sa.Column("threshold", sa.Integer(), nullable=False),
+        sa.Column("due_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("sent_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("audit_seq", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_regulatory_reminders_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_regulatory_reminders")),
+        sa.UniqueConstraint(
+            "incident_id",
+            "regime",
+            "stage",
+            "threshold",
+            name=op.f("uq_regulatory_reminders_incident_id_regime_stage_threshold"),
+        ),
+    )
+    op.create_table(
+        "regulatory_reports",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("regime", sa.String(length=20), nullable=False),
+        sa.Column("stage", sa.String(length=20), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("supersedes_id", sa.Integer(), nullable=True),
+        sa.Column("format", sa.String(length=10), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_by", sa.String(length=100), nullable=False),
+        sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("submitted_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("submitted_by", sa.String(length=100), nullable=True),
+        sa.Column("recipient", sa.String(length=300), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_regulatory_reports_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["supersedes_id"],
+            ["regulatory_reports.id"],
+            name=op.f("fk_regulatory_reports_supersedes_id_regulatory_reports"),
+            ondelete="SET NULL",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_regulatory_reports")),
+        sa.UniqueConstraint(
+            "incident_id",
+            "regime",
+            "version",
+            name=op.f("uq_regulatory_reports_incident_id_regime_version"),
+        ),
+    )
+    with op.batch_alter_table("regulatory_reports", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_regulatory_reports_incident_id_regime", ["incident_id", "regime"], unique=False
+        )
+
+    op.create_table(
         "surface_versions",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("surface_id", sa.Integer(), nullable=False),
@@ -1422,6 +1570,17 @@ def downgrade() -> None:
 
     op.drop_table("timeline_entries")
     op.drop_table("surface_versions")
+    with op.batch_alter_table("regulatory_reports", schema=None) as batch_op:
+        batch_op.drop_index("ix_regulatory_reports_incident_id_regime")
+
+    op.drop_table("regulatory_reports")
+    op.drop_table("regulatory_reminders")
+    op.drop_table("regulatory_facts")
+    with op.batch_alter_table("regulatory_decisions", schema=None) as batch_op:
+        batch_op.drop_index("ix_regulatory_decisions_incident_id_regime")
+
+    op.drop_table("regulatory_decisions")
+    op.drop_table("regulatory_anchors")
     op.drop_table("postmortems")
     op.drop_table("monitor_states")
     op.drop_table("monitor_baselines")
@@ -1460,6 +1619,7 @@ def downgrade() -> None:
     op.drop_table("surfaces")
     op.drop_table("review_configs")
     op.drop_table("releases")
+    op.drop_table("regulatory_regimes")
     with op.batch_alter_table("policy_activations", schema=None) as batch_op:
         batch_op.drop_index("ix_policy_activations_policy_at")
 
