@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from blastwall.inputs import NON_BLANK, Input, trim, trim_non_blank
 from blastwall.regulatory.enums import (
@@ -24,8 +25,10 @@ KNOWN = ", ".join(regime.value for regime in Regime)
 
 def _known_regime(value: Any) -> Any:
     if isinstance(value, str) and value not in {regime.value for regime in Regime}:
-        raise ValueError(
-            f"{value!r} is not a regime Blastwall knows: use one of {KNOWN} (docs/regulatory.md)"
+        raise PydanticCustomError(
+            "unknown_regime",
+            "{value} is not a regime Blastwall knows: use one of {known} (docs/regulatory.md)",
+            {"value": repr(value), "known": KNOWN},
         )
     return value
 
@@ -35,8 +38,10 @@ def _iso_date(value: Any) -> Any:
         try:
             return date.fromisoformat(value)
         except ValueError:
-            raise ValueError(
-                f"{value!r} is not a date: write YYYY-MM-DD, e.g. 2027-12-02"
+            raise PydanticCustomError(
+                "not_a_date",
+                "{value} is not a date: write YYYY-MM-DD, e.g. 2027-12-02",
+                {"value": repr(value)},
             ) from None
     return value
 
