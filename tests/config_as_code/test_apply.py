@@ -50,6 +50,7 @@ FIRST_PLAN = [
     ("create", "review", "support-agent"),
     ("create", "canary_target", "support-agent"),
     ("create", "canary_set", "support-agent/routing"),
+    ("create", "regimes", "support-agent"),
     ("create", "authority_rule", "person:dana.okafor disable_tools on support-agent"),
     ("create", "authority_rule", "person:dana.okafor human_fallback on support-agent"),
     ("create", "authority_rule", "person:dana.okafor narrow_retrieval on support-agent"),
@@ -69,6 +70,7 @@ FIRST_PLAN = [
     ("create", "notify_channel", "incident-hook (disabled: BLASTWALL_WEBHOOK_URL unset)"),
     ("create", "notify_route", "page-sev1-sev2"),
     ("create", "notify_route", "agent-updates"),
+    ("create", "notify_route", "regulator-deadlines"),
     ("create", "triage_tree", "support-agent"),
 ]
 
@@ -102,7 +104,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "41 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "43 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -129,7 +131,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "41 to create, 1 to update, 0 to delete, 0 unchanged",
+            "43 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 
@@ -248,7 +250,7 @@ def test_a_refusal_deep_inside_rolls_back_everything_even_if_the_caller_commits(
         apply(session, example(), actor=ADMIN)
         # A careless caller commits anyway: the savepoint already undid every write.
     assert str(caught.value) == (
-        "examples/blastwall.yaml:186: severity_matrix.cells.moderate.irreversible.severity: "
+        "examples/blastwall.yaml:195: severity_matrix.cells.moderate.irreversible.severity: "
         "is refused"
     )
     assert rows(session_factory) == before
@@ -266,7 +268,7 @@ def test_removing_a_surface_that_has_versions_is_refused_at_its_line(
     with pytest.raises(ConfigError) as caught:
         apply_example(session_factory, (generation, ""))
     assert str(caught.value) == (
-        "examples/blastwall.yaml:38: systems[0].surfaces: surface 'generation' of "
+        "examples/blastwall.yaml:47: systems[0].surfaces: surface 'generation' of "
         "support-agent has versions and cannot be removed; keep it in the system's surfaces"
     )
     assert rows(session_factory) == before
@@ -282,7 +284,7 @@ def test_authority_naming_an_unknown_system_is_refused(session_factory: Factory)
             ),
         )
     assert str(caught.value) == (
-        "examples/blastwall.yaml:167: authority.rules[0].systems[0]: 'suport-agent' is neither "
+        "examples/blastwall.yaml:176: authority.rules[0].systems[0]: 'suport-agent' is neither "
         "declared under systems nor known to Blastwall: fix the name, declare the system, "
         "or use '*'"
     )
@@ -298,7 +300,7 @@ def test_a_surface_without_content_beside_seeded_ones_is_refused(
             ("    surfaces:\n", "    surfaces:\n      - name: tone\n        kind: prompt\n"),
         )
     assert str(caught.value) == (
-        "examples/blastwall.yaml:39: systems[0].surfaces[0]: surface 'tone' is in no release "
+        "examples/blastwall.yaml:48: systems[0].surfaces[0]: surface 'tone' is in no release "
         "yet and has no content, but apply must create a release for generation, help-centre, "
         "router-model, system-prompt: give it 'content:' too, or remove 'content:' from the "
         "others and create the release through the API"

@@ -73,9 +73,9 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         "examples/blastwall.yaml:13: systems[0].ownr: is not a known key (did you mean 'owner'?): "
         "remove it or use one of name, description, owner, risk_tier, environments, fallback, "
         "stale_policy, stale_after_s, actions, surfaces, monitors, review, canary_target, "
-        "canaries",
+        "canaries, regimes",
         "examples/blastwall.yaml:21: systems[0].stale_after_s: 0 is too small: use 1 or more",
-        "examples/blastwall.yaml:33: systems[0].actions[3].reversible: "
+        "examples/blastwall.yaml:42: systems[0].actions[3].reversible: "
         "expected true or false, got the text 'no'",
     ]
 
@@ -91,7 +91,7 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         ),
         pytest.param(
             ("kind: retrieval", "kind: index"),
-            "examples/blastwall.yaml:59: systems[0].surfaces[2].kind: "
+            "examples/blastwall.yaml:68: systems[0].surfaces[2].kind: "
             "'index' is not one of model, prompt, retrieval, config",
             id="surface-kind",
         ),
@@ -116,7 +116,7 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         ),
         pytest.param(
             ("      - name: close_ticket", "      - name: send_reply"),
-            "examples/blastwall.yaml:35: systems[0].actions[4].name: action 'send_reply' is "
+            "examples/blastwall.yaml:44: systems[0].actions[4].name: action 'send_reply' is "
             "declared twice (also systems[0].actions[0]): rename or remove one",
             id="duplicate-action",
         ),
@@ -126,20 +126,20 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
                 "          top_k: 5\n",
                 "          top_k: 5\n          built: !!timestamp 2024-11-02\n",
             ),
-            "examples/blastwall.yaml:64: systems[0].surfaces[2].content.built: "
+            "examples/blastwall.yaml:73: systems[0].surfaces[2].content.built: "
             "2024-11-02 is read as a date: put it in quotes to keep it text",
             id="date-in-content",
         ),
         pytest.param(
             ("levers: [kill, restore]", "levers: [kill, unplug]"),
-            "examples/blastwall.yaml:166: authority.rules[0].levers[1]: 'unplug' is not a lever: "
+            "examples/blastwall.yaml:175: authority.rules[0].levers[1]: 'unplug' is not a lever: "
             "use one of kill, human_fallback, safe_mode, reroute, filters, disable_tools, "
             "narrow_retrieval, restore, or '*'",
             id="lever",
         ),
         pytest.param(
             ("subject: role:commander", "subject: role:viewer"),
-            "examples/blastwall.yaml:173: authority.rules[2].subject: "
+            "examples/blastwall.yaml:182: authority.rules[2].subject: "
             "viewers cannot change levers; name role:responder or higher, or a person",
             id="viewer-subject",
         ),
@@ -148,7 +148,7 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
                 "severe: {reversible: 1, irreversible: 1}",
                 "severe: {reversible: 1, irreversible: 4}",
             ),
-            "examples/blastwall.yaml:191: severity_matrix.cells.severe.irreversible.severity: "
+            "examples/blastwall.yaml:200: severity_matrix.cells.severe.irreversible.severity: "
             "is 4; use 1 (most severe), 2 or 3",
             id="matrix-cell",
         ),
