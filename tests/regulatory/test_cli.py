@@ -1,81 +1,111 @@
-"""`blastwall incident reportable|fact|anchor`, `clocks` and `report` against a live server."""
+"""`blastwall incident reportable|fact|anchor`, `clocks` and `report` against the app.
+
+The CLI is a thin client of routes tested on both databases, so one database is enough;
+its HTTP client talks to the app in-process (no server started), as a commander.
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
-from sqlalchemy import Engine
+import httpx
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import Result
 
 from blastwall.access.enums import Role
-from blastwall.config import Settings
-from tests.cli.conftest import lines
+from blastwall.cli import client, regulatory
+from tests.cli.conftest import invoke, lines
 from tests.conftest import make_token
 from tests.regulatory.factories import apply_text, open_incident
-from tests.traces.factories import live_cli
 
 Factory = sessionmaker[Session]
 
 
+@pytest.fixture
+def cli(
+    app_client: TestClient, session_factory: Factory, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Result]:
+    """The CLI as carla (commander), its requests handled by the test app in-process."""
+    carla = make_token(session_factory, "carla", Role.commander)
+
+    def forward(request: httpx.Request) -> httpx.Response:
+        answer = app_client.request(
+            request.method, str(request.url), headers=request.headers, content=request.content
+        )
+        return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+
+    def connect(server: str) -> client.Client:
+        return client.Client(server, carla, transport=httpx.MockTransport(forward))
+
+    monkeypatch.setattr(regulatory, "connect", connect)
+
+    def run(*args: str) -> Result:
+        return invoke(*args, env={"BLASTWALL_SERVER": "http://testserver"})
+
+    return run
+
+
+@pytest.mark.parametrize("dialect", ["sqlite"])
 def test_decide_clock_draft_and_submit_from_the_terminal(
-    settings: Settings, engine: Engine, session_factory: Factory
+    cli: Callable[..., Result], session_factory: Factory
 ) -> None:
     apply_text(session_factory)
     incident = open_incident(session_factory)
-    carla = make_token(session_factory, "carla", Role.commander)
-    with live_cli(settings, engine, carla) as cli:
-        missing = cli("incident", "reportable", str(incident), "--regime", "gdpr", "--yes")
-        assert missing.exit_code == 2
-        assert "missing --rationale" in missing.output
-        both = cli(
-            "incident",
-            "reportable",
-            str(incident),
-            "--regime",
-            "gdpr",
-            "--yes",
-            "--no",
-            "--rationale",
-            "x",
-        )
-        assert "say exactly one of --yes, --no or --undecided" in both.output
-        decided = cli(
-            "incident",
-            "reportable",
-            str(incident),
-            "--regime",
-            "eu_ai_act",
-            "--no",
-            "--rationale",
-            "no high-risk use",
-            "--json",
-        )
-        assert decided.exit_code == 0, decided.output
-        assert json.loads(decided.stdout)["decisions"][0]["decision"] == "not_reportable"
-        naive = cli("incident", "anchor", str(incident), "causal_link", "--at", "2026-12-01 10:00")
-        assert naive.exit_code == 2
-        assert "is not a time with a zone" in naive.output
+    missing = cli("incident", "reportable", str(incident), "--regime", "gdpr", "--yes")
+    assert missing.exit_code == 2
+    assert "missing --rationale" in missing.output
+    both = cli(
+        "incident",
+        "reportable",
+        str(incident),
+        "--regime",
+        "gdpr",
+        "--yes",
+        "--no",
+        "--rationale",
+        "x",
+    )
+    assert "say exactly one of --yes, --no or --undecided" in both.output
+    decided = cli(
+        "incident",
+        "reportable",
+        str(incident),
+        "--regime",
+        "eu_ai_act",
+        "--no",
+        "--rationale",
+        "no high-risk use",
+        "--json",
+    )
+    assert decided.exit_code == 0, decided.output
+    assert json.loads(decided.stdout)["decisions"][0]["decision"] == "not_reportable"
+    naive = cli("incident", "anchor", str(incident), "causal_link", "--at", "2026-12-01 10:00")
+    assert naive.exit_code == 2
+    assert "is not a time with a zone" in naive.output
 
-        shown = cli("clocks", str(incident), "--json")
-        assert shown.exit_code == 0, shown.output
-        clocks = {(c["regime"], c["stage"]): c for c in json.loads(shown.stdout)}
-        assert clocks[("eu_ai_act", "initial")]["status"] == "not_applicable"
-        assert clocks[("gdpr", "notification")]["due_at"] == "2026-12-04T09:30:00Z"
-        table = cli("clocks", str(incident))
-        assert table.exit_code == 0, table.output
-        assert any("OVERDUE by" in line and "gdpr" in line for line in lines(table.stdout))
+    shown = cli("clocks", str(incident), "--json")
+    assert shown.exit_code == 0, shown.output
+    clocks = {(c["regime"], c["stage"]): c for c in json.loads(shown.stdout)}
+    assert clocks[("eu_ai_act", "initial")]["status"] == "not_applicable"
+    assert clocks[("gdpr", "notification")]["due_at"] == "2026-12-04T09:30:00Z"
+    table = cli("clocks", str(incident))
+    assert table.exit_code == 0, table.output
+    assert any("OVERDUE by" in line and "gdpr" in line for line in lines(table.stdout))
 
-        drafted = cli("report", "draft", str(incident), "--regime", "gdpr", "--json")
-        assert drafted.exit_code == 0, drafted.output
-        report = json.loads(drafted.stdout)
-        text = cli("report", "show", str(report["id"]))
-        assert text.stdout == report["body"]
-        sent = cli("report", "submit", str(report["id"]))
-        assert sent.exit_code == 0, sent.output
-        assert lines(sent.stdout)[0].startswith(
-            f"Submitted report {report['id']} (gdpr notification v1) to supervisory authority at "
-        )
-        listed = cli("report", "list", str(incident), "--json")
-        assert [(r["id"], r["stage"]) for r in json.loads(listed.stdout)] == [
-            (report["id"], "notification")
-        ]
+    drafted = cli("report", "draft", str(incident), "--regime", "gdpr", "--json")
+    assert drafted.exit_code == 0, drafted.output
+    report = json.loads(drafted.stdout)
+    text = cli("report", "show", str(report["id"]))
+    assert text.stdout == report["body"]
+    sent = cli("report", "submit", str(report["id"]))
+    assert sent.exit_code == 0, sent.output
+    assert lines(sent.stdout)[0].startswith(
+        f"Submitted report {report['id']} (gdpr notification v1) to supervisory authority at "
+    )
+    listed = cli("report", "list", str(incident), "--json")
+    assert [(r["id"], r["stage"]) for r in json.loads(listed.stdout)] == [
+        (report["id"], "notification")
+    ]
