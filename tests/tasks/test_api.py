@@ -37,6 +37,7 @@ def test_the_server_runs_its_tasks_and_says_which_it_leads(
         ("canary-scheduler", 5.0, "leader"),
         ("notify-dispatcher", 0.05, "leader"),
         ("escalation", 5.0, "leader"),
+        ("regulatory-reminders", 60.0, "leader"),
     ]
     assert {t["failures"] for t in body["tasks"]} == {0}
 
@@ -51,6 +52,7 @@ def test_disabled_tasks_are_not_run(
         canary_scheduler_enabled=False,
         notify_dispatch_enabled=False,
         escalation_enabled=False,
+        regulatory_reminders_enabled=False,
     )
     with TestClient(create_app(settings, engine)) as live:
         live.headers["Authorization"] = f"Bearer {admin_token}"

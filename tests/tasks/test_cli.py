@@ -24,6 +24,7 @@ def test_tasks_shows_each_task_and_its_role(
         canary_scheduler_enabled=False,
         notify_dispatch_enabled=False,
         escalation_enabled=False,
+        regulatory_reminders_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
@@ -66,6 +67,7 @@ def test_tasks_says_when_none_runs(
         canary_scheduler_enabled=False,
         notify_dispatch_enabled=False,
         escalation_enabled=False,
+        regulatory_reminders_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}

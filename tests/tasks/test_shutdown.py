@@ -18,6 +18,7 @@ EVERY_TASK = [
     "detection-engine",
     "escalation",
     "notify-dispatcher",
+    "regulatory-reminders",
     "review-sampling",
 ]
 
