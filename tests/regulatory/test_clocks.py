@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from blastwall.exceptions import InvalidInput
 from blastwall.incidents.models import TimelineEntry
 from blastwall.incidents.timeline import require_incident
-from blastwall.regulatory import clocks, reports, service
+from blastwall.regulatory import clocks, regimes, reports, service
 from blastwall.regulatory.clocks import Clock
 from blastwall.regulatory.enums import Anchor, Decision, Fact, Regime, Stage
+from blastwall.regulatory.schemas import RegimeSpec
 from tests.regulatory.factories import ADMIN, AWARE, CARLA, apply_text, open_incident
 
 Factory = sessionmaker[Session]
@@ -186,17 +188,27 @@ def test_before_the_effective_date_a_regime_is_not_applicable(session_factory: F
     assert clock.reason == (
         "EU AI Act Art. 73 applies to later-bot from 2027-12-02; awareness was 2026-12-01"
     )
+    # From the effective date on (awareness on that day counts), the clock runs.
     with session_factory() as session, session.begin():
+        spec = RegimeSpec(name=Regime.eu_ai_act, effective=date(2026, 12, 1))
+        regimes.replace(session, "later-bot", [spec], ADMIN)
+    (clock,) = _clocks(session_factory, incident, AWARE).values()
+    assert (clock.status.value, clock.due_at) == ("running", AWARE + 15 * D)
+    # An anchor is when something happened: a time in the future is refused.
+    with (
+        session_factory() as session,
+        pytest.raises(
+            InvalidInput, match="awareness at 2099-01-01T00:00:00\\+00:00 is in the future"
+        ),
+    ):
         service.set_anchor(
             session,
             incident,
             Anchor.awareness,
-            datetime(2027, 12, 2, tzinfo=UTC),
+            datetime(2099, 1, 1, tzinfo=UTC),
             reason="",
             actor=ADMIN,
         )
-    (clock,) = _clocks(session_factory, incident, AWARE).values()
-    assert clock.status.value == "running"
 
 
 def test_a_not_reportable_decision_stops_the_clock_and_keeps_history(

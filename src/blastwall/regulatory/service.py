@@ -9,7 +9,7 @@ value here and their history in the audit log.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from blastwall.access.schemas import Actor
 from blastwall.changes import Change, record
 from blastwall.db.base import utcnow
+from blastwall.exceptions import InvalidInput
 from blastwall.incidents.models import Incident
 from blastwall.incidents.timeline import require_incident
 from blastwall.regulatory.enums import Anchor, Decision, Fact, Regime
@@ -25,6 +26,8 @@ from blastwall.regulatory.models import IncidentAnchor, IncidentFact, Reportabil
 DECIDE = "incident.reportable"
 SET_FACT = "incident.fact"
 SET_ANCHOR = "incident.anchor"
+FUTURE_SLACK = timedelta(minutes=5)
+"""How far ahead of this server's clock an anchor may be (another machine's clock skew)."""
 
 
 @dataclass(frozen=True)
@@ -154,6 +157,12 @@ def set_anchor(
     session: Session, incident_id: int, name: Anchor, at: datetime, *, reason: str, actor: Actor
 ) -> IncidentAnchor:
     """Record when an anchor happened (awareness, major classification, causal link)."""
+    if at > utcnow() + FUTURE_SLACK:
+        raise InvalidInput(
+            f"{name.value} at {at.isoformat()} is in the future: an anchor records when "
+            "something happened; give that time (RFC 3339, e.g. 2026-12-06T09:30:00Z)",
+            field="at",
+        )
     incident = require_incident(session, incident_id, for_update=True)
     query = select(IncidentAnchor).where(
         IncidentAnchor.incident_id == incident_id, IncidentAnchor.name == name.value
