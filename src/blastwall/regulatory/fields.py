@@ -151,10 +151,15 @@ def _next_due(inputs: Inputs) -> str:
     return f"{first.stage.value}: {_text(first.due_at)}"
 
 
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
 def _narrative(incident: Incident) -> str:
-    parts = [incident.title]
+    parts = [_sentence(incident.title)]
     if incident.summary:
-        parts.append(incident.summary)
+        parts.append(_sentence(incident.summary))
     classes = ", ".join(incident.classes) or "unclassified"
     parts.append(
         f"Classes: {classes}; harm {incident.harm}; downstream actions {incident.reversibility}"
