@@ -295,7 +295,7 @@ class _Planner:
         if twice is not None:
             self.problem((*at, "regimes", twice[0]), twice[1])
             return
-        before = regulatory_regimes.stored_or_none(self.session, spec.name)
+        before = regulatory_regimes.stored_or_empty(self.session, spec.name)
         after = regulatory_regimes.wanted(spec.regimes)
         action = PlanAction.unchanged
         if before != after:

@@ -8,7 +8,6 @@ submission of the report before it) waits for that anchor.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -218,7 +217,3 @@ def for_open(session: Session, now: datetime | None = None) -> list[Clock]:
         for incident in session.scalars(query)
         for clock in of_incident(session, incident, moment)
     ]
-
-
-def by_stage(clocks: list[Clock]) -> Mapping[tuple[Regime, Stage], Clock]:
-    return {(clock.regime, clock.stage): clock for clock in clocks}

@@ -19,9 +19,8 @@ from blastwall.blastradius import service as blastradius
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.registry.models import Deployment
 from blastwall.regulatory.clocks import Clock
-from blastwall.regulatory.enums import Anchor, Decision, Fact, Regime, Stage
+from blastwall.regulatory.enums import Decision, Fact, Regime, Stage
 from blastwall.regulatory.models import Report, SystemRegime
-from blastwall.regulatory.service import AnchorTime
 
 UNKNOWN = "unknown — to be completed"
 LIABILITY = "This report is made without prejudice and is not an admission of liability or fault."
@@ -64,7 +63,6 @@ class Inputs:
     stage: Stage
     setting: SystemRegime
     facts: dict[str, bool]
-    anchors: dict[Anchor, AnchorTime]
     decision: Decision
     decided_at: datetime | None
     decision_rationale: str

@@ -77,7 +77,7 @@ def wanted(specs: Sequence[RegimeSpec]) -> list[dict[str, Any]]:
     return sorted((resolved(spec) for spec in specs), key=lambda item: order.index(item["name"]))
 
 
-def stored_or_none(session: Session, system: str) -> list[dict[str, Any]]:
+def stored_or_empty(session: Session, system: str) -> list[dict[str, Any]]:
     """The system's regimes as stored; empty for a system not created yet (plans)."""
     row = registry.get_by_name(session, system) if _exists(session, system) else None
     return [] if row is None else [_stored(r) for r in for_system_id(session, row.id)]

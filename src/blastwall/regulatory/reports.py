@@ -209,7 +209,6 @@ def _context(
         stage=stage,
         setting=setting,
         facts=service.facts(session, incident.id),
-        anchors=service.anchors(session, incident),
         decision=Decision(decided.decision) if decided else Decision.undecided,
         decided_at=decided.decided_at if decided else None,
         decision_rationale=decided.rationale if decided else "",
