@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import Result
 
 from blastwall.access.enums import Role
-from blastwall.cli import client, regulatory
+from blastwall.cli import client, incidents, regulatory
 from tests.cli.conftest import invoke, lines
 from tests.conftest import make_token
 from tests.regulatory.factories import apply_text, open_incident
@@ -41,6 +41,7 @@ def cli(
         return client.Client(server, carla, transport=httpx.MockTransport(forward))
 
     monkeypatch.setattr(regulatory, "connect", connect)
+    monkeypatch.setattr(incidents, "connect", connect)
 
     def run(*args: str) -> Result:
         return invoke(*args, env={"BLASTWALL_SERVER": "http://testserver"})
@@ -94,6 +95,23 @@ def test_decide_clock_draft_and_submit_from_the_terminal(
     table = cli("clocks", str(incident))
     assert table.exit_code == 0, table.output
     assert any("OVERDUE by" in line and "gdpr" in line for line in lines(table.stdout))
+    # The incident itself lists its deadlines (the not-applicable AI Act one left out).
+    shown = lines(cli("incident", "show", str(incident)).stdout)
+    deadlines = shown[shown.index("Regulator deadlines") + 1 : shown.index("Timeline")]
+    assert [line.split(":")[0] for line in deadlines] == [
+        "  gdpr notification",
+        "  nis2 early_warning",
+        "  nis2 notification",
+        "  nis2 final",
+        "  dora initial",
+        "  dora intermediate",
+        "  dora final",
+        "  ca_sb53 initial",
+    ]
+    assert deadlines[0].startswith(
+        "  gdpr notification: running, due 2026-12-04 09:30:00 (OVERDUE by "
+    )
+    assert deadlines[3] == "  nis2 final: waiting_for_anchor"
 
     drafted = cli("report", "draft", str(incident), "--regime", "gdpr", "--json")
     assert drafted.exit_code == 0, drafted.output

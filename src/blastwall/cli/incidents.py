@@ -115,10 +115,12 @@ def list_(
 def show(
     *, incident_id: IncidentNumber, server: Server = DEFAULT_SERVER, as_json: AsJson = False
 ) -> None:
-    """Show one incident with its timeline and whether its fix is verified (R3)."""
+    """Show one incident with its timeline, whether its fix is verified (R3) and its
+    regulator deadlines (docs/regulatory.md)."""
     client = connect(server)
     item = client.get(path("incidents", incident_id))
     item["verification"] = client.get(path("incidents", incident_id, "verification"))
+    item["clocks"] = client.get(path("incidents", incident_id, "clocks"))["items"]
     out.show(item, as_json, _render)
 
 
@@ -336,6 +338,7 @@ def _render(item: dict[str, Any]) -> None:
             ("verification", _verification(item.get("verification"))),
         ]
     )
+    regulatory.render_deadlines(item.get("clocks") or [])
     out.table(
         ["AT", "KIND", "ACTOR", "MESSAGE"],
         (

@@ -184,6 +184,17 @@ def render_clocks(found: list[dict[str, Any]]) -> None:
             out.line(f"  {c['incident_id']} {c['regime']} {c['stage']}: {c['reason']}")
 
 
+def render_deadlines(found: list[dict[str, Any]]) -> None:
+    """The regulator deadlines `incident show` lists (nothing when no regime applies)."""
+    shown = [c for c in found if c["status"] != "not_applicable"]
+    if not shown:
+        return
+    out.line("Regulator deadlines", "bold")
+    for c in shown:
+        due = f", due {out.when(c['due_at'])} ({_left(c)})" if c["status"] == "running" else ""
+        out.line(f"  {c['regime']} {c['stage']}: {c['status']}{due}")
+
+
 @report.command("draft")
 def draft(
     *,
