@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.config_as_code.loader import load_file
 from blastwall.config_as_code.apply import apply
-from blastwall.demo.run import activate_first_release
+from blastwall.config_as_code.loader import load_file
+from blastwall.registry import releases
 from tests.conftest import SETUP_ACTOR, make_token
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
@@ -21,11 +21,13 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 def example(session_factory: sessionmaker[Session]) -> None:
-    """The README's example systems, with their first release in force."""
+    """The README's example systems; support-agent's known-good release r1 in force in prod."""
     with session_factory() as session, session.begin():
         apply(session, load_file(EXAMPLE), actor=SETUP_ACTOR, dry_run=False)
     with session_factory() as session, session.begin():
-        activate_first_release(session)
+        releases.create_release(session, "support-agent", name="r1", surfaces={}, actor=SETUP_ACTOR)
+        releases.mark_known_good(session, "support-agent", "r1", actor=SETUP_ACTOR, reason="ok")
+        releases.activate(session, "support-agent", "r1", environment="prod", actor=SETUP_ACTOR)
 
 
 def login(client: TestClient, secret: str) -> str:

@@ -12,13 +12,13 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from blastwall.console import actions, auth, live, pages
+
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
     """Serve the console at ``/`` and its static files (htmx, CSS) at ``/static``."""
-    from blastwall.console import actions, auth, live, pages
-
     for module in (auth, pages, actions, live):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")

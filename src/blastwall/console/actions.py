@@ -23,7 +23,9 @@ from blastwall.exceptions import InvalidInput
 from blastwall.levers import service as levers
 from blastwall.levers.enums import ALL_ENVIRONMENTS
 from blastwall.levers.schemas import LeverActionRequest
-from blastwall.registry import releases, rollback as registry_rollback, service as registry
+from blastwall.registry import releases
+from blastwall.registry import rollback as registry_rollback
+from blastwall.registry import service as registry
 from blastwall.registry.enums import KNOWN_GOOD
 from blastwall.registry.schemas import RollbackRequest
 from blastwall.server.deps import DbSession
@@ -34,7 +36,11 @@ M = TypeVar("M", bound=BaseModel)
 
 
 def _parsed(shape: type[M], form: dict[str, str], names: tuple[str, ...]) -> M:
-    values: dict[str, Any] = {k: form[k] for k in names if form.get(k, "").strip() != ""}
+    # An empty optional field (no incident) is left out; the reason always goes in, so the
+    # API's own rule says what is missing.
+    values: dict[str, Any] = {
+        k: form.get(k, "") for k in names if k == "reason" or form.get(k, "").strip() != ""
+    }
     try:
         return shape.model_validate(values)
     except ValidationError as exc:
@@ -109,7 +115,11 @@ def console_kill(
         sentence = describe_kill(session, name, body.environment)
         return _confirm(request, f"Kill {name}?", sentence, form)
     levers.kill(
-        session, name, body.environment, actor=current.actor, reason=body.reason,
+        session,
+        name,
+        body.environment,
+        actor=current.actor,
+        reason=body.reason,
         incident_id=body.incident_id,
     )
     return _back(form, name)
@@ -126,7 +136,11 @@ def console_restore(
         sentence = describe_restore(session, name, body.environment)
         return _confirm(request, f"Restore {name}?", sentence, form)
     levers.restore(
-        session, name, body.environment, actor=current.actor, reason=body.reason,
+        session,
+        name,
+        body.environment,
+        actor=current.actor,
+        reason=body.reason,
         incident_id=body.incident_id,
     )
     return _back(form, name)
@@ -143,7 +157,12 @@ def console_rollback(
         sentence = describe_rollback(session, name, body.environment, body.to)
         return _confirm(request, f"Roll back {name}?", sentence, form)
     registry_rollback.rollback(
-        session, name, environment=body.environment, reason=body.reason, actor=current.actor,
-        to=body.to, incident_id=body.incident_id,
+        session,
+        name,
+        environment=body.environment,
+        reason=body.reason,
+        actor=current.actor,
+        to=body.to,
+        incident_id=body.incident_id,
     )
     return _back(form, name)

@@ -35,7 +35,7 @@ def _local(target: str | None) -> str:
 
 
 @router.get("/login", response_class=HTMLResponse)
-def console_login_page(request: Request, next: str | None = None) -> HTMLResponse:  # noqa: A002
+def console_login_page(request: Request, next: str | None = None) -> HTMLResponse:
     return page(request, "login.html", next=_local(next), problem=None)
 
 
@@ -45,11 +45,11 @@ def console_login(request: Request, form: Form, session: DbSession) -> Response:
     address = request.client.host if request.client else "unknown"
     wait = throttle.retry_after(address)
     if wait is not None:
-        response = error_page(
+        refused = error_page(
             request, 429, "Too many attempts", f"too many failed logins; wait {wait} s"
         )
-        response.headers["Retry-After"] = str(wait)
-        return response
+        refused.headers["Retry-After"] = str(wait)
+        return refused
     target = _local(form.get("next"))
     if not same_origin(request):
         return error_page(request, 403, "Forbidden", "a login form from another site is refused")

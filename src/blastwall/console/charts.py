@@ -105,7 +105,8 @@ def render(chart: Chart) -> Markup:
     if chart.threshold is not None:
         ty = y(chart.threshold)
         parts.append(
-            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" class="threshold"/>'
+            f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{ty:.1f}" y2="{ty:.1f}" '
+            'class="threshold"/>'
         )
         parts.append(
             f'<text x="{WIDTH - RIGHT - 4}" y="{ty - 4:.1f}" text-anchor="end" class="label">'
@@ -116,7 +117,9 @@ def render(chart: Chart) -> Markup:
         parts.append(f'<polyline points="{path}" class="series"/>')
     for row, mark in enumerate(chart.marks):
         mx = x(mark.at)
-        parts.append(f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{TOP}" y2="{TOP + inner_h}" class="mark"/>')
+        parts.append(
+            f'<line x1="{mx:.1f}" x2="{mx:.1f}" y1="{TOP}" y2="{TOP + inner_h}" class="mark"/>'
+        )
         anchor = "end" if mx > LEFT + inner_w * 0.6 else "start"
         nudge = -4 if anchor == "end" else 4
         parts.append(
@@ -125,14 +128,16 @@ def render(chart: Chart) -> Markup:
         )
     parts += [
         f'<text x="{LEFT - 6}" y="{TOP + 10}" text-anchor="end" class="axis">{y_high:.3g}</text>',
-        f'<text x="{LEFT - 6}" y="{TOP + inner_h}" text-anchor="end" class="axis">{y_low:.3g}</text>',
+        f'<text x="{LEFT - 6}" y="{TOP + inner_h}" text-anchor="end" class="axis">'
+        f"{y_low:.3g}</text>",
         f'<text x="{LEFT}" y="{HEIGHT - 12}" class="axis">{escape(_clock(min(times)))}</text>',
         f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 12}" text-anchor="end" class="axis">'
         f"{escape(_clock(max(times)))}</text>",
         f'<text x="{LEFT}" y="16" class="axis">{escape(chart.y_label)}</text>',
         "</svg>",
     ]
-    return Markup("".join(parts))
+    # Every text that came from data went through escape() above.
+    return Markup("".join(parts))  # noqa: S704
 
 
 def _clock(at: datetime) -> str:

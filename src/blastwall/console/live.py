@@ -32,10 +32,12 @@ POLL_S = 2.0
 
 def version(session: Session) -> tuple[int, ...]:
     """A value that moves whenever something a console page shows changes."""
-    return tuple(
+    newest = [
         int(session.scalar(select(func.coalesce(func.max(column), 0))) or 0)
         for column in (AuditEntry.seq, TimelineEntry.id, Alarm.id, Verification.revision)
-    ) + (int(session.scalar(select(func.count()).where(Verification.decided_at.is_not(None))) or 0),)
+    ]
+    decided = select(func.count()).where(Verification.decided_at.is_not(None))
+    return (*newest, int(session.scalar(decided) or 0))
 
 
 def _read(factory: sessionmaker[Session]) -> tuple[int, ...]:

@@ -22,10 +22,10 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from blastwall.access import service as access
 from blastwall.access.enums import Role
 from blastwall.access.models import ApiToken
 from blastwall.access.schemas import Actor
-from blastwall.access import service as access
 from blastwall.exceptions import Unauthorized
 
 COOKIE = "blastwall_console"
@@ -57,7 +57,7 @@ class Signer:
     def read(self, value: str) -> tuple[int, str] | None:
         """(token id, CSRF value) of a valid, unexpired cookie; None otherwise."""
         try:
-            data = self._serializer.loads(value, max_age=self.ttl_s)
+            data = self._serializer.loads(value, max_age=int(self.ttl_s))
         except (BadSignature, SignatureExpired):
             return None
         if not isinstance(data, dict):

@@ -20,15 +20,19 @@ from fastapi.templating import Jinja2Templates
 
 from blastwall.access import service as access
 from blastwall.access.enums import Role
-from blastwall.console import charts, session as sessions
+from blastwall.console import charts
+from blastwall.console import session as sessions
 from blastwall.exceptions import BlastwallError, Forbidden, InvalidInput
 from blastwall.inputs import text_problem
 from blastwall.server.deps import DbSession
+from blastwall.triage.service import primary_environment
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.globals["role_at_least"] = lambda actor, role: actor.role.at_least(Role(role))
 templates.env.filters["when"] = charts.when
+# Where a rollback acts unless the responder picks another: prod when the system runs there.
+templates.env.globals["primary_environment"] = primary_environment
 templates.env.filters["ago"] = charts.ago
 
 

@@ -61,8 +61,13 @@ def build(session: Session, system: str, name: str, now: datetime | None = None)
     record, start, end, note = _focus(config, monitor, alarms, now or datetime.now(UTC))
     if record is None:
         return MonitorPage(
-            monitor, state.phase if state else "learning", state.message if state else "",
-            alarms, None, None, note,
+            monitor,
+            state.phase if state else "learning",
+            state.message if state else "",
+            alarms,
+            None,
+            None,
+            note,
         )
     upto = {source.TRACES: ALL_ROWS}
     side = source.side(config.spec)
@@ -147,8 +152,12 @@ def _estimate_chart(
             (times[b - 1], float(np.median(values[a:b]))) for a, b in _chunks(len(times), BUCKETS)
         ]
         return charts.Chart(
-            "Median per time bucket", "median", points, band=(q1, q3),
-            band_label=f"baseline middle half (median {median:.3g})", marks=marks,
+            "Median per time bucket",
+            "median",
+            points,
+            band=(q1, q3),
+            band_label=f"baseline middle half (median {median:.3g})",
+            marks=marks,
         )
     if kind is Kind.binary:
         rate = float(baseline) if isinstance(baseline, float) else float(baseline[1])  # type: ignore[index]
@@ -166,14 +175,20 @@ def _estimate_chart(
         points.append((times[b - 1], float(np.mean(values[a:b] == target))))
         half = max(half, 3 * math.sqrt(rate * (1 - rate) / max(b - a, 1)))
     return charts.Chart(
-        f"{label} per time bucket", label, points,
+        f"{label} per time bucket",
+        label,
+        points,
         band=(max(rate - half, 0.0), min(rate + half, 1.0)),
-        band_label=f"baseline {rate:.1%} ± 3 standard errors", marks=marks,
+        band_label=f"baseline {rate:.1%} ± 3 standard errors",
+        marks=marks,
     )
 
 
 def _statistic_chart(
-    record: dict[str, Any], values: npt.NDArray[Any], times: list[datetime], marks: list[charts.Mark]
+    record: dict[str, Any],
+    values: npt.NDArray[Any],
+    times: list[datetime],
+    marks: list[charts.Mark],
 ) -> charts.Chart | None:
     if not len(times):
         return None
@@ -183,6 +198,10 @@ def _statistic_chart(
         detector.update_many(values[a:b])
         points.append((times[b - 1], detector.statistic))
     return charts.Chart(
-        "Detector statistic (CUSUM, nats)", "statistic", points,
-        threshold=detector.threshold, threshold_label="alarm threshold", marks=marks,
+        "Detector statistic (CUSUM, nats)",
+        "statistic",
+        points,
+        threshold=detector.threshold,
+        threshold_label="alarm threshold",
+        marks=marks,
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,8 @@ from blastwall.console.views.common import (
 from blastwall.detect.monitors.models import Alarm
 from blastwall.incidents.models import Incident
 from blastwall.levers.models import LeverState
-from blastwall.registry import releases, service as registry
+from blastwall.registry import releases
+from blastwall.registry import service as registry
 
 
 @dataclass

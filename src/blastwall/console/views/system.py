@@ -14,13 +14,14 @@ from blastwall.canaries import service as canaries
 from blastwall.canaries.models import CanaryRun, CanarySet
 from blastwall.console.views.common import lever_words, open_incidents
 from blastwall.db.pagination import PageQuery
-from blastwall.exceptions import Conflict, NotFound
 from blastwall.detect.monitors.models import Monitor
+from blastwall.exceptions import Conflict, NotFound
 from blastwall.incidents.models import Incident
 from blastwall.levers import service as levers
 from blastwall.levers.models import LeverState
 from blastwall.policies import service as policies
-from blastwall.registry import known_good, releases, service as registry
+from blastwall.registry import known_good, releases
+from blastwall.registry import service as registry
 from blastwall.registry.models import Release, System
 from blastwall.runbook import service as runbook
 from blastwall.runbook.schemas import RunbookRead
