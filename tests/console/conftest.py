@@ -11,19 +11,55 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
 from blastwall.config_as_code.apply import apply
-from blastwall.config_as_code.loader import load_file
+from blastwall.config import Settings
+from blastwall.config_as_code.loader import load_text
 from blastwall.registry import releases
 from tests.conftest import SETUP_ACTOR, make_token
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "blastwall.yaml"
+# The example's support-agent with only what the console tests read (the whole example
+# file takes seconds to apply per test).
+SYSTEM = """
+version: 1
+systems:
+  - name: support-agent
+    description: Answers customer tickets.
+    owner: Dana Okafor
+    risk_tier: high
+    environments: [staging, prod]
+    fallback: Customers see "A member of our team will reply within 4 hours."
+    actions:
+      - {name: issue_refund, reversible: false}
+    surfaces:
+      - {name: system-prompt, kind: prompt, content: {template: You are the assistant.}}
+    monitors:
+      - name: fraud-share
+        signal: output_category
+        params: {categories: [general, refund, fraud, account_access]}
+        environment: prod
+        reference: {observations: 1000}
+        harm: moderate
+"""
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 @pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    """No background task: the console reads what tests arrange, nothing else writes."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        engine_enabled=False,
+        canary_scheduler_enabled=False,
+        notify_dispatch_enabled=False,
+        escalation_enabled=False,
+    )
+
+
+@pytest.fixture
 def example(session_factory: sessionmaker[Session]) -> None:
-    """The README's example systems; support-agent's known-good release r1 in force in prod."""
+    """support-agent with its known-good release r1 in force in prod."""
     with session_factory() as session, session.begin():
-        apply(session, load_file(EXAMPLE), actor=SETUP_ACTOR, dry_run=False)
+        apply(session, load_text(SYSTEM), actor=SETUP_ACTOR, dry_run=False)
     with session_factory() as session, session.begin():
         releases.create_release(session, "support-agent", name="r1", surfaces={}, actor=SETUP_ACTOR)
         releases.mark_known_good(session, "support-agent", "r1", actor=SETUP_ACTOR, reason="ok")

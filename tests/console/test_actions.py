@@ -39,8 +39,8 @@ def test_kill_asks_for_confirmation_saying_what_changes_then_kills_as_the_token(
     assert asked.status_code == 200
     assert (
         "Kill support-agent in prod: every SDK stops calling the model and returns the "
-        "fallback (&#34;Tickets go to the human support queue; customers see &#34;A member of "
-        "our team will reply within 4 hours.&#34;&#34;) within a second."
+        "fallback (&#34;Customers see &#34;A member of our team will reply within 4 "
+        "hours.&#34;&#34;) within a second."
     ) in asked.text
     assert not _killed(session_factory)  # nothing changes before the confirmation
 
