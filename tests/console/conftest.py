@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.config_as_code.apply import apply
 from blastwall.config import Settings
+from blastwall.config_as_code.apply import apply
 from blastwall.config_as_code.loader import load_text
 from blastwall.registry import releases
 from tests.conftest import SETUP_ACTOR, make_token

@@ -3,11 +3,13 @@ every request; CSRF and origin checks on every POST."""
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access import service as access
 from blastwall.access.enums import Role
+from blastwall.config import Settings
 from blastwall.console.session import Signer
 from tests.conftest import SETUP_ACTOR, make_token
 from tests.console.conftest import login
@@ -78,3 +80,8 @@ def test_a_cookie_signed_with_another_secret_or_expired_is_no_session() -> None:
     assert found[0] == 7
     assert Signer("a" * 32, ttl_s=-1).read(value) is None
     assert ours.read("not-a-cookie") is None
+
+
+def test_a_short_session_secret_is_refused_with_how_to_make_one() -> None:
+    with pytest.raises(ValueError, match="BLASTWALL_CONSOLE_SESSION_SECRET must be at least 32"):
+        Settings(console_session_secret="short")

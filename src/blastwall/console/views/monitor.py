@@ -29,12 +29,13 @@ from blastwall.detect.monitors import history, source
 from blastwall.detect.monitors import service as monitors
 from blastwall.detect.monitors.models import Alarm, Monitor
 from blastwall.detect.monitors.runtime import Config, MonitorRuntime, reference_detector
+from blastwall.inputs import INT32_MAX
 
 BUCKETS = 40
 POINTS = 150
 MIN_SPAN = timedelta(seconds=30)
 MAX_SPAN = timedelta(minutes=15)
-ALL_ROWS = 2**62
+ALL_ROWS = INT32_MAX  # every row: ids are INTEGER on PostgreSQL
 
 
 @dataclass
