@@ -56,16 +56,17 @@ def test_overview_incident_and_system_pages_show_levers_incidents_and_sections(
         "Roles",
         "Timeline",
         "Communications ledger",
+        "Postmortem",
+        "Action items",
     ):
         assert f">{heading}</h2>" in page
     assert (
         "support-agent (all environments): killed off -&gt; on. Why: fraud share 2% -&gt; 9%"
         in page
     )
-    assert (
-        "Regulator clocks, Status updates, Notices, Regulator reports, Postmortem, Action items"
-        in page
-    )
+    assert "Regulator clocks, Status updates, Notices, Regulator reports: not available" in page
+    assert "No postmortem yet: <code>blastwall postmortem draft" in page
+    assert "No action item for this incident." in page
     assert "— none</strong>" in page  # verification: no alarm on a hand-opened incident
 
     system = responder.get("/systems/support-agent").text

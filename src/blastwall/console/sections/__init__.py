@@ -5,10 +5,10 @@ in ``templates/sections/``; the incident page renders every section in ``SECTION
 order, each under its own heading, and a live update re-renders them all.
 
 EXTENSION POINTS (issue 12): regulator clocks and reports (``regulatory/``), updates and
-notices (``comms/``), postmortem and action items (``postmortems/``) are being built in
-parallel. Each has a ``Section`` below with ``data=None``; wiring one in is setting its
-``data`` to the domain's read function and writing its partial. Until then the page lists
-them as "not available in this version" rather than hiding that they exist.
+notices (``comms/``) are being built in parallel. Each has a ``Section`` below with
+``data=None``; wiring one in is setting its ``data`` to the domain's read function and
+writing its partial. Until then the page lists them as "not available in this version"
+rather than hiding that they exist.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from blastwall.console.sections import core
+from blastwall.console.sections import aftermath, core
 from blastwall.incidents.models import Incident
 
 Data = Callable[[Session, Incident], Any]
@@ -50,8 +50,8 @@ SECTIONS: list[Section] = [
     Section("updates", "Status updates", None),
     Section("notices", "Notices", None),
     Section("reports", "Regulator reports", None),
-    Section("postmortem", "Postmortem", None),
-    Section("actions", "Action items", None),
+    Section("postmortem", "Postmortem", aftermath.postmortem),
+    Section("actions", "Action items", aftermath.actions),
 ]
 
 
