@@ -231,7 +231,9 @@ def test_alarm_kill_rollback_verified_in_a_real_browser(demo: dict[str, Any], br
     verification = page.locator(".verification")
     verification.filter(has_text="✓ verified").wait_for()
     assert "every monitor that alarmed is back at its baseline" in verification.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 1120})  # down to the verification
     _shot(page, "incident")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     page.goto(server + "/systems/support-agent")
     assert "prod" in page.locator("#env-h + table").inner_text()
