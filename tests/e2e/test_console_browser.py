@@ -1,7 +1,7 @@
 """The console in a real browser (Debian's chromium through Playwright), end to end.
 
-One real server process (the demo's, without its own traffic) and the demo's support agent
-behind the real SDK, driven from this process so the drift follows the release in force:
+One real server process (the demo's, without its own traffic, on the example's support-agent
+with fraud-share as its only monitor) and the demo's support agent behind the real SDK, driven from this process so the drift follows the release in force:
 release r2's prompt makes the classifier send 9% of tickets to fraud instead of 2%, the
 way the README's incident goes. That is what lets a rollback be *verified*: the demo's
 own ``--drift-after`` drift is permanent, so nothing could bring its stream back.
@@ -25,6 +25,7 @@ from typing import Any
 
 import httpx
 import pytest
+import yaml
 
 from blastwall.demo.agent import SupportAgent, make_guard
 from blastwall.demo.traffic import DRIFTED_FRAUD_SHARE
@@ -74,6 +75,21 @@ def _api(server: str, token: str) -> httpx.Client:
     )
 
 
+def _config(folder: Path) -> Path:
+    """The example's support-agent and authority rules, with fraud-share its only monitor:
+    what this test watches, whatever other monitors and policies the example grows."""
+    document = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
+    system = next(s for s in document["systems"] if s["name"] == "support-agent")
+    system["monitors"] = [m for m in system["monitors"] if m["name"] == "fraud-share"]
+    for key in ("review", "canary_target", "canaries"):
+        system.pop(key, None)
+    kept = {"version": document["version"], "systems": [system]}
+    kept["authority"] = document["authority"]
+    path = folder / "blastwall.yaml"
+    path.write_text(yaml.safe_dump(kept, sort_keys=False), encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     data = tmp_path_factory.mktemp("console-e2e")
@@ -82,7 +98,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env = {**os.environ, "BLASTWALL_DATA_DIR": str(data), "BLASTWALL_DATABASE_URL": ""}
     command = [sys.executable, "-m", "blastwall.demo.run", "--port", str(port)]
     process = subprocess.Popen(
-        [*command, "--config", str(EXAMPLE), "--no-traffic"],
+        [*command, "--config", str(_config(data)), "--no-traffic"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
