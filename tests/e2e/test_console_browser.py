@@ -1,8 +1,9 @@
 """The console in a real browser (Debian's chromium through Playwright), end to end.
 
-One real server process (the demo's, without its own traffic, on the example's support-agent
-with fraud-share as its only monitor) and the demo's support agent behind the real SDK, driven from this process so the drift follows the release in force:
-release r2's prompt makes the classifier send 9% of tickets to fraud instead of 2%, the
+One real server process (the demo's, without its own traffic, on the example's
+support-agent with fraud-share as its only monitor) and the demo's support agent behind the
+real SDK, driven from this process so the drift follows the release in force: release r2's
+prompt makes the classifier send 9% of tickets to fraud instead of 2%, the
 way the README's incident goes. That is what lets a rollback be *verified*: the demo's
 own ``--drift-after`` drift is permanent, so nothing could bring its stream back.
 
