@@ -193,6 +193,8 @@ def test_alarm_kill_rollback_verified_in_a_real_browser(demo: dict[str, Any], br
     page.get_by_role("button", name="Log in").click()
     page.wait_for_url(server + "/")
     assert page.get_by_text("rosa").first.is_visible()
+    page.keyboard.press("Tab")  # the keyboard's first stop skips the navigation
+    assert page.evaluate("document.activeElement.textContent") == "Skip to content"
 
     # The monitor learns r1's baseline, then r2 goes out and the fraud share moves.
     _wait_until(lambda: _monitoring(server, demo["admin"]), "fraud-share to learn its baseline")
