@@ -20,8 +20,9 @@ venv:
 venv-run:
 	@scripts/bootstrap-venv.sh server,postgres
 
+# chromium: the console's browser test (tests/e2e/test_console_browser.py) drives it.
 postgres-pkg:
-	@scripts/install-debian.sh postgresql
+	@scripts/install-debian.sh postgresql chromium
 
 lint: venv
 	$(VENV)/bin/ruff check $(LINT_PATHS)

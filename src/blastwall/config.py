@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # 32 characters of hex are 128 bits: short keys could be guessed offline from the log itself.
@@ -221,14 +221,29 @@ class Settings(BaseSettings):
             )
         return sorted(set(value))
 
-    @field_validator("ack_link_secret")
+    console_session_secret: SecretStr | None = Field(
+        default=None,
+        description="Secret (at least 32 characters, e.g. `openssl rand -hex 32`) that signs "
+        "console session cookies. Unset: a random one per server process, so console users "
+        "log in again after a restart; set the same value on every replica.",
+    )
+    console_session_ttl_s: float = Field(
+        default=12 * 3600.0,
+        ge=60,
+        le=7 * 86400,
+        description="Seconds a console login lasts; the token is re-checked on every request, "
+        "so revoking it ends the session at once.",
+    )
+
+    @field_validator("ack_link_secret", "console_session_secret")
     @classmethod
-    def _strong_link_secret(cls, value: SecretStr | None) -> SecretStr | None:
+    def _strong_link_secret(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         if value is None or value.get_secret_value() == "":
             return None
         if len(value.get_secret_value()) < MIN_AUDIT_KEY_LENGTH:
+            variable = f"BLASTWALL_{(info.field_name or '').upper()}"
             raise ValueError(
-                f"BLASTWALL_ACK_LINK_SECRET must be at least {MIN_AUDIT_KEY_LENGTH} characters "
+                f"{variable} must be at least {MIN_AUDIT_KEY_LENGTH} characters "
                 f"(got {len(value.get_secret_value())}); generate one with `openssl rand -hex 32`"
             )
         return value

@@ -1,4 +1,5 @@
-"""`blastwall serve` stops on SIGTERM or Ctrl-C even while an SDK holds the lever stream."""
+"""`blastwall serve` stops on SIGTERM or Ctrl-C even while an SDK holds the lever stream
+and a browser holds the console's live stream."""
 
 from __future__ import annotations
 
@@ -52,20 +53,25 @@ def served(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], str, str]]:
 
 
 class StreamReader(threading.Thread):
-    """Follows the lever stream as an SDK does; records how it ended."""
+    """Follows the lever stream as an SDK does (or, with ``console``, the console's live
+    stream as a logged-in browser does); records how it ended."""
 
-    def __init__(self, url: str, token: str) -> None:
+    def __init__(self, url: str, token: str, *, console: bool = False) -> None:
         super().__init__(daemon=True)
-        self.url, self.token = url, token
+        self.url, self.token, self.console = url, token, console
         self.connected = threading.Event()
         self.ended_cleanly = False
         self.error: str | None = None
 
     def run(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
+        path, cookies = "/api/v1/levers/stream", None
+        if self.console:
+            login = httpx.post(f"{self.url}/login", data={"token": self.token}, timeout=30)
+            path, cookies, headers = "/live", login.cookies, {}
         try:
             with httpx.stream(
-                "GET", f"{self.url}/api/v1/levers/stream", headers=headers, timeout=60
+                "GET", f"{self.url}{path}", headers=headers, cookies=cookies, timeout=60
             ) as response:
                 self.connected.set()
                 for _ in response.iter_lines():
@@ -80,14 +86,18 @@ def test_a_stop_signal_ends_the_lever_stream_and_the_process(
     served: tuple[subprocess.Popen[str], str, str], sig: signal.Signals
 ) -> None:
     process, url, token = served
-    reader = StreamReader(url, token)
+    reader, console = StreamReader(url, token), StreamReader(url, token, console=True)
     reader.start()
+    console.start()
     assert reader.connected.wait(timeout=30)
+    assert console.connected.wait(timeout=30)
     process.send_signal(sig)
     # Bounded only so a regression fails instead of hanging: not a timing assertion.
     reader.join(timeout=60)
+    console.join(timeout=60)
     output, _ = process.communicate(timeout=60)
     assert (reader.is_alive(), reader.ended_cleanly, reader.error) == (False, True, None), output
+    assert (console.is_alive(), console.ended_cleanly, console.error) == (False, True, None)
     assert process.returncode == 0, output
     assert "Traceback" not in output
     assert "Finished server process" in output

@@ -10,7 +10,7 @@ from typing import Any
 from fastapi import Depends, FastAPI
 from sqlalchemy import Engine
 
-from blastwall import __version__, tasks
+from blastwall import __version__, console, tasks
 from blastwall.changes import audit
 from blastwall.config import Settings, get_settings
 from blastwall.db.engine import make_engine
@@ -90,6 +90,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(router, prefix="/api/v1")
     # Signed acknowledge links carry their own credential, so they live outside /api/v1.
     app.include_router(ack_links_router)
+    # The web console: HTML pages at / with cookie sessions (blastwall.console).
+    console.install(app)
 
     @app.get("/healthz", tags=["meta"])
     def healthz() -> dict[str, Any]:
