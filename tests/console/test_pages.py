@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
@@ -9,6 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.incidents import service as incidents
 from blastwall.incidents.schemas import IncidentCreate
 from blastwall.levers import service as levers
+from blastwall.regulatory import regimes, reports
+from blastwall.regulatory.enums import Regime
+from blastwall.regulatory.schemas import RegimeSpec
 from tests.conftest import SETUP_ACTOR
 
 pytestmark = pytest.mark.usefixtures("example")
@@ -56,6 +61,8 @@ def test_overview_incident_and_system_pages_show_levers_incidents_and_sections(
         "Roles",
         "Timeline",
         "Communications ledger",
+        "Regulator clocks",
+        "Regulator reports",
         "Postmortem",
         "Action items",
     ):
@@ -64,7 +71,9 @@ def test_overview_incident_and_system_pages_show_levers_incidents_and_sections(
         "support-agent (all environments): killed off -&gt; on. Why: fraud share 2% -&gt; 9%"
         in page
     )
-    assert "Regulator clocks, Status updates, Notices, Regulator reports: not available" in page
+    assert "Status updates, Notices: not available" in page
+    assert "No regulator regime applies to this incident's system" in page
+    assert f"No report drafted yet: <code>blastwall report draft {incident_id} --regime" in page
     assert "No postmortem yet: <code>blastwall postmortem draft" in page
     assert "No action item for this incident." in page
     assert "— none</strong>" in page  # verification: no alarm on a hand-opened incident
@@ -94,3 +103,27 @@ def test_unknown_things_are_html_404s_that_say_what_to_do(responder: TestClient)
     assert responder.get("/systems/nope").status_code == 404
     assert responder.get("/systems/support-agent/monitors/nope").status_code == 404
     assert responder.get("/systems/a%00b").status_code == 422
+
+
+def test_incident_page_shows_regulator_clocks_and_report_lineage(
+    responder: TestClient, session_factory: sessionmaker[Session]
+) -> None:
+    incident_id = _incident(session_factory)
+    with session_factory() as session, session.begin():
+        spec = RegimeSpec(name=Regime.eu_ai_act, effective=date(2026, 1, 1))
+        regimes.replace(session, "support-agent", [spec], SETUP_ACTOR)
+        incident = incidents.get(session, incident_id)
+        detected = incident.detected_at
+        first = reports.draft(session, incident_id, Regime.eu_ai_act, SETUP_ACTOR)
+        second = reports.draft(session, incident_id, Regime.eu_ai_act, SETUP_ACTOR)
+    page = responder.get(f"/incidents/{incident_id}").text
+    clocks = page[page.index('id="clocks"') : page.index('id="reports"')]
+    stamp = "%Y-%m-%d %H:%M:%S UTC"
+    assert "<td>EU AI Act Art. 73 initial</td>" in clocks
+    assert f"<td>awareness {detected.strftime(stamp)}</td>" in clocks
+    assert f"<td>{(detected + timedelta(days=15)).strftime(stamp)}</td>" in clocks
+    assert "<td>running <span" in clocks
+    lineage = page[page.index('id="reports"') : page.index('id="postmortem"')]
+    assert f'#{first.id} v1 <span class="muted">(superseded)</span>' in lineage
+    assert f"#{second.id} v2</td>" in lineage
+    assert lineage.count("not submitted") == 2

@@ -4,11 +4,9 @@ Adding a section is one function here (``(session, incident) -> data``) and one 
 in ``templates/sections/``; the incident page renders every section in ``SECTIONS`` in
 order, each under its own heading, and a live update re-renders them all.
 
-EXTENSION POINTS (issue 12): regulator clocks and reports (``regulatory/``), updates and
-notices (``comms/``) are being built in parallel. Each has a ``Section`` below with
-``data=None``; wiring one in is setting its ``data`` to the domain's read function and
-writing its partial. Until then the page lists them as "not available in this version"
-rather than hiding that they exist.
+A ``Section`` with ``data=None`` is an extension point: the page lists it as "not
+available in this version" rather than hiding that it exists; wiring it in is setting
+its ``data`` to the domain's read function and writing its partial.
 """
 
 from __future__ import annotations
@@ -19,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from blastwall.console.sections import aftermath, core
+from blastwall.console.sections import aftermath, core, regulatory
 from blastwall.incidents.models import Incident
 
 Data = Callable[[Session, Incident], Any]
@@ -46,10 +44,10 @@ SECTIONS: list[Section] = [
     Section("timeline", "Timeline", core.timeline),
     Section("ledger", "Communications ledger", core.ledger),
     # Extension points: set ``data`` and add templates/sections/<key>.html.
-    Section("clocks", "Regulator clocks", None),
+    Section("clocks", "Regulator clocks", regulatory.clocks),
     Section("updates", "Status updates", None),
     Section("notices", "Notices", None),
-    Section("reports", "Regulator reports", None),
+    Section("reports", "Regulator reports", regulatory.reports),
     Section("postmortem", "Postmortem", aftermath.postmortem),
     Section("actions", "Action items", aftermath.actions),
 ]
