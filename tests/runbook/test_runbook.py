@@ -110,6 +110,29 @@ EXPECTED = {
             },
         ],
     },
+    "policies": [
+        {
+            "name": "kill-on-refusals",
+            "mode": "enforce",
+            "when": "alarm refusals",
+            "does": f"kill {S} (prod)",
+            "cooldown": 0,
+            "max_per_hour": 3,
+            "activations_last_hour": 0,
+            "last_fired": None,
+        },
+        {
+            "name": "safe-on-fraud",
+            "mode": "observe",
+            "when": "alarm fraud-share",
+            "does": f"set safe_mode on {S} (prod)",
+            "cooldown": 600,
+            "max_per_hour": 3,
+            "activations_last_hour": 0,
+            "last_fired": None,
+        },
+    ],
+    "policies_command": "blastwall policy list",
     "triage": {
         "first_question": "Are refunds going out that should not?",
         "command": "blastwall triage INCIDENT_ID",
@@ -120,6 +143,7 @@ EXPECTED = {
 def commands(page: dict[str, Any]) -> list[str]:
     """Every command line the page prints, in page order (triage's needs an incident)."""
     found = [step["command"] for step in page["levers"]] + [page["restore"]]
+    found.append(page["policies_command"])
     return found + [step["command"] for step in page["rollback"] if step["command"]]
 
 
@@ -172,6 +196,16 @@ def test_every_printed_command_runs_as_printed_and_the_page_reads_in_a_terminal(
             "  staging: nothing is activated in staging yet: there is nothing to roll back",
             "  prod: initial in force -> known-good initial (initial is already in force in prod)",
             f'    blastwall rollback {S} --to initial --env prod --reason "WHY"',
+        ]
+        policies = out.index(
+            "POLICIES (act on their own as policy:NAME; change them in blastwall.yaml)"
+        )
+        assert out[policies + 1 : policies + 4] == [
+            f"  kill-on-refusals [enforce]: when alarm refusals -> kill {S} (prod)"
+            " (cooldown 0 s, at most 3/h, 0 in the last hour)",
+            f"  safe-on-fraud [observe]: when alarm fraud-share -> set safe_mode on {S} (prod)"
+            " (cooldown 600 s, at most 3/h, 0 in the last hour)",
+            "    blastwall policy list",
         ]
         assert out[-2:] == [
             "  first question: Are refunds going out that should not?",

@@ -59,6 +59,8 @@ def render(page: dict[str, Any]) -> None:
         )
         _command(step["command"])
     out.line("")
+    _render_policies(page)
+    out.line("")
     _render_on_call(page["on_call"])
     triage = page.get("triage")
     if triage:
@@ -83,3 +85,20 @@ def _render_on_call(on_call: dict[str, Any]) -> None:
         )
         out.line(f"  level {level['level']}, paged after {after} min: {people or 'nobody on call'}")
         after += level["delay_minutes"]
+
+
+def _render_policies(page: dict[str, Any]) -> None:
+    """What acts on the system without a person: enforce policies first."""
+    items = page["policies"]
+    if not items:
+        out.line("POLICIES: none; nothing acts on this system without a person", "bold")
+        return
+    out.line("POLICIES (act on their own as policy:NAME; change them in blastwall.yaml)", "bold")
+    for p in items:
+        fired = f", last fired {out.when(p['last_fired'])}" if p["last_fired"] else ""
+        out.line(
+            f"  {p['name']} [{p['mode']}]: when {p['when']} -> {p['does']}"
+            f" (cooldown {p['cooldown']} s, at most {p['max_per_hour']}/h"
+            f", {p['activations_last_hour']} in the last hour{fired})"
+        )
+    _command(page["policies_command"])

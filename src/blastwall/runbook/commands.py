@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 
 REASON = "WHY"
+POLICIES = "blastwall policy list"
 # How `blastwall contain --lever` spells each lever.
 _SPELLING = {"disable_tool": "disable-tool"}
 

@@ -3,6 +3,8 @@ SYSTEM --json``); documented field by field in docs/runbook.md."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, Field
 
 
@@ -53,6 +55,19 @@ class TriageHint(BaseModel):
     command: str = Field(description="How to answer it on an incident.")
 
 
+class PolicyStep(BaseModel):
+    """An auto-containment policy in force on the system: it acts alone, as ``policy:NAME``."""
+
+    name: str
+    mode: str = Field(description="enforce (acts) or observe (only says what it would do).")
+    when: str = Field(description="The trigger in words, e.g. 'alarm refusal-rate'.")
+    does: str = Field(description="The actions in words, e.g. 'kill support-agent (prod)'.")
+    cooldown: int = Field(description="Seconds of quiet after an activation.")
+    max_per_hour: int = Field(description="Activations per hour, at most.")
+    activations_last_hour: int
+    last_fired: datetime | None
+
+
 class RunbookRead(BaseModel):
     """Everything a responder who has never seen the system needs to contain it."""
 
@@ -67,4 +82,8 @@ class RunbookRead(BaseModel):
     restore: str = Field(description="Puts every lever back to normal.")
     rollback: list[RollbackStep]
     on_call: OnCall
+    policies: list[PolicyStep] = Field(
+        description="Auto-containment policies on the system, enforce first, then by name."
+    )
+    policies_command: str = Field(description="Shows every policy with its recent activity.")
     triage: TriageHint | None = Field(description="The system's triage tree, when it has one.")

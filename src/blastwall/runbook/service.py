@@ -1,8 +1,6 @@
 """Build a system's runbook from what Blastwall already knows: the registry's levers, tools
-and sources, the known-good release, who is on call and who owns it. Reads only.
-
-Auto-containment policies are not listed: there is no policy store to read yet; the
-runbook gains a ``policies`` section when there is.
+and sources, the known-good release, the auto-containment policies in force, who is on call
+and who owns it. Reads only.
 """
 
 from __future__ import annotations
@@ -15,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from blastwall.exceptions import Conflict
 from blastwall.oncall import resolve
+from blastwall.policies import service as policies
+from blastwall.policies.evaluate import plan_sentence
 from blastwall.registry import releases
 from blastwall.registry import service as registry
 from blastwall.registry.enums import SurfaceKind
@@ -25,6 +25,7 @@ from blastwall.runbook.schemas import (
     OnCall,
     OnCallLevel,
     PersonRef,
+    PolicyStep,
     RollbackStep,
     RunbookRead,
     TriageHint,
@@ -145,6 +146,25 @@ def _triage(session: Session, system: System) -> TriageHint | None:
     return TriageHint(first_question=first["text"], command="blastwall triage INCIDENT_ID")
 
 
+def _policies(session: Session, system: str, at: datetime) -> list[PolicyStep]:
+    """The system's policies, enforce first: those are the ones that act without a person."""
+    views = [v for v in policies.list_(session, at) if v.spec.system == system]
+    views.sort(key=lambda v: (v.spec.mode.value != "enforce", v.spec.name))
+    return [
+        PolicyStep(
+            name=v.spec.name,
+            mode=v.spec.mode.value,
+            when=v.spec.when.describe(),
+            does=plan_sentence(v.spec),
+            cooldown=v.spec.cooldown,
+            max_per_hour=v.spec.max_per_hour,
+            activations_last_hour=v.activations_last_hour,
+            last_fired=v.last_fired,
+        )
+        for v in views
+    ]
+
+
 def get(session: Session, name: str, at: datetime) -> RunbookRead:
     """The runbook of system ``name`` as of ``at``. NotFound if the registry lacks it."""
     system = registry.get_by_name(session, name)
@@ -161,5 +181,7 @@ def get(session: Session, name: str, at: datetime) -> RunbookRead:
         restore=commands.restore(system.name, env),
         rollback=_rollback(session, system),
         on_call=_on_call(session, system.name, at),
+        policies=_policies(session, system.name, at),
+        policies_command=commands.POLICIES,
         triage=_triage(session, system),
     )
