@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds between detection engine ticks (sooner while it is catching up).",
     )
+    readiness_kill_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="Readiness: a kill-switch pull (a drill or a real one) within this many "
+        "days counts as the kill switch exercised.",
+    )
     max_body_bytes: int = Field(
         default=1024 * 1024,
         ge=1024,

@@ -33,6 +33,7 @@ from blastwall.cli import (
     policy,
     postmortems,
     regulatory,
+    readiness,
     releases,
     review,
     runbook,
@@ -102,6 +103,7 @@ app.add_typer(postmortems.app)
 app.add_typer(actions.app)
 app.add_typer(metrics.app)
 app.add_typer(regulatory.app)
+app.add_typer(readiness.app)
 
 
 def _version(value: bool) -> None:

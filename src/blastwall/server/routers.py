@@ -15,6 +15,7 @@ from blastwall.notify.api import router as notify_router
 from blastwall.oncall.api import router as oncall_router
 from blastwall.policies.api import router as policies_router
 from blastwall.postmortems.api import router as postmortems_router
+from blastwall.readiness.api import router as readiness_router
 from blastwall.registry.api import router as registry_router
 from blastwall.regulatory.api import router as regulatory_router
 from blastwall.review.api import router as review_router
@@ -37,3 +38,4 @@ ALL += [triage_router, runbook_router]
 ALL += [policies_router]
 ALL += [postmortems_router]
 ALL += [regulatory_router]
+ALL += [readiness_router]
