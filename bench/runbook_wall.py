@@ -8,19 +8,30 @@ baseline, in the same run and interleaved, is `blastwall whoami`: the same start
 authenticated API call, so the ratio is what building the runbook adds to the CLI's
 start-up, which dominates. A second figure times GET /systems/support-agent/runbook alone.
 
+Start-up first: `blastwall --help` and `blastwall runbook` (refused at once for want of a
+token, so no server time is counted) against a bare `python -c pass` in the same run,
+interleaved, in wall time and in CPU time (user + system of the child: on a shared,
+loaded machine wall time mostly measures the queue for a core, CPU time what the command
+costs). Run it before and after a change to the CLI's imports and compare the ratios.
+
 Run: .venv/bin/python bench/runbook_wall.py [--runs 10]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import resource
+import statistics
+import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _server import running
+from _server import BIN, running
 from oncall_now import api_time, report, timed
 
 from blastwall.config_as_code.loader import load_document
@@ -30,10 +41,42 @@ TARGET_S = 1.0
 SYSTEM = "support-agent"
 
 
+def _child_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def startup(runs: int) -> None:
+    """Wall and CPU seconds of the CLI's start-up against `python -c pass`, interleaved."""
+    env = {k: v for k, v in os.environ.items() if k != "BLASTWALL_TOKEN"}
+    commands = {
+        "python -c pass (baseline)": [sys.executable, "-c", "pass"],
+        "blastwall --help": [BIN, "--help"],
+        "blastwall runbook (no token)": [BIN, "runbook", SYSTEM],
+    }
+    wall: dict[str, list[float]] = {name: [] for name in commands}
+    cpu: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, argv in commands.items():
+            start, used = time.perf_counter(), _child_cpu()
+            subprocess.run(argv, check=False, capture_output=True, env=env)
+            wall[name].append(time.perf_counter() - start)
+            cpu[name].append(_child_cpu() - used)
+    base_wall = statistics.median(wall["python -c pass (baseline)"])
+    base_cpu = statistics.median(cpu["python -c pass (baseline)"])
+    for name in commands:
+        w, c = statistics.median(wall[name]), statistics.median(cpu[name])
+        print(
+            f"{name:<30} wall median {w * 1000:6.0f} ms max {max(wall[name]) * 1000:6.0f} ms"
+            f" ({w / base_wall:4.1f}x)   cpu median {c * 1000:5.0f} ms ({c / base_cpu:4.1f}x)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     runs = parser.parse_args().runs
+    startup(runs)
     with tempfile.TemporaryDirectory() as tmp, running(Path(tmp), []) as server:
         with server.client() as api:
             applied = api.post("/api/v1/apply", json={"document": load_document(EXAMPLE)})

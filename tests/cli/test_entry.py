@@ -31,13 +31,16 @@ main()
 """
 
 
-def run(blocked: str, *args: str) -> subprocess.CompletedProcess[str]:
+def run(blocked: str, *args: str, token: str = "") -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"} | (
+        {"BLASTWALL_TOKEN": token} if token else {}
+    )
     return subprocess.run(
         [sys.executable, "-c", RUNNER, blocked, *args],
         capture_output=True,
         text=True,
         timeout=60,
-        env={"PYTHONPATH": SRC, "PATH": "/usr/bin:/bin"},
+        env=env,
         check=False,
     )
 
@@ -65,9 +68,11 @@ def test_serve_without_the_server_extra_names_it_and_exits_1() -> None:
 
 
 def test_a_missing_base_dependency_is_a_real_fault_and_keeps_its_traceback() -> None:
-    done = run("httpx", "--version")
+    # A command that makes a request: the CLI imports httpx only then.
+    done = run("httpx", "whoami", token="bw_x")
     assert done.returncode == 1
-    assert done.stderr.startswith("Traceback")
+    # Raised inside a command, so Typer draws the traceback in a box.
+    assert "Traceback (most recent call last)" in done.stderr
     assert done.stderr.endswith("ModuleNotFoundError: No module named 'httpx'\n")
 
 

@@ -1,21 +1,41 @@
-"""A thin httpx wrapper: base URL, bearer token, timeouts, problem+json turned into CliError."""
+"""A thin httpx wrapper: base URL, bearer token, timeouts, problem+json turned into CliError.
+
+httpx is imported on the first request, not with the module: ``blastwall --help`` and a
+command that fails on its arguments never pay for it (docs/cli.md, "Start-up").
+"""
 
 from __future__ import annotations
 
 import json
 import os
-from typing import Any
+import sys
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import httpx
-
 from blastwall.cli.errors import CliError
+
+if TYPE_CHECKING:
+    import httpx
 
 DEFAULT_SERVER = "http://127.0.0.1:7300"
 TOKEN_ENV = "BLASTWALL_TOKEN"  # noqa: S105  (the variable's name, not a secret)
 # Long enough for a slow PostgreSQL commit, short enough that a stressed responder is not
-# left staring at a hung terminal.
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# left staring at a hung terminal: (total, connect) seconds.
+TIMEOUT = (15.0, 5.0)
+
+
+def _httpx() -> ModuleType:
+    """httpx, without httpx's own command line (``httpx._main``): importing that pulls in
+    click, pygments and rich's syntax highlighter, about half of httpx's import time, for a
+    ``main`` the CLI never calls. httpx falls back to a stub when it cannot be imported."""
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+    import httpx  # noqa: PLC0415
+
+    return httpx
+
+
 # The API's largest page: fewest round trips when a command reads a whole list.
 PAGE_SIZE = 1000
 
@@ -36,10 +56,12 @@ class Client:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.server = server
-        self._http = httpx.Client(
+        http = _httpx()
+        self._errors = http
+        self._http = http.Client(
             base_url=server,
             headers={"Authorization": f"Bearer {token}", "User-Agent": "blastwall-cli"},
-            timeout=TIMEOUT,
+            timeout=http.Timeout(TIMEOUT[0], connect=TIMEOUT[1]),
             transport=transport,
         )
 
@@ -72,6 +94,7 @@ class Client:
         return self._request("DELETE", url, params=query)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+        httpx = self._errors
         try:
             response = self._http.request(method, url, **kwargs)
         except httpx.ConnectError:

@@ -7,9 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from rich import box
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
 
@@ -70,6 +68,10 @@ def table(
     if not materialized:
         line(empty)
         return
+    # Rich's tables on demand: a page of lines (runbook) never needs them.
+    from rich import box  # noqa: PLC0415
+    from rich.table import Table  # noqa: PLC0415
+
     console = _console()
     grid = Table(
         box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False, show_edge=False

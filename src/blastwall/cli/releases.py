@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-import yaml
 
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, Client, connect, path
@@ -24,7 +23,6 @@ from blastwall.cli.options import (
     SystemName,
     slug,
 )
-from blastwall.config_as_code.yaml_core import safe_load
 
 KNOWN_GOOD = "known-good"
 
@@ -74,6 +72,11 @@ def load_content(surface: str, file: Path) -> dict[str, Any]:
         text = file.read_text(encoding="utf-8")
     except OSError as exc:
         raise CliError(f"surface {surface!r}: cannot read {file}: {exc.strerror}") from None
+    # YAML on demand: most release commands never read a file (docs/cli.md, "Start-up").
+    import yaml  # noqa: PLC0415
+
+    from blastwall.config_as_code.yaml_core import safe_load  # noqa: PLC0415
+
     try:
         content = json.loads(text) if suffix == ".json" else safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
@@ -104,6 +107,8 @@ def build_surfaces(
         if name not in surfaces:
             surfaces[name] = dict(base(name))
         # YAML 1.2 scalars: 0.2 is a number, true a boolean, anything else (yes, off) text.
+        from blastwall.config_as_code.yaml_core import safe_load  # noqa: PLC0415
+
         surfaces[name][key] = safe_load(raw) if raw else ""
     return surfaces
 
