@@ -25,7 +25,8 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
     found: list[Task] = []
     if settings.engine_enabled:
         found.append(EngineTask(factory, settings.engine_interval_s))
-        found.append(SamplingTask(factory, settings.engine_interval_s))
+        # Review sampling needs no sub-second latency: at most once a second.
+        found.append(SamplingTask(factory, max(settings.engine_interval_s, 1.0)))
     if settings.canary_scheduler_enabled:
         found.append(SchedulerTask(factory, policy=TargetPolicy.of(settings)))
     if settings.notify_dispatch_enabled:
