@@ -32,7 +32,7 @@ def test_the_server_runs_its_tasks_and_says_which_it_leads(
         LEADERSHIP[dialect],
     )
     assert [(t["name"], t["interval_s"], t["role"]) for t in body["tasks"]] == [
-        ("detection-engine", 1.0, "leader"),
+        ("detection-engine", 0.25, "leader"),
         ("review-sampling", 1.0, "leader"),
         ("canary-scheduler", 5.0, "leader"),
         ("notify-dispatcher", 0.05, "leader"),

@@ -36,7 +36,7 @@ def test_tasks_shows_each_task_and_its_role(
         table = lines(invoke("tasks", env=env).stdout)
     assert body["leadership"] == LEADERSHIP[dialect]
     assert [(t["name"], t["interval_s"]) for t in body["tasks"]] == [
-        ("detection-engine", 1.0),
+        ("detection-engine", 0.25),
         ("review-sampling", 1.0),
     ]
     assert table[:2] == [f"Replica:    {body['replica']}", f"Leadership: {LEADERSHIP[dialect]}"]
@@ -52,7 +52,7 @@ def test_tasks_shows_each_task_and_its_role(
         "ERROR",
     ]
     assert [row.split()[:4] for row in table[4:]] == [
-        ["detection-engine", "leader", "1", "s"],
+        ["detection-engine", "leader", "0.25", "s"],
         ["review-sampling", "leader", "1", "s"],
     ]
 
