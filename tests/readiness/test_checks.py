@@ -199,3 +199,7 @@ def test_a_bare_system_fails_each_check_with_the_fix_for_it(session_factory: Fac
     }
     assert [c.name for c in ready.checks if c.ok] == ["traces_arriving", "owner"]
     assert (ready.passed, ready.score) == (2, 0.2)
+    assert str(ready) == (
+        "2/10 ready; missing: versioned_surfaces, canary_gate, monitors, action_gates, "
+        "fallback, kill_exercised, on_call, runbook"
+    )

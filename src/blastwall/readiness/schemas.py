@@ -34,6 +34,13 @@ class Readiness(BaseModel):
     total: int
     score: float = Field(description="passed / total, 0..1, rounded to 3 places.")
 
+    def __str__(self) -> str:
+        """One line for a page cell, e.g. '8/10 ready; missing: canary_gate, monitors'."""
+        missing = [c.name for c in self.checks if not c.ok]
+        return f"{self.passed}/{self.total} ready" + (
+            f"; missing: {', '.join(missing)}" if missing else ""
+        )
+
     @classmethod
     def of(cls, system: str, environment: str, at: datetime, checks: list[Check]) -> Readiness:
         passed = sum(1 for c in checks if c.ok)
