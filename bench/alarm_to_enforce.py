@@ -112,7 +112,7 @@ def sdk(server: Server, name: str, ready: Any, seen: Any, go: Any) -> None:
     while not guard.stats()["stream_connected"]:
         time.sleep(0.01)
     ready.put(1)
-    for _ in range(2):
+    for round_ in ("policy", "manual"):
         while True:
             with guard.call(input="ping") as call:
                 pass
@@ -120,7 +120,9 @@ def sdk(server: Server, name: str, ready: Any, seen: Any, go: Any) -> None:
                 seen.put(time.time())
                 break
             time.sleep(CALL_EVERY_S)
-        go.get(timeout=60)  # restored: wait for the word to watch again
+        if round_ == "manual":
+            break
+        go.get(timeout=60)  # restored: wait for calls to proceed again, then say so
         while True:
             with guard.call(input="ping") as call:
                 pass
@@ -205,8 +207,10 @@ def one_run(server: Server, n: int, ctx: Any) -> dict[str, float]:
             f"/api/v1/systems/{name}/kill", json={"environment": "prod", "reason": "bench"}
         ).raise_for_status()
         manual = seen.get(timeout=30) - manual_start
-        go.put(1)
     proc.join(timeout=10)
+    if proc.is_alive():
+        proc.terminate()
+        proc.join()
     post_start, accepted = posted[alarm["trace_id"]]
     alarm_at, audit_at = ts(alarm["at"]), ts(kill["at"])
     return {
