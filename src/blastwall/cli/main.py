@@ -22,6 +22,7 @@ from blastwall.cli import (
     audit,
     canaries,
     detect,
+    drills,
     handoffs,
     incidents,
     levers,
@@ -102,6 +103,7 @@ app.add_typer(postmortems.app)
 app.add_typer(actions.app)
 app.add_typer(metrics.app)
 app.add_typer(regulatory.app)
+app.add_typer(drills.app)
 
 
 def _version(value: bool) -> None:
