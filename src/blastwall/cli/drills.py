@@ -89,7 +89,7 @@ def run(
             final = _follow(client, started, timeout=timeout, quiet=as_json)
     except KeyboardInterrupt:
         final = _end(client, run_id, "interrupted")
-    out.show(final, as_json, lambda r: out.line(client.get(path("drills", r["id"], "report"))))
+    out.show(final, as_json, lambda r: out.line(client.get_text(path("drills", r["id"], "report"))))
 
 
 def _follow(client: Client, run: dict[str, Any], *, timeout: int, quiet: bool) -> dict[str, Any]:
@@ -170,7 +170,7 @@ def report(
     server: Server = DEFAULT_SERVER,
 ) -> None:
     """The run's report in Markdown: each measured time, the harm, what was missing."""
-    out.line(connect(server).get(path("drills", run_id, "report")))
+    out.line(connect(server).get_text(path("drills", run_id, "report")))
 
 
 @drill.command("end")

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from blastwall.detect import verification
 from blastwall.drills.models import DrillRun
 from blastwall.drills.scenarios import spec_of
-from blastwall.incidents.models import Incident, TimelineEntry
+from blastwall.incidents.models import Incident, IncidentSignal, TimelineEntry
 from blastwall.registry.models import System
 from blastwall.traces.models import Trace
 
@@ -30,8 +30,18 @@ def _seconds(start: datetime, end: datetime | None) -> float | None:
     return None if end is None else round((end - start).total_seconds(), 3)
 
 
-def drill_incident(session: Session, run: DrillRun) -> Incident | None:
-    """The first incident opened for the run's system while it ran."""
+def detection(session: Session, run: DrillRun) -> tuple[Incident, datetime] | None:
+    """The incident that detected the fault, and when: the first alarm or alert on the
+    system during the run (which opens an incident or joins the one already open), else
+    the first incident a person opened for the system during the run."""
+    signal = session.scalar(
+        select(IncidentSignal)
+        .where(IncidentSignal.system == run.system, IncidentSignal.received_at >= run.started_at)
+        .order_by(IncidentSignal.id)
+        .limit(1)
+    )
+    if signal is not None and (run.ended_at is None or signal.received_at <= run.ended_at):
+        return session.get_one(Incident, signal.incident_id), signal.received_at
     query = (
         select(Incident)
         .join(System, Incident.system_id == System.id)
@@ -41,18 +51,45 @@ def drill_incident(session: Session, run: DrillRun) -> Incident | None:
     )
     if run.ended_at is not None:
         query = query.where(Incident.created_at <= run.ended_at)
-    return session.scalar(query)
+    incident = session.scalar(query)
+    return (incident, incident.detected_at) if incident is not None else None
+
+
+def drill_incident(session: Session, run: DrillRun) -> Incident | None:
+    """The incident the drill's fault was detected on, if any yet."""
+    found = detection(session, run)
+    return found[0] if found is not None else None
 
 
 def _first_entry(
-    session: Session, incident_id: int, kinds: tuple[str, ...]
+    session: Session, incident_id: int, kinds: tuple[str, ...], since: datetime
 ) -> TimelineEntry | None:
+    """The first entry of one of ``kinds`` on the incident's timeline at or after ``since``."""
     return session.scalar(
         select(TimelineEntry)
-        .where(TimelineEntry.incident_id == incident_id, TimelineEntry.kind.in_(kinds))
+        .where(
+            TimelineEntry.incident_id == incident_id,
+            TimelineEntry.kind.in_(kinds),
+            TimelineEntry.at >= since,
+        )
         .order_by(TimelineEntry.id)
         .limit(1)
     )
+
+
+def first_page(session: Session, incident_id: int, since: datetime) -> TimelineEntry | None:
+    """The first page that reached someone (a page entry that sent on some channel); a page
+    that could not be sent ("no channel can send e-mail") is a gap, not a page."""
+    entries = session.scalars(
+        select(TimelineEntry)
+        .where(
+            TimelineEntry.incident_id == incident_id,
+            TimelineEntry.kind == "page",
+            TimelineEntry.at >= since,
+        )
+        .order_by(TimelineEntry.id)
+    )
+    return next((e for e in entries if e.data.get("sent")), None)
 
 
 def harmful_outputs(session: Session, run: DrillRun, until: datetime) -> int:
@@ -87,21 +124,26 @@ def measure(session: Session, run: DrillRun, *, now: datetime) -> dict[str, Any]
         "verification": "none",
         "verified": False,
     }
-    incident = drill_incident(session, run) if run.mode == "live" else None
+    detected = detection(session, run) if run.mode == "live" else None
     contained_at: datetime | None = None
-    if incident is not None:
-        contained_at = incident.contained_at
-        containing = _first_entry(session, incident.id, CONTAINING_KINDS)
-        page = _first_entry(session, incident.id, ("page",))
-        alarm = _first_entry(session, incident.id, ("alarm",))
+    if detected is not None:
+        incident, detected_at = detected
+        containing = _first_entry(session, incident.id, CONTAINING_KINDS, start)
+        contained_at = containing.at if containing is not None else None
+        page = first_page(session, incident.id, start)
+        alarm = _first_entry(session, incident.id, ("alarm",), start)
+        acknowledged = incident.acknowledged_at
+        if acknowledged is not None:
+            # Already acknowledged before the drill (it joined an open incident): at once.
+            acknowledged = max(acknowledged, start)
         status = verification.overview(session, incident.id).status
         found |= {
             "incident_id": incident.id,
             "drill_incident": incident.drill,
             "monitor": (alarm.data.get("monitor") if alarm is not None else None),
-            "time_to_detect_s": _seconds(start, incident.detected_at),
+            "time_to_detect_s": _seconds(start, detected_at),
             "time_to_page_s": _seconds(start, page.at if page else None),
-            "time_to_acknowledge_s": _seconds(start, incident.acknowledged_at),
+            "time_to_acknowledge_s": _seconds(start, acknowledged),
             "time_to_contain_s": _seconds(start, contained_at),
             "contained_by": containing.actor if containing is not None else None,
             "verification": status,
@@ -123,7 +165,10 @@ def missing(run: DrillRun, found: dict[str, Any]) -> list[str]:
         return [f"no incident opened: the {expected} monitor never alarmed during the drill"]
     gaps = []
     if found["time_to_page_s"] is None:
-        gaps.append("nobody was paged (see the incident timeline: no on-call or channel)")
+        gaps.append(
+            "nobody was paged: no page reached anyone (the incident timeline says why: "
+            "no one on call, or no channel that can reach them; `blastwall notify channels`)"
+        )
     if found["time_to_acknowledge_s"] is None:
         gaps.append("nobody acknowledged the incident")
     if found["time_to_contain_s"] is None:
