@@ -136,7 +136,8 @@ def measure(session: Session, run: DrillRun, *, now: datetime) -> dict[str, Any]
         if acknowledged is not None:
             # Already acknowledged before the drill (it joined an open incident): at once.
             acknowledged = max(acknowledged, start)
-        status = verification.overview(session, incident.id).status
+        # Only a containment made during the run is this drill's to verify.
+        status = verification.overview(session, incident.id).status if containing else "none"
         found |= {
             "incident_id": incident.id,
             "drill_incident": incident.drill,
