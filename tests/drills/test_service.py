@@ -25,6 +25,7 @@ def test_a_temperature_drill_activates_a_hot_release_until_its_timeout_rolls_it_
     make_system(session)
     release(session, "r1", contents("a"), known_good=True)
     activate(session, "r1")
+    real = alarm(session, key="m0", monitor="fraud-share")  # a real incident, open already
     run = service.start(
         session, DrillStart(scenario=Scenario.temperature, system=SYSTEM), COMMANDER
     )
@@ -40,9 +41,14 @@ def test_a_temperature_drill_activates_a_hot_release_until_its_timeout_rolls_it_
     assert settings == {"temperature": 1.0, "max_tokens": 512, "tag": "a"}
     incident_id = alarm(session)  # what the monitor does when it sees the hot release
     incident = incidents.get(session, incident_id)
-    assert incident.drill is True
+    # The drill's alarm opens its own incident rather than joining the real one.
+    assert (incident_id != real, incident.drill, incidents.get(session, real).drill) == (
+        True,
+        True,
+        False,
+    )
     assert timeline(session, incident_id)[0][2].startswith("DRILL: opened at severity")
-    assert incidents.metrics(session).incidents == 0  # drills stay out of the metrics
+    assert incidents.metrics(session).incidents == 1  # the real one: drills stay out
 
     assert service.expire(session, now=run.deadline_at) == [run.id]
     assert (run.status, run.end_reason, _active(session)) == ("timed_out", "timed out", "r1")

@@ -8,7 +8,8 @@ every source:
   counted on that signal (count and time), not a new signal. A persistent change crosses
   a monitor's threshold again after every restart of its CUSUMs, and Alertmanager resends
   a firing alert every ``repeat_interval``: each is one failure.
-* Otherwise the signal joins the system's open incident (the newest one not resolved)
+* Otherwise the signal joins the system's open incident (the newest one not resolved;
+  while a live drill runs on the system, the newest open drill incident)
   with a timeline entry holding its evidence; the incident's start moves earlier if the
   signal started earlier, and a harsher harm (or more classes) raises its classification.
 * With no open incident, the signal opens one at its harm (severity from the matrix),
@@ -37,7 +38,7 @@ from blastwall.access.schemas import Actor
 from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput
-from blastwall.incidents import matrix
+from blastwall.incidents import drills, matrix
 from blastwall.incidents import service as incidents
 from blastwall.incidents.enums import Harm, IncidentClass, Status
 from blastwall.incidents.lifecycle import allowed_next, refusal_to
@@ -116,12 +117,20 @@ def is_open(status: str) -> bool:
     return status in {s.value for s in OPEN}
 
 
-def open_incident(session: Session, system: str) -> Incident | None:
-    """The system's newest incident that is not resolved."""
+def open_incident(session: Session, system: str, *, drill: bool = False) -> Incident | None:
+    """The system's newest incident that is not resolved, among drills or real ones.
+
+    A game day's signals never join a real incident (nor real signals a drill's): the drill
+    is kept apart in every list and metric, and its verification judges its own alarms.
+    """
     return session.scalar(
         select(Incident)
         .join(System, Incident.system_id == System.id)
-        .where(System.name == system, Incident.status.in_([s.value for s in OPEN]))
+        .where(
+            System.name == system,
+            Incident.status.in_([s.value for s in OPEN]),
+            Incident.drill.is_(drill),
+        )
         .order_by(Incident.id.desc())
         .limit(1)
     )
@@ -176,7 +185,8 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
         if signal.audit_repeats:
             _record(session, signal, actor, earlier.incident_id, "repeat", timeline="")
         return Outcome(earlier.incident_id, earlier.id, opened=False, repeat=True)
-    incident = open_incident(session, signal.system)
+    drill = drills.running_drill(session, signal.system) is not None
+    incident = open_incident(session, signal.system, drill=drill)
     opened = incident is None
     if incident is None:
         incident = _open(session, signal, actor)
