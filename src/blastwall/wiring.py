@@ -54,4 +54,4 @@ for action in policies.TRIGGERS:
     changes.subscribe(action, policies.on_change)
 
 # Game days (P3): an incident opened while a live drill runs on its system is a drill's.
-incident_drills.connect(drills.running_live_id)
+incident_drills.connect(drills.running_live)

@@ -67,7 +67,7 @@ def test_a_temperature_drill_activates_a_hot_release_until_its_timeout_rolls_it_
         ("drill.end", actor),
     ]
     # After the drill, a new incident on the system is a real one again.
-    assert service.running_live_id(session, SYSTEM) is None
+    assert service.running_live(session, SYSTEM) is None
 
 
 def test_a_demo_fault_is_served_to_the_demo_only_while_its_drill_runs(session: Session) -> None:

@@ -27,6 +27,7 @@ from blastwall.drills.scenarios import spec_of
 from blastwall.drills.schemas import DrillStart, DrillStep
 from blastwall.exceptions import Conflict, NotFound
 from blastwall.incidents import service as incidents
+from blastwall.incidents.drills import DrillInForce
 from blastwall.registry import service as registry
 
 
@@ -67,10 +68,10 @@ def running(session: Session, system: str, *, mode: Mode | None = None) -> Drill
     return session.scalar(query.order_by(DrillRun.id.desc()).limit(1))
 
 
-def running_live_id(session: Session, system: str) -> int | None:
+def running_live(session: Session, system: str) -> DrillInForce | None:
     """incidents' drill port: the live drill on ``system``, so its incident is marked."""
     run = running(session, system, mode=Mode.live)
-    return run.id if run is not None else None
+    return DrillInForce(run.id, run.started_at) if run is not None else None
 
 
 def measurements(session: Session, run: DrillRun, *, now: datetime | None = None) -> dict[str, Any]:

@@ -9,13 +9,24 @@ every list shows it as a drill and the response-time metrics leave it out.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from blastwall.changes.record import ensure_wired
 
-RunningDrill = Callable[[Session, str], "int | None"]
-"""The id of the live drill running on the named system, or None."""
+
+@dataclass(frozen=True)
+class DrillInForce:
+    """A live drill running on a system: its id and when its fault was injected."""
+
+    id: int
+    started_at: datetime
+
+
+RunningDrill = Callable[[Session, str], "DrillInForce | None"]
+"""The live drill running on the named system, or None."""
 
 _running: list[RunningDrill] = []
 
@@ -25,7 +36,7 @@ def connect(running: RunningDrill) -> None:
     _running[:] = [running]
 
 
-def running_drill(session: Session, system: str | None) -> int | None:
+def running_drill(session: Session, system: str | None) -> DrillInForce | None:
     """The live drill on ``system`` when an incident opens for it, else None."""
     ensure_wired()
     if system is None or not _running:

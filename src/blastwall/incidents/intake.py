@@ -117,23 +117,30 @@ def is_open(status: str) -> bool:
     return status in {s.value for s in OPEN}
 
 
-def open_incident(session: Session, system: str, *, drill: bool = False) -> Incident | None:
-    """The system's newest incident that is not resolved, among drills or real ones.
+def open_incident(
+    session: Session, system: str, *, drill: drills.DrillInForce | None = None
+) -> Incident | None:
+    """The system's newest incident that is not resolved: a real one, or with ``drill``,
+    one opened during that drill.
 
-    A game day's signals never join a real incident (nor real signals a drill's): the drill
-    is kept apart in every list and metric, and its verification judges its own alarms.
+    A game day's signals never join a real incident (nor real signals a drill's), nor an
+    earlier drill's: each drill is kept apart in every list and metric, and its
+    verification judges its own alarms.
     """
-    return session.scalar(
+    query = (
         select(Incident)
         .join(System, Incident.system_id == System.id)
         .where(
             System.name == system,
             Incident.status.in_([s.value for s in OPEN]),
-            Incident.drill.is_(drill),
+            Incident.drill.is_(drill is not None),
         )
         .order_by(Incident.id.desc())
         .limit(1)
     )
+    if drill is not None:
+        query = query.where(Incident.created_at >= drill.started_at)
+    return session.scalar(query)
 
 
 def joined(session: Session, source: Source, key: str) -> IncidentSignal | None:
@@ -185,8 +192,9 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
         if signal.audit_repeats:
             _record(session, signal, actor, earlier.incident_id, "repeat", timeline="")
         return Outcome(earlier.incident_id, earlier.id, opened=False, repeat=True)
-    drill = drills.running_drill(session, signal.system) is not None
-    incident = open_incident(session, signal.system, drill=drill)
+    incident = open_incident(
+        session, signal.system, drill=drills.running_drill(session, signal.system)
+    )
     opened = incident is None
     if incident is None:
         incident = _open(session, signal, actor)

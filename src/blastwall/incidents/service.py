@@ -163,7 +163,8 @@ def open(
         reversibility, why = default_reversibility(session, system)
     current = matrix.current_matrix(session)
     cell = matrix.severity_for(current, data.harm, reversibility)
-    drill_run = drills.running_drill(session, system.name if system else None)
+    in_force = drills.running_drill(session, system.name if system else None)
+    drill_run = in_force.id if in_force is not None else None
     incident = Incident(
         title=data.title,
         summary=data.summary,
