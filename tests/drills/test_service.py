@@ -40,6 +40,8 @@ def test_a_temperature_drill_activates_a_hot_release_until_its_timeout_rolls_it_
     [settings] = [i.version.content for i in hot.items if i.surface.name == "settings"]
     assert settings == {"temperature": 1.0, "max_tokens": 512, "tag": "a"}
     incident_id = alarm(session)  # what the monitor does when it sees the hot release
+    # The real incident's monitor alarming again during the drill is the drill's, not a repeat.
+    assert alarm(session, key="m0", monitor="fraud-share") == incident_id
     incident = incidents.get(session, incident_id)
     # The drill's alarm opens its own incident rather than joining the real one.
     assert (incident_id != real, incident.drill, incidents.get(session, real).drill) == (
@@ -66,8 +68,9 @@ def test_a_temperature_drill_activates_a_hot_release_until_its_timeout_rolls_it_
         ("release.rollback", actor),
         ("drill.end", actor),
     ]
-    # After the drill, a new incident on the system is a real one again.
+    # After the drill, the monitor alarming again is a repeat on the real incident again.
     assert service.running_live(session, SYSTEM) is None
+    assert alarm(session, key="m0", monitor="fraud-share") == real
 
 
 def test_a_demo_fault_is_served_to_the_demo_only_while_its_drill_runs(session: Session) -> None:

@@ -144,8 +144,9 @@ def open_incident(
 
 
 def joined(session: Session, source: Source, key: str) -> IncidentSignal | None:
-    """The signal ``key`` from ``source`` that joined a still-open incident, if any."""
-    return session.scalar(
+    """The signal ``key`` from ``source`` that joined a still-open incident, if any: a real
+    incident outside drills, during a drill only one opened during it."""
+    rows = session.scalars(
         select(IncidentSignal)
         .join(Incident, IncidentSignal.incident_id == Incident.id)
         .where(
@@ -154,8 +155,11 @@ def joined(session: Session, source: Source, key: str) -> IncidentSignal | None:
             Incident.status.in_([s.value for s in OPEN]),
         )
         .order_by(IncidentSignal.id.desc())
-        .limit(1)
-    )
+    ).all()
+    if not rows:
+        return None
+    drill = drills.running_drill(session, rows[0].system)
+    return next((r for r in rows if _in_context(session, r.incident_id, drill)), None)
 
 
 def harm_for_severity(session: Session, system: str, severity: int) -> Harm:
@@ -181,6 +185,7 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
     # both find no open incident and open two: they serialize on the audit chain's head,
     # which every path here writes anyway (SQLite's BEGIN IMMEDIATE already serializes).
     audit.lock(session)
+    drill = drills.running_drill(session, signal.system)
     earlier = joined(session, signal.source, signal.key)
     if earlier is not None:
         earlier.repeats += signal.count
@@ -192,9 +197,7 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
         if signal.audit_repeats:
             _record(session, signal, actor, earlier.incident_id, "repeat", timeline="")
         return Outcome(earlier.incident_id, earlier.id, opened=False, repeat=True)
-    incident = open_incident(
-        session, signal.system, drill=drills.running_drill(session, signal.system)
-    )
+    incident = open_incident(session, signal.system, drill=drill)
     opened = incident is None
     if incident is None:
         incident = _open(session, signal, actor)
@@ -222,6 +225,15 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
     outcome = "opened" if opened else "joined"
     _record(session, signal, actor, incident.id, outcome, timeline=signal.message)
     return Outcome(incident.id, row.id, opened=opened, repeat=False)
+
+
+def _in_context(session: Session, incident_id: int, drill: drills.DrillInForce | None) -> bool:
+    """Whether a signal now may count on this incident: a real one outside drills, during a
+    drill only one opened during it."""
+    incident = incidents.get(session, incident_id)
+    if drill is None:
+        return not incident.drill
+    return incident.drill and incident.created_at >= drill.started_at
 
 
 def _record(
