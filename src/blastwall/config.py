@@ -181,6 +181,11 @@ class Settings(BaseSettings):
         le=3600,
         description="Seconds between the escalation task's looks for pages whose delay ran out.",
     )
+    drill_timeouts_enabled: bool = Field(
+        default=True,
+        description="End drills past their timeout from the server process, removing their "
+        "fault (the `drill-timeouts` background task; docs/drills.md).",
+    )
     ack_link_secret: SecretStr | None = Field(
         default=None,
         description="Secret (at least 32 characters, e.g. `openssl rand -hex 32`) that signs "

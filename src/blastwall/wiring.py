@@ -10,7 +10,9 @@ from blastwall import changes
 from blastwall.changes import references
 from blastwall.detect import alarms, verification
 from blastwall.detect.monitors import service as monitor_service
+from blastwall.drills import service as drills
 from blastwall.incidents import containment, timeline
+from blastwall.incidents import drills as incident_drills
 from blastwall.incidents import subscribers as incidents
 from blastwall.incidents.for_detect import MonitorIntake, VerificationTimeline
 from blastwall.levers import notify as lever_streams
@@ -50,3 +52,6 @@ changes.subscribe("incident.", paging.stop)
 # transaction; each action in its own savepoint, so a failed action never undoes the signal.
 for action in policies.TRIGGERS:
     changes.subscribe(action, policies.on_change)
+
+# Game days (P3): an incident opened while a live drill runs on its system is a drill's.
+incident_drills.connect(drills.running_live)

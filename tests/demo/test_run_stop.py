@@ -20,6 +20,7 @@ def _interrupt_demo(tmp_path: Path, presses: int) -> tuple[int, str]:
     port = free_port()
     env = {**os.environ, "BLASTWALL_DATA_DIR": str(tmp_path), "BLASTWALL_DATABASE_URL": ""}
     command = [sys.executable, "-m", "blastwall.demo.run", "--port", str(port)]
+    command += ["--chat-port", str(free_port())]  # the chat endpoint stops with it
     process = subprocess.Popen(
         [*command, "--config", str(EXAMPLE), "--rate", "20"],
         stdout=subprocess.PIPE,

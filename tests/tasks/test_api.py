@@ -38,6 +38,7 @@ def test_the_server_runs_its_tasks_and_says_which_it_leads(
         ("notify-dispatcher", 0.05, "leader"),
         ("escalation", 5.0, "leader"),
         ("regulatory-reminders", 60.0, "leader"),
+        ("drill-timeouts", 1.0, "leader"),
     ]
     assert {t["failures"] for t in body["tasks"]} == {0}
 
@@ -53,6 +54,7 @@ def test_disabled_tasks_are_not_run(
         notify_dispatch_enabled=False,
         escalation_enabled=False,
         regulatory_reminders_enabled=False,
+        drill_timeouts_enabled=False,
     )
     with TestClient(create_app(settings, engine)) as live:
         live.headers["Authorization"] = f"Bearer {admin_token}"

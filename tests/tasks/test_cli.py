@@ -25,6 +25,7 @@ def test_tasks_shows_each_task_and_its_role(
         notify_dispatch_enabled=False,
         escalation_enabled=False,
         regulatory_reminders_enabled=False,
+        drill_timeouts_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
@@ -68,6 +69,7 @@ def test_tasks_says_when_none_runs(
         notify_dispatch_enabled=False,
         escalation_enabled=False,
         regulatory_reminders_enabled=False,
+        drill_timeouts_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}

@@ -16,6 +16,7 @@ from tests.tasks.servers import Server, eventually
 EVERY_TASK = [
     "canary-scheduler",
     "detection-engine",
+    "drill-timeouts",
     "escalation",
     "notify-dispatcher",
     "regulatory-reminders",

@@ -69,6 +69,11 @@ class Client:
         query = {k: v for k, v in params.items() if v is not None}
         return self._request("GET", url, params=query)
 
+    def get_text(self, url: str) -> str:
+        """A route that answers text (a Markdown report), not JSON."""
+        text: str = self._request("GET", url, text=True)
+        return text
+
     def list(self, url: str, *, limit: int | None = None, **params: Any) -> list[Any]:
         """Every item of a list endpoint (or the first ``limit``), following ``next_cursor``
         page after page (docs/api.md)."""
@@ -93,7 +98,7 @@ class Client:
         query = {k: v for k, v in params.items() if v is not None}
         return self._request("DELETE", url, params=query)
 
-    def _request(self, method: str, url: str, **kwargs: Any) -> Any:
+    def _request(self, method: str, url: str, *, text: bool = False, **kwargs: Any) -> Any:
         httpx = self._errors
         try:
             response = self._http.request(method, url, **kwargs)
@@ -111,6 +116,8 @@ class Client:
             raise CliError(f"request to Blastwall at {self.server} failed: {exc}") from None
         if response.is_error:
             raise CliError(self._problem(method, url, response))
+        if text:
+            return response.text
         if response.status_code == 204 or not response.content:
             return None
         return response.json()

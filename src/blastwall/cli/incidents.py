@@ -254,8 +254,16 @@ def _note(note: str | None) -> dict[str, Any]:
     return {} if note is None else {"note": note}
 
 
+def _drill(item: dict[str, Any]) -> str:
+    """'DRILL ' for an incident opened during a game day, so nobody mistakes it for real."""
+    return "DRILL " if item.get("drill") else ""
+
+
 def _headline(item: dict[str, Any]) -> str:
-    return f"#{item['id']} (severity {item['severity']}, {item['status']}): {item['title']}"
+    return (
+        f"#{item['id']} (severity {item['severity']}, {item['status']}): "
+        f"{_drill(item)}{item['title']}"
+    )
 
 
 def _report_opened(item: dict[str, Any]) -> None:
@@ -281,7 +289,7 @@ def _render_list(items: list[dict[str, Any]]) -> None:
                 i["severity"],
                 i["status"],
                 i.get("system"),
-                i["title"],
+                _drill(i) + i["title"],
                 i.get("commander"),
                 out.when(i.get("detected_at")),
             ]
@@ -316,7 +324,7 @@ def _verification(found: dict[str, Any] | None) -> str | None:
 
 
 def _render(item: dict[str, Any]) -> None:
-    out.line(f"Incident #{item['id']}: {item['title']}", "bold")
+    out.line(f"Incident #{item['id']}: {_drill(item)}{item['title']}", "bold")
     cell = item.get("cell") or {}
     metrics = item.get("metrics") or {}
     out.fields(

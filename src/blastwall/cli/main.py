@@ -78,6 +78,7 @@ MODULES = (
     "metrics",
     "regulatory",
     "readiness",
+    "drills",
 )
 COMMANDS: dict[str, str] = {
     "apply": "apply",
@@ -98,6 +99,7 @@ COMMANDS: dict[str, str] = {
     "metrics": "metrics",
     **dict.fromkeys(("clocks", "report"), "regulatory"),
     "readiness": "readiness",
+    "drill": "drills",
     **dict.fromkeys(("rollback", "release"), "releases"),
     "review": "review",
     "runbook": "runbook",

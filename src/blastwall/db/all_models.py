@@ -42,3 +42,6 @@ __all__ += ["postmortem_models"]
 from blastwall.regulatory import models as regulatory_models  # noqa: E402
 
 __all__ += ["regulatory_models"]
+from blastwall.drills import models as drill_models  # noqa: E402
+
+__all__ += ["drill_models"]

@@ -11,17 +11,22 @@ runs comes from the release in force, never from this file: the model id
 from __future__ import annotations
 
 import random
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from blastwall.demo import model
+from blastwall.demo.model import ARTICLES, CARD_REQUEST, LEAKED_DOC, REFUSAL, FaultBox, route
 from blastwall.sdk import Fallbacks, Guard
 from blastwall.sdk.call import Call
 from blastwall.sdk.errors import Refused
-from blastwall.sdk.filters import PII, Secrets
+from blastwall.sdk.filters import PII, Blocklist, PromptInjection, Secrets
 
 CATEGORIES = ("general", "refund", "fraud", "account_access")
 # Shares of each category on a normal day; the drift raises fraud (2% -> 9%).
 BASELINE_SHARES = (0.62, 0.28, 0.02, 0.08)
+# Phrases a support answer must never contain (PCI DSS: never ask for card data).
+COMPLIANCE_TERMS = ("card number", "CVV", "security code")
 # Used only until the SDK has received a release (a first start with the server away).
 REFUND_LIMIT_EUR = 200
 
@@ -67,14 +72,24 @@ def shares_with_fraud(fraud: float) -> tuple[float, ...]:
 
 
 class SupportAgent:
-    """Answers tickets for support-agent; ``fraud_share`` lets the demo inject a drift."""
+    """Answers tickets for support-agent; ``faults`` holds what a drill injected.
+
+    One agent serves the demo traffic and the chat endpoint from several threads, so each
+    call runs under ``lock`` (the simulated model's generator and settings are shared).
+    """
 
     def __init__(self, guard: Guard, seed: int = 7) -> None:
         self.guard = guard
         self.rng = random.Random(seed)  # noqa: S311  (simulated traffic, not security)
+        # The wording and the injected faults draw from their own generator, so the
+        # sequence of tickets and labels is the same whatever the faults.
+        self.style = random.Random(seed + 1)  # noqa: S311
         self.shares: tuple[float, ...] = BASELINE_SHARES
         self.refund_limit_eur = REFUND_LIMIT_EUR
+        self.temperature = model.BASE_TEMPERATURE
         self.prompt = ""
+        self.faults = FaultBox()
+        self.lock = threading.RLock()
         guard.declare_action(
             "issue_refund",
             reversible=False,
@@ -98,17 +113,28 @@ class SupportAgent:
         return Ticket(f"u-{self.rng.randint(1, 5000)}", text, truth, order, amount)
 
     def handle(self, ticket: Ticket) -> Reply:
+        """Answer a generated ticket; the simulated router draws its label from ``shares``."""
+        with self.lock:
+            share = self.faults.current.fraud_share
+            shares = shares_with_fraud(share) if share is not None else self.shares
+            return self._answer(ticket, lambda: self.rng.choices(CATEGORIES, weights=shares)[0])
+
+    def answer(self, user_id: str, message: str) -> Reply:
+        """Answer a customer's own message (the chat endpoint): routed by what it says."""
+        order, amount = model.order_and_amount(message)
+        ticket = Ticket(user_id, message, route(message), order or "unknown", amount or 0)
+        with self.lock:
+            return self._answer(ticket, lambda: ticket.truth)
+
+    def _answer(self, ticket: Ticket, classify: Callable[[], str]) -> Reply:
         with self.guard.call(
             user_id=ticket.user_id, input=ticket.text, model="router-model"
         ) as call:
             label: str | None = None
             if call.should_run:
                 self._configure(call)
-                label = self.rng.choices(CATEGORIES, weights=self.shares)[0]
-                sources = call.surface("help-centre", None)
-                found = [d for d in HELP_CENTRE[label] if sources is None or d[1] in sources]
-                docs = call.add_documents(found)
-                answer = self._act(call, label, ticket, len(docs))
+                label = classify()
+                answer = self._generate(call, label, ticket)
                 call.set_output(
                     answer,
                     label=label,
@@ -118,16 +144,42 @@ class SupportAgent:
                 )
         return Reply(str(call.output), call.decision.value, label, call.trace_id)
 
+    def _generate(self, call: Call, label: str, ticket: Ticket) -> str:
+        """The simulated model's answer, with whatever faults are in force."""
+        faults = self.faults.current
+        if model.updated_model_refuses(self.style, faults):
+            call.action("send_reply")
+            return REFUSAL
+        sources = call.surface("help-centre", None)
+        index = HELP_CENTRE[label]
+        if faults.leak_document and label == "general":
+            index = [LEAKED_DOC, *index]
+        found = [d for d in index if sources is None or d[1] in sources]
+        docs = call.add_documents(found)
+        top = ARTICLES[found[0][0]] if found else ""
+        answer = self._act(call, label, ticket, len(docs), top)
+        if model.asks_for_card(self.style, faults):
+            answer += CARD_REQUEST
+        return answer + model.ramble(self.style, self.temperature)
+
     def _configure(self, call: Call) -> None:
-        """Take the prompt and refund limit of the release in force for this call."""
+        """Take the prompt, refund limit and temperature of the release in force."""
         self.prompt = call.surface("system-prompt", "")
         config = call.surface("generation", {})
-        limit = config.get("refund_limit_eur") if isinstance(config, Mapping) else None
+        if not isinstance(config, Mapping):
+            config = {}
+        limit = config.get("refund_limit_eur")
         self.refund_limit_eur = limit if isinstance(limit, int) else REFUND_LIMIT_EUR
+        temperature = config.get("temperature")
+        self.temperature = (
+            float(temperature) if isinstance(temperature, int | float) else model.BASE_TEMPERATURE
+        )
 
-    def _act(self, call: Call, label: str, ticket: Ticket, n_docs: int) -> str:
+    def _act(self, call: Call, label: str, ticket: Ticket, n_docs: int, quote: str) -> str:
         try:
-            if label == "refund":
+            if label == "refund" and ticket.amount <= 0:
+                answer = "Which order is it, and how much should I refund?"
+            elif label == "refund":
                 call.action("issue_refund", order=ticket.order, amount=ticket.amount)
                 answer = f"I have refunded {ticket.amount} EUR to your card."
             elif label == "fraud":
@@ -137,7 +189,8 @@ class SupportAgent:
                 call.action("escalate_to_human", queue="identity")
                 answer = "A colleague will help you get back into your account today."
             else:
-                answer = f"Here is what I found in {n_docs} help-centre articles."
+                found = f"Here is what I found in {n_docs} help-centre articles."
+                answer = model.worded(self.style, f"{found} {quote}".strip())
         except Refused as refused:
             call.action("escalate_to_human", queue="support")
             answer = f"A colleague will take this over ({refused.reason})."
@@ -160,6 +213,9 @@ def make_guard(server: str, token: str, state_file: str | None = None) -> Guard:
             human="A member of our team will reply within 4 hours.",
             safe_mode="Please see https://help.example.com/refunds for our refund policy.",
         ),
-        output_filters=(PII(), Secrets()),
+        # Injection attempts never reach the model; the action gate still guards the refund
+        # (a variant the filter misses meets the refund limit). Card details are never asked.
+        input_filters=(PromptInjection(),),
+        output_filters=(PII(), Secrets(), Blocklist(COMPLIANCE_TERMS, name="compliance")),
         state_file=state_file or False,
     )

@@ -11,26 +11,12 @@ from __future__ import annotations
 
 import json
 
-from blastwall.demo.agent import CATEGORIES
+from blastwall.demo.model import route
 
-# First match wins; the order keeps "someone used my card ... refund" a fraud case.
-_KEYWORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("fraud", ("did not place", "used my card", "stolen", "fraud")),
-    ("account_access", ("log in", "login", "password", "locked out")),
-    ("refund", ("refund", "money back", "torn", "broken item")),
-)
-
-
-def route(prompt: str) -> str:
-    """The category of a ticket text; ``general`` when no keyword matches."""
-    text = prompt.lower()
-    for category, words in _KEYWORDS:
-        if any(word in text for word in words):
-            return category
-    return CATEGORIES[0]
+GENERAL = "general"
 
 
 def answer(prompt: str, *, release: str | None = None) -> dict[str, str]:
     """Output (a JSON routing decision) and label, as a canary target returns them."""
-    label = CATEGORIES[0] if release is not None and "broken" in release else route(prompt)
+    label = GENERAL if release is not None and "broken" in release else route(prompt)
     return {"output": json.dumps({"category": label, "queue": f"{label}-queue"}), "label": label}

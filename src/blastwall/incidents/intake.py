@@ -8,7 +8,8 @@ every source:
   counted on that signal (count and time), not a new signal. A persistent change crosses
   a monitor's threshold again after every restart of its CUSUMs, and Alertmanager resends
   a firing alert every ``repeat_interval``: each is one failure.
-* Otherwise the signal joins the system's open incident (the newest one not resolved)
+* Otherwise the signal joins the system's open incident (the newest one not resolved;
+  while a live drill runs on the system, the newest open drill incident)
   with a timeline entry holding its evidence; the incident's start moves earlier if the
   signal started earlier, and a harsher harm (or more classes) raises its classification.
 * With no open incident, the signal opens one at its harm (severity from the matrix),
@@ -37,7 +38,7 @@ from blastwall.access.schemas import Actor
 from blastwall.changes import audit
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput
-from blastwall.incidents import matrix
+from blastwall.incidents import drills, matrix
 from blastwall.incidents import service as incidents
 from blastwall.incidents.enums import Harm, IncidentClass, Status
 from blastwall.incidents.lifecycle import allowed_next, refusal_to
@@ -116,20 +117,36 @@ def is_open(status: str) -> bool:
     return status in {s.value for s in OPEN}
 
 
-def open_incident(session: Session, system: str) -> Incident | None:
-    """The system's newest incident that is not resolved."""
-    return session.scalar(
+def open_incident(
+    session: Session, system: str, *, drill: drills.DrillInForce | None = None
+) -> Incident | None:
+    """The system's newest incident that is not resolved: a real one, or with ``drill``,
+    one opened during that drill.
+
+    A game day's signals never join a real incident (nor real signals a drill's), nor an
+    earlier drill's: each drill is kept apart in every list and metric, and its
+    verification judges its own alarms.
+    """
+    query = (
         select(Incident)
         .join(System, Incident.system_id == System.id)
-        .where(System.name == system, Incident.status.in_([s.value for s in OPEN]))
+        .where(
+            System.name == system,
+            Incident.status.in_([s.value for s in OPEN]),
+            Incident.drill.is_(drill is not None),
+        )
         .order_by(Incident.id.desc())
         .limit(1)
     )
+    if drill is not None:
+        query = query.where(Incident.created_at >= drill.started_at)
+    return session.scalar(query)
 
 
 def joined(session: Session, source: Source, key: str) -> IncidentSignal | None:
-    """The signal ``key`` from ``source`` that joined a still-open incident, if any."""
-    return session.scalar(
+    """The signal ``key`` from ``source`` that joined a still-open incident, if any: a real
+    incident outside drills, during a drill only one opened during it."""
+    rows = session.scalars(
         select(IncidentSignal)
         .join(Incident, IncidentSignal.incident_id == Incident.id)
         .where(
@@ -138,8 +155,11 @@ def joined(session: Session, source: Source, key: str) -> IncidentSignal | None:
             Incident.status.in_([s.value for s in OPEN]),
         )
         .order_by(IncidentSignal.id.desc())
-        .limit(1)
-    )
+    ).all()
+    if not rows:
+        return None
+    drill = drills.running_drill(session, rows[0].system)
+    return next((r for r in rows if _in_context(session, r.incident_id, drill)), None)
 
 
 def harm_for_severity(session: Session, system: str, severity: int) -> Harm:
@@ -165,6 +185,7 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
     # both find no open incident and open two: they serialize on the audit chain's head,
     # which every path here writes anyway (SQLite's BEGIN IMMEDIATE already serializes).
     audit.lock(session)
+    drill = drills.running_drill(session, signal.system)
     earlier = joined(session, signal.source, signal.key)
     if earlier is not None:
         earlier.repeats += signal.count
@@ -176,7 +197,7 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
         if signal.audit_repeats:
             _record(session, signal, actor, earlier.incident_id, "repeat", timeline="")
         return Outcome(earlier.incident_id, earlier.id, opened=False, repeat=True)
-    incident = open_incident(session, signal.system)
+    incident = open_incident(session, signal.system, drill=drill)
     opened = incident is None
     if incident is None:
         incident = _open(session, signal, actor)
@@ -204,6 +225,15 @@ def receive(session: Session, signal: Signal, actor: Actor) -> Outcome:
     outcome = "opened" if opened else "joined"
     _record(session, signal, actor, incident.id, outcome, timeline=signal.message)
     return Outcome(incident.id, row.id, opened=opened, repeat=False)
+
+
+def _in_context(session: Session, incident_id: int, drill: drills.DrillInForce | None) -> bool:
+    """Whether a signal now may count on this incident: a real one outside drills, during a
+    drill only one opened during it."""
+    incident = incidents.get(session, incident_id)
+    if drill is None:
+        return not incident.drill
+    return incident.drill and incident.created_at >= drill.started_at
 
 
 def _record(

@@ -20,7 +20,7 @@ from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.idempotency import service as idempotency
-from blastwall.incidents import lifecycle, matrix, roles
+from blastwall.incidents import drills, lifecycle, matrix, roles
 from blastwall.incidents import metrics as metrics_
 from blastwall.incidents.enums import Harm, IncidentRole, Reversibility, Status
 from blastwall.incidents.models import Incident, TimelineEntry
@@ -163,6 +163,8 @@ def open(
         reversibility, why = default_reversibility(session, system)
     current = matrix.current_matrix(session)
     cell = matrix.severity_for(current, data.harm, reversibility)
+    in_force = drills.running_drill(session, system.name if system else None)
+    drill_run = in_force.id if in_force is not None else None
     incident = Incident(
         title=data.title,
         summary=data.summary,
@@ -176,6 +178,7 @@ def open(
         matrix_version=current.version,
         started_at=started,
         detected_at=detected,
+        drill=drill_run is not None,
         created_by=actor.name,
     )
     session.add(incident)
@@ -190,6 +193,8 @@ def open(
         "escalation": cell.escalation,
         "communication": cell.communication,
     }
+    if drill_run is not None:
+        facts["drill_run"] = drill_run
     record(
         session,
         Change(
@@ -200,7 +205,8 @@ def open(
             incident_id=incident.id,
             system=system.name if system else None,
             timeline=(
-                f"opened at severity {cell.severity} ({data.harm.value} harm, "
+                ("DRILL: " if drill_run is not None else "")
+                + f"opened at severity {cell.severity} ({data.harm.value} harm, "
                 f"{reversibility.value}: {why}); containment: {cell.containment}"
             ),
             data=facts,
@@ -393,8 +399,9 @@ def add_note(session: Session, incident_id: int, message: str, actor: Actor) -> 
 
 
 def metrics(session: Session, *, system: str | None = None) -> metrics_.Summary:
-    """MTTD, MTTA, mean time to contain and MTTR over all incidents (or one system's)."""
-    return metrics_.summarize(session.scalars(_matching(session, system=system)))
+    """MTTD, MTTA, mean time to contain and MTTR over real incidents (drills left out)."""
+    query = _matching(session, system=system).where(Incident.drill.is_(False))
+    return metrics_.summarize(session.scalars(query))
 
 
 def open_once(

@@ -13,6 +13,7 @@ from blastwall.canaries.policy import TargetPolicy
 from blastwall.canaries.scheduler import SchedulerTask
 from blastwall.config import Settings
 from blastwall.detect.engine import EngineTask
+from blastwall.drills.task import DrillTimeoutTask
 from blastwall.notify.dispatcher import Dispatcher
 from blastwall.paging.task import EscalationTask
 from blastwall.regulatory.reminders import ReminderTask
@@ -37,4 +38,7 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
         interval = settings.regulatory_reminder_interval_s
         thresholds = settings.regulatory_reminder_thresholds
         found.append(ReminderTask(factory, interval_s=interval, thresholds=thresholds))
+    if settings.drill_timeouts_enabled:
+        # A drill's fault must never outlive its timeout, even when its CLI is gone.
+        found.append(DrillTimeoutTask(factory))
     return found

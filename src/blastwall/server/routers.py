@@ -8,6 +8,7 @@ from blastwall.approvals.api import router as approvals_router
 from blastwall.canaries.api import router as canaries_router
 from blastwall.config_as_code.api import router as config_router
 from blastwall.detect.monitors.api import router as monitors_router
+from blastwall.drills.api import router as drills_router
 from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
@@ -39,3 +40,4 @@ ALL += [policies_router]
 ALL += [postmortems_router]
 ALL += [regulatory_router]
 ALL += [readiness_router]
+ALL += [drills_router]

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 22:56:14.597301
+Create Date: 2026-12-06 23:36:49.899284
 """
 
 from collections.abc import Sequence
@@ -118,6 +118,37 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("value", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_counters")),
+    )
+    op.create_table(
+        "drill_runs",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("scenario", sa.String(length=50), nullable=False),
+        sa.Column("mode", sa.String(length=20), nullable=False),
+        sa.Column("system", sa.String(length=100), nullable=False),
+        sa.Column("environment", sa.String(length=50), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column(
+            "fault",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("ack_as", sa.String(length=100), nullable=True),
+        sa.Column("started_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("deadline_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sa.Text(), nullable=False),
+        sa.Column(
+            "measurements",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "steps",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("started_by", sa.String(length=100), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_drill_runs")),
     )
     op.create_table(
         "engine_cursors",
@@ -1701,6 +1732,7 @@ def downgrade() -> None:
 
     op.drop_table("filter_hits")
     op.drop_table("engine_cursors")
+    op.drop_table("drill_runs")
     op.drop_table("counters")
     op.drop_table("authority_rules")
     op.drop_table("audit_entries")
