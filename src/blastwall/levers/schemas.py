@@ -271,10 +271,15 @@ class ModelKillRequest(Input):
         },
     )
 
+    # At least 3 characters once trimmed (levers.model_kills.PREFIX_MIN): a shorter prefix
+    # would kill nearly every model. The OpenAPI states the rule; the service checks it and
+    # answers with the fix (a plain "too short" from validation would not say why).
     prefix: str = Field(
         min_length=1,
         max_length=200,
-        description="A model id or the start of one: calls to any model starting with it stop.",
+        json_schema_extra={"minLength": 3, "pattern": r"\S[\s\S]+\S"},
+        description="A model id or the start of one (3 or more characters, spaces trimmed): "
+        "calls to any model starting with it stop.",
     )
     reason: str = Field(min_length=1, max_length=2000, description="Why: audit log, timeline.")
     incident_id: RowId | None = Field(default=None, description="The incident it is for.")
