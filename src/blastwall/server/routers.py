@@ -5,6 +5,7 @@ from fastapi import APIRouter
 from blastwall.access.api import router as access_router
 from blastwall.alerts.api import router as alerts_router
 from blastwall.approvals.api import router as approvals_router
+from blastwall.blastradius.api import router as blastradius_router
 from blastwall.canaries.api import router as canaries_router
 from blastwall.config_as_code.api import router as config_router
 from blastwall.detect.monitors.api import router as monitors_router
@@ -41,3 +42,4 @@ ALL += [postmortems_router]
 ALL += [regulatory_router]
 ALL += [readiness_router]
 ALL += [drills_router]
+ALL += [blastradius_router]
