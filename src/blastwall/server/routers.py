@@ -10,6 +10,7 @@ from blastwall.canaries.api import router as canaries_router
 from blastwall.config_as_code.api import router as config_router
 from blastwall.detect.monitors.api import router as monitors_router
 from blastwall.drills.api import router as drills_router
+from blastwall.evidence.api import router as evidence_router
 from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
@@ -43,3 +44,4 @@ ALL += [regulatory_router]
 ALL += [readiness_router]
 ALL += [drills_router]
 ALL += [blastradius_router]
+ALL += [blastradius_router, evidence_router]

@@ -1,0 +1,174 @@
+"""Evidence hold (F4, EU AI Act Art. 73(6)): while an incident is under hold, every change
+to its system is flagged on its timeline, and may be required to carry a reason.
+
+Art. 73(6) asks a provider not to alter the AI system in a way that could affect a later
+evaluation of the incident's causes before telling the authority. The hold does not stop
+containment (a kill is often what the investigation needs); it makes each change visible
+and, with ``require_reason``, justified. Set and cleared through recorded changes
+(``incident.hold``, ``incident.release_hold``); ``flag_change`` is the change-kernel
+subscriber (``blastwall.wiring``), ``hold_on_open`` puts severe incidents under hold as
+their system's ``hold_severity`` says (default: severity 1).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from blastwall.access.enums import Role
+from blastwall.access.schemas import Actor
+from blastwall.changes import Change, Recorded, record
+from blastwall.exceptions import Conflict, InvalidInput
+from blastwall.incidents import service, timeline
+from blastwall.incidents.models import Incident
+from blastwall.registry.models import System
+
+ARTICLE = "EU AI Act Art. 73(6)"
+HOLD_ACTOR = Actor(name="evidence-hold", role=Role.responder)
+# Changes that record the investigation itself rather than alter the system.
+NOT_SYSTEM_CHANGES = frozenset({"incident", "blastradius", "evidence", "comms"})
+
+
+class ReasonRequired(Conflict):
+    """A change to a system under evidence hold came without a reason."""
+
+    title = "Reason required under evidence hold"
+
+
+def hold(
+    session: Session,
+    incident_id: int,
+    actor: Actor,
+    *,
+    require_reason: bool = False,
+    reason: str = "",
+) -> Incident:
+    """Put the incident under evidence hold (again, to change ``require_reason``)."""
+    incident = _get(session, incident_id)
+    before = _state(incident)
+    incident.evidence_hold = True
+    incident.hold_requires_reason = require_reason
+    if _state(incident) == before:
+        return incident
+    rule = "changes to it need a reason" if require_reason else "changes to it are flagged"
+    sentence = f"evidence hold on ({ARTICLE}): {rule}"
+    _record(
+        session, incident, actor, "incident.hold", before=before, reason=reason, sentence=sentence
+    )
+    return incident
+
+
+def release(session: Session, incident_id: int, actor: Actor, *, reason: str) -> Incident:
+    """End the evidence hold; the reason (e.g. "authority notified") is required."""
+    if not reason.strip():
+        raise InvalidInput(
+            "releasing an evidence hold needs a reason, e.g. 'report sent to the authority'; "
+            "pass --reason"
+        )
+    incident = _get(session, incident_id)
+    if not incident.evidence_hold:
+        raise Conflict(
+            f"incident {incident_id} is not under evidence hold; nothing to release "
+            f"(`blastwall incident hold {incident_id}` sets one)"
+        )
+    before = _state(incident)
+    incident.evidence_hold = False
+    incident.hold_requires_reason = False
+    _record(
+        session,
+        incident,
+        actor,
+        "incident.release_hold",
+        before=before,
+        reason=reason,
+        sentence="evidence hold released",
+    )
+    return incident
+
+
+def hold_on_open(session: Session, recorded: Recorded) -> None:
+    """Subscriber of ``incident.open``: hold it when its severity reaches the system's
+    ``hold_severity`` (1 by default; 0 never)."""
+    change = recorded.change
+    if change.incident_id is None:
+        return
+    incident = session.get(Incident, change.incident_id)
+    if incident is None or incident.system is None:
+        return
+    if incident.severity <= incident.system.hold_severity:
+        hold(session, incident.id, HOLD_ACTOR, reason=f"severity {incident.severity}")
+
+
+def flag_change(session: Session, recorded: Recorded) -> None:
+    """Subscriber of every change: flag a change to a held system on each holding incident's
+    timeline, or refuse it without a reason when a hold requires one."""
+    change = recorded.change
+    if change.system is None or change.domain in NOT_SYSTEM_CHANGES:
+        return
+    holding = session.scalars(
+        select(Incident)
+        .join(System, Incident.system_id == System.id)
+        .where(System.name == change.system, Incident.evidence_hold.is_(True))
+        .order_by(Incident.id)
+    ).all()
+    if not holding:
+        return
+    strict = [i.id for i in holding if i.hold_requires_reason]
+    if strict and not change.reason.strip():
+        numbers = ", ".join(f"#{n}" for n in strict)
+        raise ReasonRequired(
+            f"{change.system} is under evidence hold for incident {numbers} ({ARTICLE}), "
+            f"which requires a reason for every change to it: retry {change.action} with a "
+            'reason (--reason / "reason"), or release the hold once the authority is told'
+        )
+    why = f" Why: {change.reason}" if change.reason else ""
+    for incident in holding:
+        timeline.add_entry(
+            session,
+            incident.id,
+            kind="hold",
+            message=(
+                f"{change.action} on {change.target} by {change.actor.name} made under "
+                f"evidence hold ({ARTICLE}).{why}"
+            ),
+            actor=change.actor.name,
+            data={"audit_seq": recorded.audit_seq, "action": change.action, "under_hold": True},
+        )
+
+
+def _get(session: Session, incident_id: int) -> Incident:
+    return service.get(session, incident_id, for_update=True)
+
+
+def _state(incident: Incident) -> dict[str, bool]:
+    return {
+        "evidence_hold": incident.evidence_hold,
+        "require_reason": incident.hold_requires_reason,
+    }
+
+
+def _record(
+    session: Session,
+    incident: Incident,
+    actor: Actor,
+    action: str,
+    *,
+    before: dict[str, bool],
+    reason: str,
+    sentence: str,
+) -> None:
+    why = f". Why: {reason}" if reason else ""
+    record(
+        session,
+        Change(
+            action=action,
+            target=f"incident/{incident.id}",
+            actor=actor,
+            reason=reason,
+            before=before,
+            after=_state(incident),
+            incident_id=incident.id,
+            system=incident.system.name if incident.system is not None else None,
+            timeline=sentence + why,
+        ),
+    )
