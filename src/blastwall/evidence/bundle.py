@@ -6,7 +6,7 @@ in its window, canary calls included and marked), ``timeline.jsonl``, ``audit.js
 ``releases.jsonl`` (the deployments active at the start or made in the window, each with
 its release's surfaces), ``communications.jsonl`` (the communications ledger) and
 ``manifest.json`` with each file's SHA-256, byte size and line count, the window and the
-export time. ``verify`` re-hashes a directory against its manifest. Rows are written as
+export time (``manifest.py`` re-hashes a directory against it). Rows are written as
 they are read (``yield_per``), so a large window never sits in memory.
 """
 
@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,22 +26,13 @@ from blastwall.blastradius.service import systems_of, window
 from blastwall.changes.models import AuditEntry
 from blastwall.comms import ledger
 from blastwall.db.base import utcnow
+from blastwall.evidence.manifest import FORMAT, MANIFEST
 from blastwall.exceptions import InvalidInput, NotFound
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.registry.models import Deployment, Release, System
 from blastwall.traces.models import Trace
 
-MANIFEST = "manifest.json"
-FORMAT = "blastwall-evidence/1"
 ROWS_PER_FETCH = 2000
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One file that does not match the manifest."""
-
-    file: str
-    reason: str
 
 
 def write(
@@ -83,36 +73,6 @@ def write(
     }
     (directory / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
-
-
-def verify(directory: Path) -> list[Problem]:
-    """Each file of the manifest re-hashed and re-counted; no problems means intact."""
-    try:
-        manifest = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-        files = manifest["files"]
-    except FileNotFoundError:
-        return [Problem(MANIFEST, "missing: is this an evidence export directory?")]
-    except (ValueError, KeyError, TypeError):
-        return [Problem(MANIFEST, "not a manifest this version can read (JSON with 'files')")]
-    problems = []
-    for name, expected in sorted(files.items()):
-        path = directory / name
-        if "/" in name or name.startswith(".") or not path.is_file():
-            problems.append(Problem(name, "missing"))
-            continue
-        actual = _digest(path)
-        if actual["sha256"] != expected.get("sha256"):
-            problems.append(
-                Problem(name, f"SHA-256 {actual['sha256']} differs from the manifest's")
-            )
-        elif actual["lines"] != expected.get("lines"):
-            problems.append(
-                Problem(name, f"{actual['lines']} lines, the manifest says {expected.get('lines')}")
-            )
-    for path in sorted(directory.iterdir()):
-        if path.name != MANIFEST and path.name not in files:
-            problems.append(Problem(path.name, "not in the manifest"))
-    return problems
 
 
 def _traces(
@@ -200,16 +160,6 @@ def _write_lines(path: Path, rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
             count += 1
             size += len(line)
     return {"sha256": sha.hexdigest(), "bytes": size, "lines": count}
-
-
-def _digest(path: Path) -> dict[str, Any]:
-    sha = hashlib.sha256()
-    count = 0
-    with path.open("rb") as source:
-        for line in source:
-            sha.update(line)
-            count += 1
-    return {"sha256": sha.hexdigest(), "lines": count}
 
 
 def _json_default(value: Any) -> Any:

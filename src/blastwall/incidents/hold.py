@@ -12,6 +12,8 @@ their system's ``hold_severity`` says (default: severity 1).
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,8 +27,11 @@ from blastwall.registry.models import System
 
 ARTICLE = "EU AI Act Art. 73(6)"
 HOLD_ACTOR = Actor(name="evidence-hold", role=Role.responder)
-# Changes that record the investigation itself rather than alter the system.
-NOT_SYSTEM_CHANGES = frozenset({"incident", "blastradius", "evidence", "comms"})
+# Changes that record the investigation or the people around it, never alter a system.
+NOT_SYSTEM_CHANGES = frozenset(
+    {"incident", "blastradius", "evidence", "comms", "token", "notify", "oncall", "alert"}
+)
+_TARGET_SEPARATORS = re.compile(r"[/@]")
 
 
 class ReasonRequired(Conflict):
@@ -103,12 +108,13 @@ def flag_change(session: Session, recorded: Recorded) -> None:
     """Subscriber of every change: flag a change to a held system on each holding incident's
     timeline, or refuse it without a reason when a hold requires one."""
     change = recorded.change
-    if change.system is None or change.domain in NOT_SYSTEM_CHANGES:
+    system = system_of(change)
+    if system is None:
         return
     holding = session.scalars(
         select(Incident)
         .join(System, Incident.system_id == System.id)
-        .where(System.name == change.system, Incident.evidence_hold.is_(True))
+        .where(System.name == system, Incident.evidence_hold.is_(True))
         .order_by(Incident.id)
     ).all()
     if not holding:
@@ -117,7 +123,7 @@ def flag_change(session: Session, recorded: Recorded) -> None:
     if strict and not change.reason.strip():
         numbers = ", ".join(f"#{n}" for n in strict)
         raise ReasonRequired(
-            f"{change.system} is under evidence hold for incident {numbers} ({ARTICLE}), "
+            f"{system} is under evidence hold for incident {numbers} ({ARTICLE}), "
             f"which requires a reason for every change to it: retry {change.action} with a "
             'reason (--reason / "reason"), or release the hold once the authority is told'
         )
@@ -134,6 +140,18 @@ def flag_change(session: Session, recorded: Recorded) -> None:
             actor=change.actor.name,
             data={"audit_seq": recorded.audit_seq, "action": change.action, "under_hold": True},
         )
+
+
+def system_of(change: Change) -> str | None:
+    """The system a change alters: ``Change.system``, else the name its target starts with
+    (``support-bot/prod``, ``support-bot@r12``, ``system:support-bot``, ``support-bot``);
+    None for changes that never alter a system."""
+    if change.domain in NOT_SYSTEM_CHANGES:
+        return None
+    if change.system is not None:
+        return change.system
+    target = change.target.removeprefix("system:")
+    return _TARGET_SEPARATORS.split(target, maxsplit=1)[0] or None
 
 
 def _get(session: Session, incident_id: int) -> Incident:
