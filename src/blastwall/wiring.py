@@ -21,11 +21,13 @@ from blastwall.paging import service as paging
 from blastwall.policies import evaluate as policies
 
 # Evidence hold (F4): a change to a held system without a required reason is refused
-# before any other subscriber acts on it; one with is flagged on the holding incidents.
-changes.subscribe("", hold.flag_change)
+# before any other subscriber acts on it.
+changes.subscribe("", hold.refuse_without_reason)
 # Incidents: every change made for an incident lands on its timeline, in the transaction.
 changes.subscribe("", incidents.add_to_timeline)
-# After the timeline, so "opened" comes before "evidence hold on".
+# After the timeline: a change to a held system is flagged on the holding incidents'
+# timelines (its own entry amended), and a severe incident opens under hold.
+changes.subscribe("", hold.flag_change)
 changes.subscribe("incident.open", hold.hold_on_open)
 # Levers and releases refuse an unknown incident; a system with incidents is not deleted.
 # A lever or rollback made for an incident contains it (its own incident.transition).

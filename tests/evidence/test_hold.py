@@ -47,8 +47,10 @@ def test_severity_one_opens_under_hold_and_changes_to_the_system_are_flagged(
     record(session, Change(action="release.activate", target="quiet-bot@r2", actor=OPS))
     record(session, Change(action="system.update", target="refund-bot", actor=OPS))
     record(session, Change(action="incident.note", target="x", actor=OPS, system="refund-bot"))
+    assert _entries(session, held, "opened")[0].endswith(
+        "; evidence hold on (EU AI Act Art. 73(6))"
+    )
     assert _entries(session, held, "hold") == [
-        "evidence hold on (EU AI Act Art. 73(6)): changes to it are flagged. Why: severity 1",
         "lever.kill on refund-bot/prod by olga made under evidence hold (EU AI Act Art. "
         "73(6)). Why: PII leak",
         "system.update on refund-bot by olga made under evidence hold (EU AI Act Art. 73(6)).",

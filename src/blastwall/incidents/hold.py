@@ -5,9 +5,10 @@ Art. 73(6) asks a provider not to alter the AI system in a way that could affect
 evaluation of the incident's causes before telling the authority. The hold does not stop
 containment (a kill is often what the investigation needs); it makes each change visible
 and, with ``require_reason``, justified. Set and cleared through recorded changes
-(``incident.hold``, ``incident.release_hold``); ``flag_change`` is the change-kernel
-subscriber (``blastwall.wiring``), ``hold_on_open`` puts severe incidents under hold as
-their system's ``hold_severity`` says (default: severity 1).
+(``incident.hold``, ``incident.release_hold``). Change-kernel subscribers (``blastwall.wiring``):
+``refuse_without_reason`` first, ``flag_change`` after the timeline's, and ``hold_on_open``,
+which puts severe incidents under hold as their system's ``hold_severity`` says (default:
+severity 1).
 """
 
 from __future__ import annotations
@@ -22,10 +23,11 @@ from blastwall.access.schemas import Actor
 from blastwall.changes import Change, Recorded, record
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import service, timeline
-from blastwall.incidents.models import Incident
+from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.registry.models import System
 
 ARTICLE = "EU AI Act Art. 73(6)"
+UNDER_HOLD = f"made under evidence hold ({ARTICLE})"
 HOLD_ACTOR = Actor(name="evidence-hold", role=Role.responder)
 # Changes that record the investigation or the people around it, never alter a system.
 NOT_SYSTEM_CHANGES = frozenset(
@@ -93,53 +95,89 @@ def release(session: Session, incident_id: int, actor: Actor, *, reason: str) ->
 
 def hold_on_open(session: Session, recorded: Recorded) -> None:
     """Subscriber of ``incident.open``: hold it when its severity reaches the system's
-    ``hold_severity`` (1 by default; 0 never)."""
+    ``hold_severity`` (1 by default; 0 never). Audited as its own ``incident.hold``; on the
+    timeline it is part of the "opened" entry rather than an entry of its own."""
     change = recorded.change
     if change.incident_id is None:
         return
     incident = session.get(Incident, change.incident_id)
     if incident is None or incident.system is None:
         return
-    if incident.severity <= incident.system.hold_severity:
-        hold(session, incident.id, HOLD_ACTOR, reason=f"severity {incident.severity}")
+    if incident.severity > incident.system.hold_severity:
+        return
+    before = _state(incident)
+    incident.evidence_hold = True
+    reason = f"severity {incident.severity} opens under evidence hold"
+    _record(
+        session, incident, HOLD_ACTOR, "incident.hold", before=before, reason=reason, sentence=""
+    )
+    _amend(session, incident.id, recorded.audit_seq, f"; evidence hold on ({ARTICLE})")
 
 
-def flag_change(session: Session, recorded: Recorded) -> None:
-    """Subscriber of every change: flag a change to a held system on each holding incident's
-    timeline, or refuse it without a reason when a hold requires one."""
+def refuse_without_reason(session: Session, recorded: Recorded) -> None:
+    """Subscriber of every change, before any other acts on it: refuse a change without a
+    reason to a system held by an incident whose hold requires one."""
     change = recorded.change
     system = system_of(change)
-    if system is None:
+    if system is None or change.reason.strip():
         return
-    holding = session.scalars(
-        select(Incident)
-        .join(System, Incident.system_id == System.id)
-        .where(System.name == system, Incident.evidence_hold.is_(True))
-        .order_by(Incident.id)
-    ).all()
-    if not holding:
-        return
-    strict = [i.id for i in holding if i.hold_requires_reason]
-    if strict and not change.reason.strip():
+    strict = [i.id for i in _holding(session, system) if i.hold_requires_reason]
+    if strict:
         numbers = ", ".join(f"#{n}" for n in strict)
         raise ReasonRequired(
             f"{system} is under evidence hold for incident {numbers} ({ARTICLE}), "
             f"which requires a reason for every change to it: retry {change.action} with a "
             'reason (--reason / "reason"), or release the hold once the authority is told'
         )
+
+
+def flag_change(session: Session, recorded: Recorded) -> None:
+    """Subscriber of every change, after the timeline's: flag a change to a held system on
+    each holding incident's timeline (its own entry, if the change was made for that
+    incident; else a ``hold`` entry)."""
+    change = recorded.change
+    system = system_of(change)
+    if system is None:
+        return
     why = f" Why: {change.reason}" if change.reason else ""
-    for incident in holding:
+    for incident in _holding(session, system):
+        if change.incident_id == incident.id and change.timeline:
+            _amend(session, incident.id, recorded.audit_seq, f" ({UNDER_HOLD})")
+            continue
         timeline.add_entry(
             session,
             incident.id,
             kind="hold",
-            message=(
-                f"{change.action} on {change.target} by {change.actor.name} made under "
-                f"evidence hold ({ARTICLE}).{why}"
-            ),
+            message=f"{change.action} on {change.target} by {change.actor.name} {UNDER_HOLD}.{why}",
             actor=change.actor.name,
             data={"audit_seq": recorded.audit_seq, "action": change.action, "under_hold": True},
         )
+
+
+def _holding(session: Session, system: str) -> list[Incident]:
+    return list(
+        session.scalars(
+            select(Incident)
+            .join(System, Incident.system_id == System.id)
+            .where(System.name == system, Incident.evidence_hold.is_(True))
+            .order_by(Incident.id)
+        )
+    )
+
+
+def _amend(session: Session, incident_id: int, audit_seq: int, suffix: str) -> None:
+    """Add ``suffix`` to the timeline entry the change with ``audit_seq`` wrote, if any."""
+    entries = session.scalars(
+        select(TimelineEntry)
+        .where(TimelineEntry.incident_id == incident_id)
+        .order_by(TimelineEntry.id.desc())
+        .limit(5)
+    )
+    for entry in entries:
+        if entry.data.get("audit_seq") == audit_seq:
+            entry.message += suffix
+            entry.data = {**entry.data, "under_hold": True}
+            return
 
 
 def system_of(change: Change) -> str | None:
@@ -187,6 +225,6 @@ def _record(
             after=_state(incident),
             incident_id=incident.id,
             system=incident.system.name if incident.system is not None else None,
-            timeline=sentence + why,
+            timeline=sentence + why if sentence else "",
         ),
     )
