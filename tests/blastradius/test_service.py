@@ -34,9 +34,7 @@ def test_counts_users_traces_labels_and_fired_actions_in_the_window(session: Ses
 
 def test_a_start_moved_earlier_and_a_signalled_system_widen_it(session: Session) -> None:
     incident = seed(session)
-    incidents.update(
-        session, incident.id, IncidentUpdate(started_at=at(-45)), RESPONDER
-    )
+    incidents.update(session, incident.id, IncidentUpdate(started_at=at(-45)), RESPONDER)
     join_signal(session, incident)
     radius = service.compute(session, incident.id, now=at(60), examples=2)
     assert (radius.systems, radius.start) == (["refund-bot", "mail-bot"], at(-45))

@@ -29,9 +29,28 @@ from blastwall.registry.models import System
 ARTICLE = "EU AI Act Art. 73(6)"
 UNDER_HOLD = f"made under evidence hold ({ARTICLE})"
 HOLD_ACTOR = Actor(name="evidence-hold", role=Role.responder)
-# Changes that record the investigation or the people around it, never alter a system.
+# Changes that record the investigation, what was observed, or the people and channels
+# around it: they never alter a system. (An enforcing policy's lever change is lever.*.)
 NOT_SYSTEM_CHANGES = frozenset(
-    {"incident", "blastradius", "evidence", "comms", "token", "notify", "oncall", "alert"}
+    {
+        "incident",
+        "blastradius",
+        "evidence",
+        "comms",
+        "token",
+        "notification",
+        "notify_channel",
+        "notify_route",
+        "oncall",
+        "alert",
+        "alert_rules",
+        "alarm",
+        "policy",
+        "handoff",
+        "triage",
+        "severity_matrix",
+        "config",
+    }
 )
 _TARGET_SEPARATORS = re.compile(r"[/@]")
 
