@@ -48,7 +48,7 @@ def test_cli_exports_the_bundle_and_verify_export_catches_tampering(
     assert sorted(p.name for p in out.iterdir()) == sorted([*FILES, "manifest.json"])
     assert {name: entry["lines"] for name, entry in manifest["files"].items()} == {
         "traces.jsonl": 5,  # minutes 10, 15 (canary), 20, 30, 40 of refund-bot
-        "timeline.jsonl": 2,  # opened, evidence hold on
+        "timeline.jsonl": 1,  # opened (under evidence hold, said in the same entry)
         "audit.jsonl": 2,  # incident.open, incident.hold
         "releases.jsonl": 0,
         "communications.jsonl": 1,

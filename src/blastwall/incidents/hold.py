@@ -29,27 +29,20 @@ from blastwall.registry.models import System
 ARTICLE = "EU AI Act Art. 73(6)"
 UNDER_HOLD = f"made under evidence hold ({ARTICLE})"
 HOLD_ACTOR = Actor(name="evidence-hold", role=Role.responder)
-# Changes that record the investigation, what was observed, or the people and channels
-# around it: they never alter a system. (An enforcing policy's lever change is lever.*.)
-NOT_SYSTEM_CHANGES = frozenset(
+# The domains whose changes alter a system (its levers, releases and rollbacks, its own
+# configuration, monitors, canaries, review sampling, lever authority). Changes that record
+# the investigation, observations, communications or people never do; a new domain that
+# alters systems is added here.
+SYSTEM_CHANGES = frozenset(
     {
-        "incident",
-        "blastradius",
-        "evidence",
-        "comms",
-        "token",
-        "notification",
-        "notify_channel",
-        "notify_route",
-        "oncall",
-        "alert",
-        "alert_rules",
-        "alarm",
-        "policy",
-        "handoff",
-        "triage",
-        "severity_matrix",
-        "config",
+        "lever",
+        "release",
+        "system",
+        "monitor",
+        "canary_set",
+        "canary_target",
+        "review",
+        "authority",
     }
 )
 _TARGET_SEPARATORS = re.compile(r"[/@]")
@@ -203,7 +196,7 @@ def system_of(change: Change) -> str | None:
     """The system a change alters: ``Change.system``, else the name its target starts with
     (``support-bot/prod``, ``support-bot@r12``, ``system:support-bot``, ``support-bot``);
     None for changes that never alter a system."""
-    if change.domain in NOT_SYSTEM_CHANGES:
+    if change.domain not in SYSTEM_CHANGES:
         return None
     if change.system is not None:
         return change.system
