@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:39:10.072122
+Create Date: 2026-12-06 23:39:16.500240
 """
 
 from collections.abc import Sequence
