@@ -44,6 +44,7 @@ from sqlalchemy import select
 
 from blastwall.access import service as access
 from blastwall.access.enums import Role
+from blastwall.access.schemas import Actor
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
@@ -71,7 +72,9 @@ def prepare(data_dir: Path) -> str:
     factory = make_session_factory(engine)
     with factory() as session, session.begin():
         session.add(System(name=SYSTEM, owner="bench@example.com", risk_tier="high"))
-        _, secret = access.create(session, name="bench-sdk", role=Role.viewer)
+        _, secret = access.create(
+            session, name="bench-sdk", role=Role.viewer, actor=Actor(name="bench", role=Role.admin)
+        )
     engine.dispose()
     return secret
 

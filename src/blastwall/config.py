@@ -186,6 +186,44 @@ class Settings(BaseSettings):
         description="End drills past their timeout from the server process, removing their "
         "fault (the `drill-timeouts` background task; docs/drills.md).",
     )
+    retention_enabled: bool = Field(
+        default=True,
+        description="Delete traces past their system's retention from the server process "
+        "(the `retention` background task; docs/evidence.md).",
+    )
+    retention_days: int = Field(
+        default=90,
+        ge=1,
+        le=36500,
+        description="Days a system's traces, feedback and filter hits are kept when its "
+        "`retention_days` is unset. Traces in an incident's window are held past it.",
+    )
+    retention_interval_s: float = Field(
+        default=300.0,
+        gt=0,
+        le=86400,
+        description="Seconds between the retention task's rounds.",
+    )
+    retention_batch: int = Field(
+        default=5000,
+        ge=100,
+        le=100_000,
+        description="Rows deleted per transaction by the retention task: short transactions "
+        "never keep ingest waiting for long.",
+    )
+    evidence_margin_s: float = Field(
+        default=3600.0,
+        ge=0,
+        le=30 * 86400,
+        description="Margin held on each side of an incident's window past retention.",
+    )
+    evidence_keep_days: int = Field(
+        default=365,
+        ge=0,
+        le=36500,
+        description="Days after an incident is resolved that its window stays held (an "
+        "incident still open or under evidence hold holds it regardless).",
+    )
     ack_link_secret: SecretStr | None = Field(
         default=None,
         description="Secret (at least 32 characters, e.g. `openssl rand -hex 32`) that signs "

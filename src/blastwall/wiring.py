@@ -11,7 +11,7 @@ from blastwall.changes import references
 from blastwall.detect import alarms, verification
 from blastwall.detect.monitors import service as monitor_service
 from blastwall.drills import service as drills
-from blastwall.incidents import containment, timeline
+from blastwall.incidents import containment, hold, timeline
 from blastwall.incidents import drills as incident_drills
 from blastwall.incidents import subscribers as incidents
 from blastwall.incidents.for_detect import MonitorIntake, VerificationTimeline
@@ -20,8 +20,15 @@ from blastwall.notify import outbox, wake
 from blastwall.paging import service as paging
 from blastwall.policies import evaluate as policies
 
+# Evidence hold (F4): a change to a held system without a required reason is refused
+# before any other subscriber acts on it.
+changes.subscribe("", hold.refuse_without_reason)
 # Incidents: every change made for an incident lands on its timeline, in the transaction.
 changes.subscribe("", incidents.add_to_timeline)
+# After the timeline: a change to a held system is flagged on the holding incidents'
+# timelines (its own entry amended), and a severe incident opens under hold.
+changes.subscribe("", hold.flag_change)
+changes.subscribe("incident.open", hold.hold_on_open)
 # Levers and releases refuse an unknown incident; a system with incidents is not deleted.
 # A lever or rollback made for an incident contains it (its own incident.transition).
 changes.subscribe("lever.", containment.contain_on_change)

@@ -72,8 +72,8 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         "is required: add 'owner:' here (docs/configuration.md lists every key)",
         "examples/blastwall.yaml:13: systems[0].ownr: is not a known key (did you mean 'owner'?): "
         "remove it or use one of name, description, owner, risk_tier, environments, fallback, "
-        "stale_policy, stale_after_s, actions, surfaces, monitors, review, canary_target, "
-        "canaries, regimes",
+        "stale_policy, stale_after_s, retention_days, hold_severity, actions, surfaces, "
+        "monitors, review, canary_target, canaries, regimes",
         "examples/blastwall.yaml:21: systems[0].stale_after_s: 0 is too small: use 1 or more",
         "examples/blastwall.yaml:42: systems[0].actions[3].reversible: "
         "expected true or false, got the text 'no'",

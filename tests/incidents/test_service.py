@@ -41,8 +41,9 @@ def test_reversibility_defaults_from_the_systems_downstream_actions(session: Ses
     assert opened.message == (
         "opened at severity 1 (moderate harm, irreversible: refund-bot can fire issue_refund); "
         "containment: kill or human_fallback now; diagnose after"
+        "; evidence hold on (EU AI Act Art. 73(6))"  # severity 1 opens under hold (F4)
     )
-    assert audit_actions(session, pays.id) == ["incident.open"]
+    assert audit_actions(session, pays.id) == ["incident.open", "incident.hold"]
     assert audit_verify.verify(session).ok
 
 

@@ -38,6 +38,7 @@ def _row(event_id: str, **overrides: Any) -> dict[str, Any]:
         "truncated": True,
         "payload": {"levers": ["kill"], "attributes": {"k": "é"}},
         "canary": False,
+        "fired_actions": '[["hold_account",false]]',
     }
     return row | overrides
 

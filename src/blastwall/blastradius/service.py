@@ -1,20 +1,34 @@
-"""Compute an incident's blast radius and list the users it reached."""
+"""Compute an incident's blast radius and list the users it reached.
+
+Aggregate queries over the ``(system, at)`` index, never a Python loop over traces: one
+``GROUP BY label, fired_actions`` gives the traces, the outputs by label and the actions
+(``fired_actions`` is written at ingest, see ``traces/rows.py``), one
+``COUNT(DISTINCT user_id)`` the users. bench/blast_radius.py measures it on 1,000,000
+traces on SQLite and PostgreSQL.
+"""
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from sqlalchemy import Select, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, and_, func, select
+from sqlalchemy.orm import Session, object_session
 
+from blastwall import changes
+from blastwall.access.schemas import Actor
 from blastwall.blastradius.schemas import ActionCount, BlastRadius, TraceExample
-from blastwall.exceptions import NotFound
-from blastwall.incidents.models import Incident
+from blastwall.changes import Change
+from blastwall.exceptions import InvalidInput, NotFound
+from blastwall.incidents.models import Incident, IncidentSignal
 from blastwall.traces.models import Trace
 
 FIRED = ("fired", "approved")
+NO_LABEL = "(none)"
+USERS_PER_FETCH = 5_000
+"""Rows fetched at a time when streaming affected users (a server-side cursor on PostgreSQL)."""
 
 
 def window(incident: Incident, now: datetime | None = None) -> tuple[datetime, datetime]:
@@ -24,77 +38,151 @@ def window(incident: Incident, now: datetime | None = None) -> tuple[datetime, d
 
 
 def systems_of(incident: Incident) -> list[str]:
-    return [incident.system.name] if incident.system is not None else []
+    """The incident's system, then the other systems its signals came from, sorted."""
+    own = [incident.system.name] if incident.system is not None else []
+    session = object_session(incident)
+    if session is None:
+        return own
+    signalled = session.scalars(
+        select(IncidentSignal.system).where(IncidentSignal.incident_id == incident.id).distinct()
+    )
+    return own + sorted(set(signalled) - set(own))
 
 
 def compute(
-    session: Session, incident_id: int, *, now: datetime | None = None, examples: int = 5
+    session: Session,
+    incident_id: int,
+    *,
+    now: datetime | None = None,
+    examples: int = 5,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> BlastRadius:
-    """The incident's blast radius; raises NotFound for an unknown incident."""
+    """The incident's blast radius; ``start``/``end`` override its window.
+
+    Raises NotFound for an unknown incident, InvalidInput for an end before the start.
+    """
     incident = _incident(session, incident_id)
-    start, end = window(incident, now)
+    start, end = _bounds(incident, now, start, end)
     systems = systems_of(incident)
-    users: set[str] = set()
+    where = _in_window(systems, start, end)
     labels: Counter[str] = Counter()
     fired: Counter[tuple[str, bool]] = Counter()
-    shown: list[TraceExample] = []
-    traces = 0
-    for trace in session.scalars(_in_window(systems, start, end)):
-        traces += 1
-        if trace.user_id is not None:
-            users.add(trace.user_id)
-        labels[trace.label or "(none)"] += 1
-        for action in trace.payload.get("actions") or []:
-            if action.get("status") in FIRED:
-                fired[(str(action["name"]), bool(action["reversible"]))] += 1
-        if len(shown) < examples:
-            shown.append(_example(trace))
+    groups = session.execute(
+        select(Trace.label, Trace.fired_actions, func.count())
+        .where(where)
+        .group_by(Trace.label, Trace.fired_actions)
+    )
+    for label, actions, count in groups:
+        labels[label or NO_LABEL] += count
+        for name, reversible in json.loads(actions) if actions else ():
+            fired[(name, bool(reversible))] += count
+    # GROUP BY in a subquery, not COUNT(DISTINCT): PostgreSQL may hash it instead of
+    # sorting every row, and SQLite sorts once either way.
+    distinct = (
+        select(Trace.user_id).where(where, Trace.user_id.is_not(None)).group_by(Trace.user_id)
+    )
+    users = session.scalar(select(func.count()).select_from(distinct.subquery())) or 0
+    shown = session.scalars(select(Trace).where(where).order_by(Trace.at).limit(examples))
     return BlastRadius(
         incident_id=incident.id,
         systems=systems,
         start=start,
         end=end,
-        users=len(users),
-        traces=traces,
-        outputs_by_label=dict(labels),
+        users=users,
+        traces=labels.total(),
+        outputs_by_label=dict(sorted(labels.items(), key=lambda item: (-item[1], item[0]))),
         reversible_actions=sum(n for (_, rev), n in fired.items() if rev),
         irreversible_actions=sum(n for (_, rev), n in fired.items() if not rev),
-        actions=[ActionCount(name=n, reversible=r, fired=c) for (n, r), c in fired.items()],
-        examples=shown,
+        actions=[
+            ActionCount(name=name, reversible=rev, fired=count)
+            for (name, rev), count in sorted(fired.items(), key=lambda item: (-item[1], item[0]))
+        ],
+        examples=[_example(trace) for trace in shown],
     )
 
 
 def affected_users(
-    session: Session, incident_id: int, *, now: datetime | None = None
+    session: Session,
+    incident_id: int,
+    *,
+    now: datetime | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
 ) -> Iterator[str]:
-    """Each distinct affected user id once, sorted (for a notice's recipient export)."""
+    """Each distinct affected user id once, sorted (for a notice's recipient export).
+
+    Streamed in chunks of ``USERS_PER_FETCH``, so a million users never sit in memory.
+    """
     incident = _incident(session, incident_id)
-    start, end = window(incident, now)
+    start, end = _bounds(incident, now, start, end)
     query = (
         select(Trace.user_id)
-        .where(Trace.system.in_(systems_of(incident)), Trace.at >= start, Trace.at <= end)
-        .where(Trace.canary.is_(False), Trace.user_id.is_not(None))
+        .where(_in_window(systems_of(incident), start, end))
+        .where(Trace.user_id.is_not(None))
         .distinct()
         .order_by(Trace.user_id)
+        .execution_options(yield_per=USERS_PER_FETCH)
     )
     for user_id in session.scalars(query):
         if user_id is not None:
             yield user_id
 
 
+def record_export(
+    session: Session,
+    incident_id: int,
+    actor: Actor,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> None:
+    """Audit an export of the affected users' ids (personal data) and note it on the
+    incident's timeline; raises NotFound before anything is exported."""
+    incident = _incident(session, incident_id)
+    first, last = _bounds(incident, None, start, end)
+    window_text = f"{first.isoformat()} to {last.isoformat()}"
+    changes.record(
+        session,
+        Change(
+            action="blastradius.users_exported",
+            target=f"incident/{incident.id}",
+            actor=actor,
+            incident_id=incident.id,
+            system=incident.system.name if incident.system is not None else None,
+            after={"start": first.isoformat(), "end": last.isoformat()},
+            timeline=f"Affected user ids exported by {actor.name} ({window_text})",
+        ),
+    )
+
+
+def _bounds(
+    incident: Incident, now: datetime | None, start: datetime | None, end: datetime | None
+) -> tuple[datetime, datetime]:
+    default_start, default_end = window(incident, now)
+    start = default_start if start is None else start
+    end = default_end if end is None else end
+    if end < start:
+        raise InvalidInput(
+            f"the window ends ({end.isoformat()}) before it starts ({start.isoformat()}); "
+            "give an end after the start, or leave either out to use the incident's own"
+        )
+    return start, end
+
+
 def _incident(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise NotFound(f"incident {incident_id} not found")
+        raise NotFound(
+            f"incident {incident_id} not found; list incidents with `blastwall incident list`"
+        )
     return incident
 
 
-def _in_window(systems: list[str], start: datetime, end: datetime) -> Select[Trace]:
-    return (
-        select(Trace)
-        .where(Trace.system.in_(systems), Trace.at >= start, Trace.at <= end)
-        .where(Trace.canary.is_(False))
-        .order_by(Trace.at)
+def _in_window(systems: list[str], start: datetime, end: datetime) -> ColumnElement[bool]:
+    """Production traces of ``systems`` in ``[start, end]``: canary calls reached no user."""
+    return and_(
+        Trace.system.in_(systems), Trace.at >= start, Trace.at <= end, Trace.canary.is_(False)
     )
 
 

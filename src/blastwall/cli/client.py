@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
@@ -97,6 +98,37 @@ class Client:
     def delete(self, url: str, **params: Any) -> Any:
         query = {k: v for k, v in params.items() if v is not None}
         return self._request("DELETE", url, params=query)
+
+    def download(self, url: str, destination: Path, *, method: str = "GET", **params: Any) -> int:
+        """Stream a response body into ``destination`` (written whole or not at all);
+        returns the bytes written."""
+        httpx = self._errors
+        query = {k: v for k, v in params.items() if v is not None}
+        partial = destination.with_name(destination.name + ".partial")
+        written = 0
+        try:
+            with self._http.stream(method, url, params=query) as response:
+                if response.is_error:
+                    response.read()
+                    raise CliError(self._problem(method, url, response))
+                with partial.open("wb") as sink:
+                    for chunk in response.iter_bytes():
+                        written += sink.write(chunk)
+        except httpx.ConnectError:
+            raise CliError(
+                f"cannot reach Blastwall at {self.server}: is `blastwall serve` running? "
+                "set --server or BLASTWALL_SERVER"
+            ) from None
+        except httpx.HTTPError as exc:
+            partial.unlink(missing_ok=True)
+            raise CliError(f"download from Blastwall at {self.server} failed: {exc}") from None
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            raise CliError(
+                f"cannot write {destination}: {exc.strerror}; pick a writable path"
+            ) from None
+        partial.replace(destination)
+        return written
 
     def _request(self, method: str, url: str, *, text: bool = False, **kwargs: Any) -> Any:
         httpx = self._errors

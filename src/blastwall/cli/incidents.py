@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from blastwall.cli import incident_roles, regulatory
+from blastwall.cli import blast_radius, evidence, incident_roles, regulatory
 from blastwall.cli import output as out
 from blastwall.cli.client import DEFAULT_SERVER, connect, path
 from blastwall.cli.errors import UsageProblem
@@ -227,6 +227,12 @@ for _name, _command in (
     ("regulatory", regulatory.regulatory),
 ):
     incident.command(_name)(_command)
+incident.command("blast-radius")(blast_radius.blast_radius)
+incident.command("hold")(evidence.hold)
+incident.command("release-hold")(evidence.release_hold)
+incident.command("evidence")(evidence.evidence)
+incident.command("export")(evidence.export)
+incident.command("verify-export")(evidence.verify_export)
 
 
 @incident.command("metrics")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -91,3 +92,20 @@ IncidentId = Annotated[
 ]
 SystemName = Annotated[str, typer.Argument(callback=slug("system"), help="System name.")]
 ReleaseName = Annotated[str, typer.Argument(callback=slug("release"), help="Release name.")]
+
+
+def moment(value: str | None) -> str | None:
+    """A date-time option: ISO 8601 with a zone (``Z`` or an offset), sent as ISO text."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not a date-time: use ISO 8601 with a zone, e.g. 2024-06-01T09:30:00Z"
+        ) from None
+    if parsed.tzinfo is None:
+        raise typer.BadParameter(
+            f"{value!r} has no time zone: add one, e.g. {value}Z for UTC or {value}+02:00"
+        )
+    return parsed.isoformat()

@@ -268,6 +268,20 @@ class SystemSpec(Section):
     stale_after_s: StrictInt | None = Field(
         None, ge=1, description="Seconds after which lever state counts as stale."
     )
+    retention_days: StrictInt | None = Field(
+        None,
+        ge=1,
+        le=36500,
+        description="Days its traces are kept (unset: the server's BLASTWALL_RETENTION_DAYS); "
+        "an incident's window is held past it (docs/evidence.md).",
+    )
+    hold_severity: StrictInt = Field(
+        1,
+        ge=0,
+        le=3,
+        description="Incidents of this severity or worse open under evidence hold "
+        "(EU AI Act Art. 73(6)); 0: none do.",
+    )
     actions: list[ActionSpec] = Field(default_factory=list, description="Downstream actions.")
     surfaces: list[SurfaceSpec] = Field(default_factory=list, description="Versioned surfaces.")
     monitors: list[MonitorSpec] | None = Field(

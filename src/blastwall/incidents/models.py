@@ -39,6 +39,10 @@ class Incident(Base):
     postmortem_done_at: Mapped[datetime | None] = mapped_column(default=None)
     # Opened during a game day (P3); drills are marked in every list and left out of metrics.
     drill: Mapped[bool] = mapped_column(default=False)
+    # F4 evidence hold (EU AI Act Art. 73(6)): changes to the system are flagged on the
+    # timeline while it is on, refused without a reason when hold_requires_reason.
+    evidence_hold: Mapped[bool] = mapped_column(default=False)
+    hold_requires_reason: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(100))
 

@@ -31,6 +31,8 @@ TIMELINE_KINDS: dict[str, str] = {
     "incident.reportable": "regulatory",
     "incident.fact": "regulatory",
     "incident.anchor": "regulatory",
+    "incident.hold": "hold",
+    "incident.release_hold": "hold",
 }
 
 

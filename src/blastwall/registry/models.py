@@ -26,6 +26,11 @@ class System(Base):
     # C9: what an SDK does when its lever state is stale (keep_last or safe_mode).
     stale_policy: Mapped[str] = mapped_column(String(20), default="keep_last")
     stale_after_s: Mapped[int | None] = mapped_column(default=None)
+    # F4: days its traces are kept (None: the server's BLASTWALL_RETENTION_DAYS); an
+    # incident's window is held past it.
+    retention_days: Mapped[int | None] = mapped_column(default=None)
+    # F4: incidents of this severity or worse (1 is worst) open under evidence hold; 0: none.
+    hold_severity: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -104,6 +104,18 @@ class SystemSpec(_Input):
         le=INT32_MAX,
         description="Seconds after which lever state counts as stale.",
     )
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=36500,
+        description="Days its traces are kept (null: the server's BLASTWALL_RETENTION_DAYS).",
+    )
+    hold_severity: int = Field(
+        default=1,
+        ge=0,
+        le=3,
+        description="Incidents of this severity or worse open under evidence hold; 0: none.",
+    )
     actions: list[ActionSpec] = Field(default_factory=list)
     surfaces: list[SurfaceSpec] = Field(default_factory=list)
 
@@ -151,6 +163,8 @@ class SystemRead(BaseModel):
     fallback: str
     stale_policy: StalePolicy
     stale_after_s: int | None
+    retention_days: int | None = None
+    hold_severity: int = 1
     actions: list[ActionRead]
     surfaces: list[SurfaceRead]
     created_at: datetime

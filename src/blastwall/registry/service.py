@@ -82,6 +82,8 @@ def _fields(source: System | SystemSpec) -> dict[str, Any]:
         "fallback": source.fallback,
         "stale_policy": str(source.stale_policy),
         "stale_after_s": source.stale_after_s,
+        "retention_days": source.retention_days,
+        "hold_severity": source.hold_severity,
         "actions": sorted(actions, key=lambda a: str(a["name"])),
         "surfaces": sorted(
             ({"name": s.name, "kind": str(s.kind)} for s in source.surfaces),
@@ -140,6 +142,8 @@ def _apply(system: System, spec: SystemSpec) -> None:
     system.fallback = spec.fallback
     system.stale_policy = spec.stale_policy.value
     system.stale_after_s = spec.stale_after_s
+    system.retention_days = spec.retention_days
+    system.hold_severity = spec.hold_severity
 
     actions = {a.name: a for a in system.actions}
     system.actions = [

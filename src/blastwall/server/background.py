@@ -14,6 +14,7 @@ from blastwall.canaries.scheduler import SchedulerTask
 from blastwall.config import Settings
 from blastwall.detect.engine import EngineTask
 from blastwall.drills.task import DrillTimeoutTask
+from blastwall.evidence.retention import Policy, RetentionTask
 from blastwall.notify.dispatcher import Dispatcher
 from blastwall.paging.task import EscalationTask
 from blastwall.regulatory.reminders import ReminderTask
@@ -41,4 +42,7 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
     if settings.drill_timeouts_enabled:
         # A drill's fault must never outlive its timeout, even when its CLI is gone.
         found.append(DrillTimeoutTask(factory))
+    if settings.retention_enabled:
+        policy = Policy.of(settings)
+        found.append(RetentionTask(factory, policy, interval_s=settings.retention_interval_s))
     return found

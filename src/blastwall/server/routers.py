@@ -5,10 +5,12 @@ from fastapi import APIRouter
 from blastwall.access.api import router as access_router
 from blastwall.alerts.api import router as alerts_router
 from blastwall.approvals.api import router as approvals_router
+from blastwall.blastradius.api import router as blastradius_router
 from blastwall.canaries.api import router as canaries_router
 from blastwall.config_as_code.api import router as config_router
 from blastwall.detect.monitors.api import router as monitors_router
 from blastwall.drills.api import router as drills_router
+from blastwall.evidence.api import router as evidence_router
 from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
@@ -41,3 +43,4 @@ ALL += [postmortems_router]
 ALL += [regulatory_router]
 ALL += [readiness_router]
 ALL += [drills_router]
+ALL += [blastradius_router, evidence_router]

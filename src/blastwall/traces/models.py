@@ -62,6 +62,10 @@ class Trace(Base):
     # such field, so production traffic cannot hide from monitors).  Production monitors
     # and review sampling skip these; the canary_failures signal reads only these.
     canary: Mapped[bool] = mapped_column(default=False)
+    # The downstream actions that fired (status fired or approved), written at ingest as
+    # sorted compact JSON ``[["name", reversible], ...]`` (None when none fired), so the
+    # blast radius counts actions with one GROUP BY instead of parsing every payload.
+    fired_actions: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class TraceFeedback(Base):

@@ -6,6 +6,8 @@ dicts, and the SQLite path hands them to the driver as they are (``bulk.py``).
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -13,7 +15,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 
 from blastwall.traces.bulk import RawJSON
-from blastwall.traces.events import CallEvent, Event, FeedbackEvent, SdkStatusEvent
+from blastwall.traces.events import ActionRecord, CallEvent, Event, FeedbackEvent, SdkStatusEvent
 from blastwall.traces.models import FilterHit, SdkStatus, Trace, TraceFeedback
 
 MAX_TEXT_CHARS = 32_768
@@ -70,6 +72,7 @@ TRACES = Shape(
         "truncated",
         "payload",
         "canary",
+        "fired_actions",
     ),
 )
 FEEDBACK = Shape(cast(Table, TraceFeedback.__table__), (*_TRACE_KEYS, "rating", "comment", "by"))
@@ -166,7 +169,23 @@ def _call_row(event: CallEvent, received_at: datetime, canary: bool) -> tuple[An
         input_cut or output_cut or error_cut,
         payload,
         canary,
+        fired_actions(event.actions),
     )
+
+
+_FIRED = frozenset({"fired", "approved"})
+
+
+def fired_actions(actions: Sequence[ActionRecord]) -> str | None:
+    """The ``fired_actions`` column: sorted ``[["name", reversible], ...]`` of actions that
+    fired or were approved, one entry per firing; None when none did.
+
+    Sorted so the same set of actions is the same text: the blast radius groups by it.
+    """
+    fired = sorted((a["name"], bool(a["reversible"])) for a in actions if a["status"] in _FIRED)
+    if not fired:
+        return None
+    return json.dumps(fired, separators=(",", ":"))
 
 
 def _status_row(event: SdkStatusEvent, received_at: datetime) -> tuple[Any, ...]:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:36:49.899284
+Create Date: 2026-12-06 23:39:16.500240
 """
 
 from collections.abc import Sequence
@@ -468,6 +468,8 @@ def upgrade() -> None:
         sa.Column("fallback", sa.Text(), nullable=False),
         sa.Column("stale_policy", sa.String(length=20), nullable=False),
         sa.Column("stale_after_s", sa.Integer(), nullable=True),
+        sa.Column("retention_days", sa.Integer(), nullable=True),
+        sa.Column("hold_severity", sa.Integer(), nullable=False),
         sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_systems")),
@@ -519,6 +521,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column("canary", sa.Boolean(), nullable=False),
+        sa.Column("fired_actions", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_traces")),
         sa.UniqueConstraint("at", "event_id", name=op.f("uq_traces_at_event_id")),
     )
@@ -624,6 +627,8 @@ def upgrade() -> None:
             "postmortem_done_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=True
         ),
         sa.Column("drill", sa.Boolean(), nullable=False),
+        sa.Column("evidence_hold", sa.Boolean(), nullable=False),
+        sa.Column("hold_requires_reason", sa.Boolean(), nullable=False),
         sa.Column("created_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,1 @@
+"""Evidence (F4): what an incident holds past retention, retention itself, and the bundle."""

@@ -1,0 +1,5 @@
+"""The live server and CLI runner of tests/cli, for the blast-radius command."""
+
+from tests.cli.conftest import cli, server_url
+
+__all__ = ["cli", "server_url"]
