@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:39:16.500240
+Create Date: 2026-12-06 23:48:07.585149
 """
 
 from collections.abc import Sequence
