@@ -31,8 +31,10 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy
 
+# worksteal: an idle worker takes queued tests from the other, so a few slow tests (live
+# servers) left at the end do not keep one core busy while the other waits.
 unit: venv
-	$(VENV)/bin/pytest -n auto --durations=30
+	$(VENV)/bin/pytest -n auto --dist worksteal --durations=30
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

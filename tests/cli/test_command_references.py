@@ -83,6 +83,12 @@ def problem(words: str, root: Any) -> str | None:
 REFERENCES = sorted(set(references()))
 
 
+@pytest.fixture(scope="module")
+def root() -> Any:
+    """The Click command tree of the Typer app, built once (only read by ``problem``)."""
+    return typer.main.get_command(app)
+
+
 def test_the_docs_and_messages_name_commands() -> None:
     # The extraction itself works: these are known to be there.
     assert ("src/blastwall/cli/levers.py", "restore X --reason") in REFERENCES
@@ -91,8 +97,8 @@ def test_the_docs_and_messages_name_commands() -> None:
 
 
 @pytest.mark.parametrize(("where", "words"), REFERENCES)
-def test_every_named_command_exists(where: str, words: str) -> None:
-    found = problem(words, typer.main.get_command(app))
+def test_every_named_command_exists(root: Any, where: str, words: str) -> None:
+    found = problem(words, root)
     assert found is None, f"{where}: `blastwall {words}`: {found}"
 
 
@@ -107,8 +113,8 @@ def test_every_named_command_exists(where: str, words: str) -> None:
         ("GROUP --help", None),
     ],
 )
-def test_the_check_catches_what_it_should(words: str, expected: str | None) -> None:
-    found = problem(words, typer.main.get_command(app))
+def test_the_check_catches_what_it_should(root: Any, words: str, expected: str | None) -> None:
+    found = problem(words, root)
     if expected is None:
         assert found is None
     else:

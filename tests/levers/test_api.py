@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.access.enums import Role
 from blastwall.db.session import unit_of_work
 from blastwall.incidents.models import Incident
-from tests.conftest import make_token
+from tests.conftest import ONE_DATABASE, make_token
 from tests.levers.factories import committed_system, make_incident
 
 
@@ -126,6 +126,7 @@ def test_responder_kills_but_needs_authority_for_safe_mode(
     ).json()["detail"] == ("val has role viewer; this needs responder or higher")
 
 
+@ONE_DATABASE
 @pytest.mark.parametrize(
     ("body", "field", "message"),
     [
@@ -294,6 +295,7 @@ def test_filter_terms_and_patterns_are_stored_sorted_and_streamed_in_the_state(
     assert (restored.json()["filter_terms"], restored.json()["filter_patterns"]) == ([], [])
 
 
+@ONE_DATABASE
 @pytest.mark.parametrize(
     ("lever_set", "field", "detail"),
     [

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.access.enums import Role
 from blastwall.exceptions import NotFound
 from blastwall.incidents import timeline
-from tests.conftest import make_token
+from tests.conftest import ONE_DATABASE, make_token
 from tests.registry.factories import audit_count, contents, make_incident, system_spec
 
 SYSTEMS = "/api/v1/systems"
@@ -126,6 +126,7 @@ def test_roles_are_enforced(
     assert create.status_code == 403
 
 
+@ONE_DATABASE
 @pytest.mark.parametrize(
     ("method", "path", "body", "field"),
     [

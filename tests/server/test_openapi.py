@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
@@ -17,7 +18,9 @@ from blastwall.handoffs.schemas import HandoffCreate
 from blastwall.incidents.schemas import IncidentCreate
 from blastwall.levers.schemas import LeverActionRequest, LeverChangeRequest
 from blastwall.registry.schemas import SystemSpec
+from blastwall.server import params, routers
 from blastwall.server.app import create_app
+from blastwall.traces.schemas import TraceQuery
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
 WRITES = {"post", "put", "patch", "delete"}
@@ -165,3 +168,26 @@ def test_optional_headers_are_absent_or_text_never_null(document: dict[str, Any]
     assert (stream["type"], stream["pattern"]) == ("string", "^[ \\t]*[0-9]{1,10}[ \\t]*$")
     key = headers[("/api/v1/incidents", "post", "Idempotency-Key")]
     assert (key["type"], key["pattern"], key["maxLength"]) == ("string", "^[\\x21-\\x7e]+$", 200)
+
+
+def test_the_query_parameters_refused_as_unknown_are_exactly_those_the_document_lists(
+    document: dict[str, Any],
+) -> None:
+    """check_params reads each route's query parameters from the route (once per process),
+    not from this document (once per app): both must name the same parameters."""
+    listed = {
+        operation["operationId"]: sorted(
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+        )
+        for _, _, operation in _operations(document)
+    }
+    routes = [route for router in routers.ALL for route in router.routes]
+    assert all(isinstance(route, APIRoute) for route in routes)
+    taken = {
+        route.name: sorted(params._query_names(route))
+        for route in routes
+        if isinstance(route, APIRoute)
+    }
+    assert taken == {name: listed[name] for name in taken}
+    assert set(listed) - set(taken) == {"healthz"}
+    assert taken["list_traces"] == sorted(TraceQuery.model_fields)  # a model taken as Query()
