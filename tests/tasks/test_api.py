@@ -57,6 +57,7 @@ def test_disabled_tasks_are_not_run(
         regulatory_reminders_enabled=False,
         drill_timeouts_enabled=False,
         retention_enabled=False,
+        update_reminders_enabled=False,
     )
     with TestClient(create_app(settings, engine)) as live:
         live.headers["Authorization"] = f"Bearer {admin_token}"
