@@ -31,7 +31,7 @@ from tests.notify.support import ADMIN, open_incident
 SYSTEM = "support-bot"
 COMMANDER = Actor(name="lead", role=Role.commander)
 MAIL = {"name": "mail", "type": "email", "smtp_host": "127.0.0.1", "smtp_port": 2525,
-        "starttls": False, "sender": "blastwall@example.com", "to": ["ops@example.com"]}  # fmt: skip
+        "starttls": False, "sender": "bw@example.com", "to": ["ops@example.com"]}  # fmt: skip
 PEOPLE = {"people": [{"name": "ana", "email": "ana@example.com"},
                      {"name": "cem", "email": "cem@example.com"}]}  # fmt: skip
 
@@ -88,7 +88,8 @@ def test_cadence_is_due_then_overdue_and_an_update_restarts_it(session: Session)
         .where(TimelineEntry.incident_id == incident_id)
         .order_by(TimelineEntry.id.desc())
     ).first()
-    assert entry is not None and (entry.kind, entry.message) == ("update", "Refunds paused.")
+    assert entry is not None
+    assert (entry.kind, entry.message) == ("update", "Refunds paused.")
     queued = session.scalars(
         select(Notification).where(Notification.event == "incident.update_posted")
     ).all()
@@ -175,7 +176,7 @@ def test_the_dispatcher_writes_each_delivered_message_to_the_ledger(
         channel = EmailChannel(
             "mail",
             smtp_host="127.0.0.1",
-            sender="blastwall@example.com",
+            sender="bw@example.com",
             to=["ops@example.com"],
             starttls=False,
         )
