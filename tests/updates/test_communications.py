@@ -252,3 +252,24 @@ def test_sending_and_exporting_a_notice_is_recorded_in_the_ledger(session: Sessi
         "Notice to 2 affected user(s) exported",
         "Notice to 2 affected user(s) sent by email, in-app",
     ]
+
+
+def test_the_section_plans_create_then_unchanged_then_update(session: Session) -> None:
+    body = {"version": 1, "communications": {"cadence": {1: "15m"}}}
+
+    def steps(document: dict[str, Any]) -> list[tuple[str, str]]:
+        plan = apply_data(session, document, actor=ADMIN)
+        return [
+            (i.action.value, i.kind.value) for i in plan.items if i.kind.value == "communications"
+        ]
+
+    assert steps(body) == [("create", "communications")]
+    assert steps(body) == [("unchanged", "communications")]
+    assert steps({"version": 1}) == [("unmanaged", "communications")]
+    changed = apply_data(
+        session, {"version": 1, "communications": {"cadence": {1: "20m"}}}, actor=ADMIN
+    )
+    item = next(i for i in changed.items if i.kind.value == "communications")
+    assert dict(item.changes) == {
+        "cadence": ({"1": 900, "2": 3600, "3": 14400}, {"1": 1200, "2": 3600, "3": 14400})
+    }

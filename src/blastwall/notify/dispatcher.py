@@ -60,7 +60,6 @@ CHANNEL_DESTINATION = "channel destination"
 LEDGER_KINDS = {
     "incident.update_posted": MessageKind.update,
     "incident.update_reminder": MessageKind.reminder,
-    "incident.notice_sent": MessageKind.notice,
 }
 DISPATCHER = Actor(name="notify-dispatcher", role=Role.responder)
 MAX_ERROR = 2000
