@@ -140,7 +140,7 @@ def test_overdue_reminds_the_communications_lead_then_the_commander_once_each(
         when = due.strftime("%Y-%m-%d %H:%M UTC")
         lines = session.scalars(
             select(TimelineEntry.message).where(
-                TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "update"
+                TimelineEntry.incident_id == incident_id, TimelineEntry.kind == "reminder"
             )
         ).all()
         assert lines == [

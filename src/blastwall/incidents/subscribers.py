@@ -19,7 +19,7 @@ TIMELINE_KINDS: dict[str, str] = {
     "incident.open": TimelineKind.opened,
     "incident.update": TimelineKind.update,
     "incident.update_posted": TimelineKind.update,
-    "incident.update_reminder": TimelineKind.update,
+    "incident.update_reminder": "reminder",
     "incident.notice_sent": "notice",
     "incident.notice_exported": "notice",
     "incident.transition": TimelineKind.status,
