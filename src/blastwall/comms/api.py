@@ -18,7 +18,7 @@ router = APIRouter(tags=["communications"], responses=AUTHENTICATED)
 @router.get(
     "/incidents/{incident_id}/ledger", response_model=ItemsPage[LedgerEntryRead], responses=ONE
 )
-def incident_ledger(
+def list_incident_ledger(
     incident_id: RowId, session: DbSession, _: Viewer, page: Paging
 ) -> ItemsPage[LedgerEntryRead]:
     """Every message sent or exported about the incident, oldest first, word for word."""

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field
 
 from blastwall.blastradius.schemas import BlastRadius
-from blastwall.inputs import Input
+from blastwall.inputs import NON_BLANK, Input, trim_non_blank
+
+ChannelName = Annotated[
+    str,
+    Field(min_length=1, max_length=100, json_schema_extra=NON_BLANK),
+    AfterValidator(trim_non_blank),
+]
+"""Where the notice went out: ``email``, ``in-app``, a letter campaign's name."""
 
 
 class NoticeDraftRequest(Input):
@@ -17,7 +26,9 @@ class NoticeDraftRequest(Input):
 class NoticeSend(Input):
     """The channels the notice went out on, once sent with the operator's own tools."""
 
-    channels: list[str] = Field(min_length=1, max_length=20, description="e.g. email, in-app")
+    channels: list[ChannelName] = Field(
+        min_length=1, max_length=20, description="e.g. email, in-app"
+    )
     advice: str | None = Field(None, max_length=5000)
 
 
