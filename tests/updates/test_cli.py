@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
@@ -14,6 +15,9 @@ from tests.cli.conftest import Invoke, lines
 from tests.conftest import make_token
 
 
+# The store side runs on both databases in test_communications.py and the API contract test;
+# this one pins the commands' output and the routes' refusals, once.
+@pytest.mark.parametrize("dialect", ["sqlite"])
 def test_update_show_notice_and_ledger_from_the_cli(
     cli: Invoke, api: httpx.Client, session_factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
