@@ -79,5 +79,6 @@ def test_tasks_says_when_none_runs(
     assert shown[2:] == [
         "No background task runs on this replica (BLASTWALL_ENGINE_ENABLED, "
         "BLASTWALL_CANARY_SCHEDULER_ENABLED, BLASTWALL_NOTIFY_DISPATCH_ENABLED, "
-        "BLASTWALL_ESCALATION_ENABLED and BLASTWALL_UPDATE_REMINDERS_ENABLED are all false)."
+        "BLASTWALL_ESCALATION_ENABLED, BLASTWALL_REGULATORY_REMINDERS_ENABLED and "
+        "BLASTWALL_UPDATE_REMINDERS_ENABLED are all false)."
     ]

@@ -25,7 +25,7 @@ from blastwall.notify.message import Message
 from blastwall.notify.models import Notification
 from blastwall.traces.models import Trace
 from blastwall.updates import cadence, reminders, service
-from blastwall.updates.task import ReminderTask
+from blastwall.updates.task import UpdateReminderTask
 from tests.notify.support import ADMIN, open_incident
 
 SYSTEM = "support-bot"
@@ -121,7 +121,7 @@ def test_overdue_reminds_the_communications_lead_then_the_commander_once_each(
         start = _incident(session, incident_id).detected_at
     due = start + timedelta(minutes=10)
     clock = [due + timedelta(minutes=1)]
-    task = ReminderTask(session_factory, clock=lambda: clock[0])
+    task = UpdateReminderTask(session_factory, clock=lambda: clock[0])
     task.tick()
     task.tick()  # the same overdue period: nobody is reminded twice
     clock[0] = due + timedelta(minutes=6)
