@@ -401,3 +401,10 @@ def _render(item: dict[str, Any]) -> None:
         title="Timeline",
         empty="The timeline is empty.",
     )
+
+
+# `incident ledger` and `incident notice` live in cli/communications.py; importing it here
+# registers them on the group whichever module the CLI loads first.
+from blastwall.cli import communications as _communications  # noqa: E402
+
+__all__ = ["_communications", "app", "incident"]

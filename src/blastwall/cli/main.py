@@ -25,35 +25,6 @@ import typer
 from typer.core import TyperGroup
 
 from blastwall import __version__
-from blastwall.cli import (
-    actions,
-    apply,
-    approvals,
-    audit,
-    canaries,
-    communications,
-    detect,
-    handoffs,
-    incidents,
-    levers,
-    metrics,
-    model_kills,
-    monitors,
-    notify,
-    oncall,
-    policy,
-    postmortems,
-    regulatory,
-    releases,
-    review,
-    runbook,
-    serve,
-    systems,
-    tasks,
-    tokens,
-    traces,
-    triage,
-)
 from blastwall.cli import output as out
 
 
@@ -106,6 +77,7 @@ MODULES = (
     "actions",
     "metrics",
     "regulatory",
+    "communications",
     "readiness",
     "drills",
 )
@@ -129,6 +101,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("clocks", "report"), "regulatory"),
     "readiness": "readiness",
     "drill": "drills",
+    "ledger": "communications",
     **dict.fromkeys(("rollback", "release"), "releases"),
     "review": "review",
     "runbook": "runbook",
@@ -168,33 +141,6 @@ def __getattr__(name: str) -> typer.Typer:
     if name == "app":
         return _full()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-app.add_typer(systems.app)
-app.add_typer(levers.app)
-app.add_typer(model_kills.app)
-app.add_typer(releases.app)
-app.add_typer(incidents.app)
-app.add_typer(audit.app)
-app.add_typer(apply.app)
-app.add_typer(tokens.app)
-app.add_typer(serve.app)
-app.add_typer(traces.app)
-app.add_typer(handoffs.app)
-app.add_typer(approvals.app)
-app.add_typer(detect.app)
-app.add_typer(monitors.app)
-app.add_typer(oncall.app)
-app.add_typer(review.app)
-app.add_typer(canaries.app)
-app.add_typer(tasks.app)
-app.add_typer(notify.app)
-app.add_typer(triage.app)
-app.add_typer(runbook.app)
-app.add_typer(policy.app)
-app.add_typer(postmortems.app)
-app.add_typer(actions.app)
-app.add_typer(metrics.app)
-app.add_typer(regulatory.app)
-app.add_typer(communications.app)
 
 
 def _version(value: bool) -> None:
