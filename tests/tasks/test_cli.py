@@ -27,6 +27,7 @@ def test_tasks_shows_each_task_and_its_role(
         regulatory_reminders_enabled=False,
         drill_timeouts_enabled=False,
         update_reminders_enabled=False,
+        retention_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
@@ -72,6 +73,7 @@ def test_tasks_says_when_none_runs(
         regulatory_reminders_enabled=False,
         drill_timeouts_enabled=False,
         update_reminders_enabled=False,
+        retention_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}

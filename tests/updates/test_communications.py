@@ -201,6 +201,7 @@ def _traces(session: Session, users: list[str], at: datetime) -> None:
         session.add(
             Trace(event_id=f"e{index}", trace_id=f"t{index}", system=SYSTEM, environment="prod",
                   at=at, received_at=at, user_id=user, decision="allow", outcome="ok",
+                  fired_actions='[["refund", false]]',
                   payload={"actions": [{"name": "refund", "status": "fired", "reversible": False}]})
         )  # fmt: skip
     session.flush()
