@@ -29,6 +29,11 @@ FORBIDDEN = [
         (f"blastwall.{lower}", "blastwall.postmortems")
         for lower in ("incidents", "detect", "registry", "levers", "canaries", "blastradius")
     ],
+    # The communications ledger sits below notify: the dispatcher appends to it.
+    ("blastwall.comms", "blastwall.notify"),
+    ("blastwall.comms", "blastwall.incidents"),
+    ("blastwall.notify", "blastwall.updates"),
+    ("blastwall.notify", "blastwall.notices"),
 ]
 
 

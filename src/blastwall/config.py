@@ -224,6 +224,23 @@ class Settings(BaseSettings):
         description="Days after an incident is resolved that its window stays held (an "
         "incident still open or under evidence hold holds it regardless).",
     )
+    update_reminders_enabled: bool = Field(
+        default=True,
+        description="Remind the communications lead, then the commander, of an overdue incident "
+        "update from the server process (the `update-reminders` background task; "
+        "docs/communications.md).",
+    )
+    update_reminders_interval_s: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the update-reminders task's looks for overdue updates.",
+    )
+    comms_templates_dir: Path | None = Field(
+        default=None,
+        description="Directory whose updates/NAME.md.j2 and notices/NAME.md.j2 override or add "
+        "to the shipped update and notice templates (docs/communications.md).",
+    )
     ack_link_secret: SecretStr | None = Field(
         default=None,
         description="Secret (at least 32 characters, e.g. `openssl rand -hex 32`) that signs "

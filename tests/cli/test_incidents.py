@@ -188,8 +188,9 @@ def test_unknown_incident(cli: Invoke) -> None:
         ),
         (
             ["update", "1"],
-            "nothing to update: pass at least one of --title, --summary, --class, "
-            "--failure-mode, --harm, --reversibility, --started-at, --commander",
+            "nothing to update: pass --message (an update) or at least one of --title, "
+            "--summary, --class, --failure-mode, --harm, --reversibility, --started-at, "
+            "--commander",
         ),
         (
             ["show", "abc"],

@@ -72,6 +72,7 @@ FIRST_PLAN = [
     ("create", "notify_route", "agent-updates"),
     ("create", "notify_route", "regulator-deadlines"),
     ("create", "triage_tree", "support-agent"),
+    ("create", "communications", "communications"),
 ]
 
 CLOSE_TICKET = (
@@ -104,7 +105,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "43 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "44 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -131,7 +132,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "43 to create, 1 to update, 0 to delete, 0 unchanged",
+            "44 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 

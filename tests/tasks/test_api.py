@@ -40,6 +40,7 @@ def test_the_server_runs_its_tasks_and_says_which_it_leads(
         ("regulatory-reminders", 60.0, "leader"),
         ("drill-timeouts", 1.0, "leader"),
         ("retention", 300.0, "leader"),
+        ("update-reminders", 30.0, "leader"),
     ]
     assert {t["failures"] for t in body["tasks"]} == {0}
 
@@ -57,6 +58,7 @@ def test_disabled_tasks_are_not_run(
         regulatory_reminders_enabled=False,
         drill_timeouts_enabled=False,
         retention_enabled=False,
+        update_reminders_enabled=False,
     )
     with TestClient(create_app(settings, engine)) as live:
         live.headers["Authorization"] = f"Bearer {admin_token}"

@@ -26,6 +26,8 @@ def test_tasks_shows_each_task_and_its_role(
         escalation_enabled=False,
         regulatory_reminders_enabled=False,
         drill_timeouts_enabled=False,
+        update_reminders_enabled=False,
+        retention_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
@@ -70,12 +72,15 @@ def test_tasks_says_when_none_runs(
         escalation_enabled=False,
         regulatory_reminders_enabled=False,
         drill_timeouts_enabled=False,
+        update_reminders_enabled=False,
+        retention_enabled=False,
     )
     with running(create_app(settings, engine)) as url:
         env: dict[str, str | None] = {"BLASTWALL_SERVER": url, "BLASTWALL_TOKEN": admin_token}
         shown = lines(invoke("tasks", env=env).stdout)
     assert shown[2:] == [
         "No background task runs on this replica (BLASTWALL_ENGINE_ENABLED, "
-        "BLASTWALL_CANARY_SCHEDULER_ENABLED, BLASTWALL_NOTIFY_DISPATCH_ENABLED and "
-        "BLASTWALL_ESCALATION_ENABLED are all false)."
+        "BLASTWALL_CANARY_SCHEDULER_ENABLED, BLASTWALL_NOTIFY_DISPATCH_ENABLED, "
+        "BLASTWALL_ESCALATION_ENABLED, BLASTWALL_REGULATORY_REMINDERS_ENABLED and "
+        "BLASTWALL_UPDATE_REMINDERS_ENABLED are all false)."
     ]

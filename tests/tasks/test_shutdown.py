@@ -21,6 +21,7 @@ EVERY_TASK = [
     "notify-dispatcher",
     "regulatory-reminders",
     "review-sampling",
+    "update-reminders",
 ]
 
 

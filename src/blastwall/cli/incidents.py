@@ -121,6 +121,7 @@ def show(
     item = client.get(path("incidents", incident_id))
     item["verification"] = client.get(path("incidents", incident_id, "verification"))
     item["clocks"] = client.get(path("incidents", incident_id, "clocks"))["items"]
+    item["cadence"] = client.get(path("incidents", incident_id, "cadence"))
     out.show(item, as_json, _render)
 
 
@@ -138,10 +139,22 @@ def update(
     commander: Annotated[
         str | None, typer.Option("--commander", help="Who owns decisions (a token name).")
     ] = None,
+    message: Annotated[
+        str | None,
+        typer.Option("--message", "-m", help="Post an update: to the timeline and the channels."),
+    ] = None,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--status-page-template",
+            help="Fill the update into a template: investigating, identified, monitoring, "
+            "resolved (docs/communications.md).",
+        ),
+    ] = None,
     server: Server = DEFAULT_SERVER,
     as_json: AsJson = False,
 ) -> None:
-    """Change an incident's fields; only the options given change."""
+    """Change an incident's fields, or post an update (--message) that restarts its clock."""
     body = {
         "title": title,
         "summary": summary,
@@ -153,13 +166,28 @@ def update(
         "commander": commander,
     }
     patch = {k: v for k, v in body.items() if v is not None}
-    if not patch:
+    if not patch and message is None and template is None:
         raise UsageProblem(
-            "nothing to update: pass at least one of --title, --summary, --class, "
-            "--failure-mode, --harm, --reversibility, --started-at, --commander"
+            "nothing to update: pass --message (an update) or at least one of --title, "
+            "--summary, --class, --failure-mode, --harm, --reversibility, --started-at, "
+            "--commander"
         )
-    updated = connect(server).patch(path("incidents", incident_id), patch)
-    out.show(updated, as_json, lambda i: out.success(f"Updated incident {_headline(i)}"))
+    client = connect(server)
+    if patch:
+        updated = client.patch(path("incidents", incident_id), patch)
+        if message is None and template is None:
+            out.show(updated, as_json, lambda i: out.success(f"Updated incident {_headline(i)}"))
+            return
+    posted = client.post(
+        path("incidents", incident_id, "updates"), {"message": message or "", "template": template}
+    )
+    out.show(posted, as_json, _render_posted)
+
+
+def _render_posted(posted: dict[str, Any]) -> None:
+    out.success(f"Posted an update to incident #{posted['incident_id']}")
+    out.line(posted["text"].rstrip())
+    out.fields([("next update due", out.when(posted.get("next_update_due")))])
 
 
 @incident.command("ack")
@@ -329,6 +357,16 @@ def _verification(found: dict[str, Any] | None) -> str | None:
     return f"{str(found['status']).replace('_', ' ')}: {found.get('message', '')}"
 
 
+def _next_update(found: dict[str, Any] | None) -> str | None:
+    """``due 2026-12-06 19:30 UTC`` or ``OVERDUE since ... (12 min)``; None once resolved."""
+    if not found or found.get("next_update_due") is None:
+        return None
+    due = out.when(found["next_update_due"])
+    if found.get("overdue"):
+        return f"OVERDUE since {due} ({out.duration(found['overdue_s'])})"
+    return f"due {due}"
+
+
 def _render(item: dict[str, Any]) -> None:
     out.line(f"Incident #{item['id']}: {_drill(item)}{item['title']}", "bold")
     cell = item.get("cell") or {}
@@ -350,6 +388,7 @@ def _render(item: dict[str, Any]) -> None:
             *((name.replace("_", " "), out.when(item.get(f"{name}_at"))) for name in _MILESTONES),
             *((label, out.duration(metrics.get(key))) for label, key in _CLOCKS),
             ("verification", _verification(item.get("verification"))),
+            ("next update", _next_update(item.get("cadence"))),
         ]
     )
     regulatory.render_deadlines(item.get("clocks") or [])
@@ -362,3 +401,10 @@ def _render(item: dict[str, Any]) -> None:
         title="Timeline",
         empty="The timeline is empty.",
     )
+
+
+# `incident ledger` and `incident notice` live in cli/communications.py; importing it here
+# registers them on the group whichever module the CLI loads first.
+from blastwall.cli import communications as _communications  # noqa: E402
+
+__all__ = ["_communications", "app", "incident"]

@@ -77,6 +77,7 @@ MODULES = (
     "actions",
     "metrics",
     "regulatory",
+    "communications",
     "readiness",
     "drills",
 )
@@ -100,6 +101,7 @@ COMMANDS: dict[str, str] = {
     **dict.fromkeys(("clocks", "report"), "regulatory"),
     "readiness": "readiness",
     "drill": "drills",
+    "ledger": "communications",
     **dict.fromkeys(("rollback", "release"), "releases"),
     "review": "review",
     "runbook": "runbook",

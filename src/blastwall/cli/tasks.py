@@ -36,6 +36,7 @@ def _render(body: dict[str, Any]) -> None:
             for t in body["tasks"]
         ),
         empty="No background task runs on this replica (BLASTWALL_ENGINE_ENABLED, "
-        "BLASTWALL_CANARY_SCHEDULER_ENABLED, BLASTWALL_NOTIFY_DISPATCH_ENABLED and "
-        "BLASTWALL_ESCALATION_ENABLED are all false).",
+        "BLASTWALL_CANARY_SCHEDULER_ENABLED, BLASTWALL_NOTIFY_DISPATCH_ENABLED, "
+        "BLASTWALL_ESCALATION_ENABLED, BLASTWALL_REGULATORY_REMINDERS_ENABLED and "
+        "BLASTWALL_UPDATE_REMINDERS_ENABLED are all false).",
     )

@@ -9,3 +9,5 @@ class MessageKind(StrEnum):
     reminder = "reminder"
     notice = "notice"
     report = "report"
+    notification = "notification"
+    """Any other message a route sent (incident opened, lever pulled, ...)."""

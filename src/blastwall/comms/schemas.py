@@ -22,3 +22,11 @@ class LedgerEntryRead(BaseModel):
     text: str
     sha256: str
     ref: str
+
+
+class LedgerVerifyRead(BaseModel):
+    """``ok`` when every checked entry's SHA-256 matches its text; else the ids that differ."""
+
+    checked: int
+    mismatched: list[int]
+    ok: bool

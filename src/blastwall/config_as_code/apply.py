@@ -33,6 +33,7 @@ from blastwall.registry import service as registry
 from blastwall.regulatory import regimes as regulatory_regimes
 from blastwall.review import service as review
 from blastwall.triage import config as triage
+from blastwall.updates import config as communications
 
 DEFAULT_TARGET = "blastwall.yaml"
 
@@ -104,6 +105,9 @@ def _carry_out_sections(session: Session, plan: Plan, source: Source, actor: Act
     if plan.writes.policies is not None:
         with _located(source, ("policies",)):
             policies.replace(session, plan.writes.policies, actor)
+    if plan.writes.communications is not None:
+        with _located(source, ("communications",)):
+            communications.apply(session, plan.writes.communications, actor)
 
 
 def _carry_out(

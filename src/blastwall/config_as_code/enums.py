@@ -45,3 +45,4 @@ class PlanKind(StrEnum):
     triage_tree = "triage_tree"
     policy = "policy"
     regimes = "regimes"
+    communications = "communications"

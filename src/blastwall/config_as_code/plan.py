@@ -62,6 +62,7 @@ from blastwall.regulatory.schemas import RegimeSpec
 from blastwall.review import service as review
 from blastwall.review.schemas import ReviewConfigUpdate
 from blastwall.triage import config as triage
+from blastwall.updates import config as communications
 
 FIRST_RELEASE = "initial"
 
@@ -128,6 +129,7 @@ class Writes:
     triage: triage.TriageWrite | None = None
     policies: tuple[PolicySpec, ...] | None = None
     regimes: tuple[RegimeWrite, ...] = ()
+    communications: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +234,8 @@ class _Planner:
         self.items.extend([item] if item else [])
         self.triage()
         policies = self.policies()
+        item, comms = communications.plan(self.session, self.document.communications)
+        self.items.extend([item] if item else [])
         if self.issues:
             raise ConfigError(self.issues)
         writes = Writes(
@@ -248,6 +252,7 @@ class _Planner:
             self.triage_write,
             policies,
             regimes=tuple(self.regime_writes),
+            communications=comms,
         )
         return Plan(tuple(self.items), writes)
 

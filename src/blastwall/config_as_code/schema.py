@@ -50,6 +50,7 @@ from blastwall.regulatory.schemas import RegimeSpec
 from blastwall.review.models import DEFAULT_BASELINE
 from blastwall.review.schemas import MAX_BASELINE, ReviewConfigUpdate
 from blastwall.triage.spec import TriageTreeSpec
+from blastwall.updates.spec import CommunicationsSpec
 
 SUPPORTED_VERSION = 1
 
@@ -371,6 +372,9 @@ class Document(Section):
     )
     policies: list[PolicySpec] | None = Field(
         None, description="Auto-containment policies: when X, do levers or rollback (policies)."
+    )
+    communications: CommunicationsSpec | None = Field(
+        None, description="Update cadence per severity and the user-notice rule (communications)."
     )
 
     _source: Source = PrivateAttr(default_factory=Source)

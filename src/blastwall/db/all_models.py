@@ -45,3 +45,6 @@ __all__ += ["regulatory_models"]
 from blastwall.drills import models as drill_models  # noqa: E402
 
 __all__ += ["drill_models"]
+from blastwall.updates import models as update_models  # noqa: E402
+
+__all__ += ["update_models"]

@@ -18,6 +18,10 @@ from blastwall.incidents.enums import TimelineKind
 TIMELINE_KINDS: dict[str, str] = {
     "incident.open": TimelineKind.opened,
     "incident.update": TimelineKind.update,
+    "incident.update_posted": TimelineKind.update,
+    "incident.update_reminder": "reminder",
+    "incident.notice_sent": "notice",
+    "incident.notice_exported": "notice",
     "incident.transition": TimelineKind.status,
     "incident.acknowledge": TimelineKind.acknowledged,
     "incident.note": TimelineKind.note,

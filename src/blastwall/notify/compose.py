@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -39,6 +40,11 @@ def facts(session: Session, recorded: Recorded) -> tuple[Facts, Incident | None]
     return Facts(system, severity if isinstance(severity, int) else None), incident
 
 
+def _when(value: object) -> datetime | None:
+    """A change's ``next_update_due`` (ISO text, set by a posted update), as a time."""
+    return datetime.fromisoformat(value) if isinstance(value, str) else None
+
+
 def compose(recorded: Recorded, event: str, found: Facts, incident: Incident | None) -> Message:
     """The message for ``recorded`` as ``event``: what the timeline says, plus the incident."""
     change, entry = recorded.change, recorded.entry
@@ -61,6 +67,7 @@ def compose(recorded: Recorded, event: str, found: Facts, incident: Incident | N
         status=incident.status if incident is not None else None,
         commander=incident.commander if incident is not None else None,
         levers=pulled,
+        next_update_due=_when(change.data.get("next_update_due")),
         actor=change.actor.name,
         details={"action": change.action, "target": change.target},
     )

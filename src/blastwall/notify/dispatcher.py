@@ -32,12 +32,22 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.changes import Change, record
+from blastwall.comms import ledger
+from blastwall.comms.enums import MessageKind
 from blastwall.config import Settings
 from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
 from blastwall.notify import factory
 from blastwall.notify.backoff import Backoff
-from blastwall.notify.channels.base import Channel, Delivered, Outcome, Rejected, RetryLater
+from blastwall.notify.channels._render import plain_text
+from blastwall.notify.channels.base import (
+    Channel,
+    Delivered,
+    Outcome,
+    Rejected,
+    RetryLater,
+    Transcribes,
+)
 from blastwall.notify.enums import AttemptOutcome, ChannelType, NotificationStatus
 from blastwall.notify.message import Message
 from blastwall.notify.models import DeliveryAttempt, Notification, NotifyChannel
@@ -45,6 +55,12 @@ from blastwall.notify.outbox import idempotency_key
 from blastwall.notify.wake import WAKE
 
 log = logging.getLogger(__name__)
+CHANNEL_DESTINATION = "channel destination"
+"""The ledger's recipient for a route's message: whoever the channel itself is set to reach."""
+LEDGER_KINDS = {
+    "incident.update_posted": MessageKind.update,
+    "incident.update_reminder": MessageKind.reminder,
+}
 DISPATCHER = Actor(name="notify-dispatcher", role=Role.responder)
 MAX_ERROR = 2000
 MAX_ROUNDS_S = 5.0
@@ -134,12 +150,14 @@ class Dispatcher:
             at = (claim.channel, claim.message.recipient or "")
             if at not in channels:
                 channels[at] = self._channel(*at)
-            outcomes.append((claim, self._send(channels[at], claim)))
+            outcome = self._send(channels[at], claim)
+            text = transcript(channels[at], claim) if isinstance(outcome, Delivered) else None
+            outcomes.append((claim, outcome, text))
         if outcomes:
             now = self.clock()
             with unit_of_work(self.factory) as session:
-                for claim, outcome in outcomes:
-                    self._record(session, claim, outcome, now)
+                for claim, outcome, text in outcomes:
+                    self._record(session, claim, outcome, now, text)
         return len(claims)
 
     def _claim(self) -> list[Claim]:
@@ -199,8 +217,13 @@ class Dispatcher:
         claim: Claim,
         outcome: Outcome | factory.Disabled,
         now: datetime,
+        text: str | None = None,
     ) -> None:
-        """Keep the attempt and settle the row, if this dispatcher's claim still holds."""
+        """Keep the attempt and settle the row, if this dispatcher's claim still holds.
+
+        A delivered message with a ``text`` (what the channel sent) lands in the
+        communications ledger in the same transaction as its delivered status.
+        """
         row = session.get(Notification, claim.id, with_for_update=True)
         if row is None or row.status != NotificationStatus.pending or row.attempts != claim.attempt:
             return  # the lease ran out and another dispatcher took the row over
@@ -216,6 +239,18 @@ class Dispatcher:
         )
         if isinstance(outcome, Delivered):
             self._finish(session, row, delivered_at=now)
+            if text is not None:
+                ledger.append(
+                    session,
+                    kind=ledger_kind(row.event),
+                    channel=row.channel,
+                    recipient=row.recipient or CHANNEL_DESTINATION,
+                    text=text,
+                    actor=DISPATCHER.name,
+                    incident_id=row.incident_id,
+                    ref=f"notification:{row.id}",
+                    at=now,
+                )
         elif isinstance(outcome, Rejected):
             self._finish(session, row, failed=f"rejected: {detail}")
         else:
@@ -262,6 +297,28 @@ class Dispatcher:
                 data={"notification_id": row.id, "channel": row.channel, "event": row.event},
             ),
         )
+
+
+def transcript(channel: Channel | factory.Disabled, claim: Claim) -> str | None:
+    """What ``channel`` sent for ``claim``: its own transcript, else the plain-text rendering."""
+    if isinstance(channel, factory.Disabled):
+        return None
+    if isinstance(channel, Transcribes):
+        try:
+            return channel.transcript(claim.message, idempotency_key=claim.key)
+        except Exception:  # the message went out: keep a plain rendering rather than none
+            log.exception(
+                "channel %s could not transcribe notification %s", claim.channel, claim.id
+            )
+    return plain_text(claim.message)
+
+
+def ledger_kind(event: str) -> MessageKind:
+    """The ledger kind of a notification's event: pages, updates, reminders, notices by their
+    action; every other routed message (incident opened, lever pulled ...) a notification."""
+    if event.startswith("incident.page"):
+        return MessageKind.page
+    return LEDGER_KINDS.get(event, MessageKind.notification)
 
 
 def _describe(outcome: Outcome | factory.Disabled) -> tuple[str, str]:

@@ -20,6 +20,7 @@ from blastwall.paging.task import EscalationTask
 from blastwall.regulatory.reminders import ReminderTask
 from blastwall.review.sampling import SamplingTask
 from blastwall.tasks import Task
+from blastwall.updates.task import UpdateReminderTask
 
 
 def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
@@ -45,4 +46,6 @@ def tasks(settings: Settings, factory: sessionmaker[Session]) -> list[Task]:
     if settings.retention_enabled:
         policy = Policy.of(settings)
         found.append(RetentionTask(factory, policy, interval_s=settings.retention_interval_s))
+    if settings.update_reminders_enabled:
+        found.append(UpdateReminderTask(factory, interval_s=settings.update_reminders_interval_s))
     return found

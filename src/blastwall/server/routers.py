@@ -7,6 +7,7 @@ from blastwall.alerts.api import router as alerts_router
 from blastwall.approvals.api import router as approvals_router
 from blastwall.blastradius.api import router as blastradius_router
 from blastwall.canaries.api import router as canaries_router
+from blastwall.comms.api import router as comms_router
 from blastwall.config_as_code.api import router as config_router
 from blastwall.detect.monitors.api import router as monitors_router
 from blastwall.drills.api import router as drills_router
@@ -14,6 +15,7 @@ from blastwall.evidence.api import router as evidence_router
 from blastwall.handoffs.api import router as handoffs_router
 from blastwall.incidents.api import router as incidents_router
 from blastwall.levers.api import router as levers_router
+from blastwall.notices.api import router as notices_router
 from blastwall.notify.api import router as notify_router
 from blastwall.oncall.api import router as oncall_router
 from blastwall.policies.api import router as policies_router
@@ -26,6 +28,7 @@ from blastwall.runbook.api import router as runbook_router
 from blastwall.tasks.api import router as tasks_router
 from blastwall.traces.api import router as traces_router
 from blastwall.triage.api import router as triage_router
+from blastwall.updates.api import router as updates_router
 
 ALL: list[APIRouter] = [access_router, registry_router, levers_router, incidents_router]
 ALL += [traces_router, handoffs_router, approvals_router]
@@ -44,3 +47,4 @@ ALL += [regulatory_router]
 ALL += [readiness_router]
 ALL += [drills_router]
 ALL += [blastradius_router, evidence_router]
+ALL += [comms_router, updates_router, notices_router]

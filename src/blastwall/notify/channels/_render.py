@@ -56,3 +56,16 @@ def facts(message: Message) -> list[tuple[str, str]]:
         ("Commander", message.commander or "nobody yet"),
         ("Next update due", when(message.next_update_due)),
     ]
+
+
+def plain_text(message: Message) -> str:
+    """The message as plain text: the e-mail body, and the ledger's text for a channel that
+    cannot transcribe itself."""
+    lines = [message.title, ""]
+    if message.summary.strip():
+        lines += [message.summary, ""]
+    lines += [f"{label}: {value}" for label, value in facts(message)]
+    by = f" by {message.actor}" if message.actor else ""
+    lines += ["", f"{message.event}{by} at {when(message.at)}"]
+    lines += [f"{link.text}: {link.href}" for link in message.links]
+    return "\n".join(lines) + "\n"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Protocol
+from typing import ClassVar, Protocol, runtime_checkable
 
 from blastwall.notify.message import Message
 
@@ -47,3 +47,15 @@ class Channel(Protocol):
     name: str
 
     def send(self, message: Message, *, idempotency_key: str) -> Outcome: ...
+
+
+@runtime_checkable
+class Transcribes(Protocol):
+    """A channel that can say exactly what it sent, for the communications ledger.
+
+    ``transcript`` returns the body ``send`` puts on the wire for ``message`` (a secret in it
+    replaced by ``***``), or None when ``send`` sends nothing for it. The four shipped
+    channels implement it; a channel that does not is transcribed by ``plain_text``.
+    """
+
+    def transcript(self, message: Message, *, idempotency_key: str) -> str | None: ...

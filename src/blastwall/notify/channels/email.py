@@ -16,7 +16,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import ClassVar
 
-from blastwall.notify.channels._render import facts, headline, when
+from blastwall.notify.channels._render import facts, headline, plain_text, when
 from blastwall.notify.channels.base import Delivered, Outcome, Rejected, RetryLater
 from blastwall.notify.message import Message
 
@@ -77,9 +77,14 @@ class EmailChannel:
         mail["To"] = message.recipient or ", ".join(self.to)
         mail["Date"] = format_datetime(_aware(message))
         mail["Message-ID"] = message_id(idempotency_key, self.sender)
-        mail.set_content(_text(message))
+        mail.set_content(plain_text(message))
         mail.add_alternative(_html(message), subtype="html")
         return mail
+
+    def transcript(self, message: Message, *, idempotency_key: str) -> str:
+        """What the reader gets: the subject, the recipients and the text/plain part."""
+        mail = self.render(message, idempotency_key=idempotency_key)
+        return f"Subject: {mail['Subject']}\nTo: {mail['To']}\n\n{plain_text(message)}"
 
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Deliver over SMTP: 2xx delivered, 4xx retried later, 5xx refused."""
@@ -156,17 +161,6 @@ def _said(code: int, text: bytes | str) -> str:
 def _aware(message: Message) -> datetime:
     at = message.at
     return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
-
-
-def _text(message: Message) -> str:
-    lines = [message.title, ""]
-    if message.summary.strip():
-        lines += [message.summary, ""]
-    lines += [f"{label}: {value}" for label, value in facts(message)]
-    by = f" by {message.actor}" if message.actor else ""
-    lines += ["", f"{message.event}{by} at {when(message.at)}"]
-    lines += [f"{link.text}: {link.href}" for link in message.links]
-    return "\n".join(lines) + "\n"
 
 
 def _html(message: Message) -> str:

@@ -118,6 +118,14 @@ class PagerDutyChannel:
             event["links"] = [{"href": link.href, "text": link.text} for link in message.links]
         return event
 
+    def transcript(self, message: Message, *, idempotency_key: str) -> str | None:
+        """The exact JSON body posted, the routing key (a secret) shown as ``***``; None
+        when the event is skipped."""
+        event = self.render(message)
+        if event is None:
+            return None
+        return _encode({**event, "routing_key": "***"}).decode()
+
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Post the event; PagerDuty deduplicates on ``dedup_key``, not on the idempotency key."""
         event = self.render(message)

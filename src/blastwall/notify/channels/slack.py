@@ -105,6 +105,10 @@ class SlackChannel:
             blocks.insert(1, _mrkdwn_section(f"{mention}, you are paged"))
         return {"text": truncate(text, MAX_TEXT), "blocks": blocks}
 
+    def transcript(self, message: Message, *, idempotency_key: str) -> str:
+        """The exact JSON body posted (the URL, the secret, is not in it)."""
+        return json.dumps(self.render(message))
+
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Post the message; Slack has no idempotency key, so a retried post may show twice
         only if Slack accepted the first and its answer was lost."""

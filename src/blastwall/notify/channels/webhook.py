@@ -139,6 +139,10 @@ class WebhookChannel:
             "data": message.to_json(),
         }
 
+    def transcript(self, message: Message, *, idempotency_key: str) -> str:
+        """The exact JSON body posted (the signing secret is only in a header)."""
+        return json.dumps(self.render(message, idempotency_key=idempotency_key))
+
     def send(self, message: Message, *, idempotency_key: str) -> Outcome:
         """Post the signed event; the same ``id`` on every retry lets the receiver dedupe."""
         body = json.dumps(self.render(message, idempotency_key=idempotency_key)).encode()

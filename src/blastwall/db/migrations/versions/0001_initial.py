@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:48:07.585149
+Create Date: 2026-12-06 23:48:39.606206
 """
 
 from collections.abc import Sequence
@@ -112,6 +112,17 @@ def upgrade() -> None:
         sa.UniqueConstraint(
             "subject", "lever", "system", name=op.f("uq_authority_rules_subject_lever_system")
         ),
+    )
+    op.create_table(
+        "communications_settings",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column(
+            "body",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("updated_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_communications_settings")),
     )
     op.create_table(
         "counters",
@@ -1451,6 +1462,33 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "update_reminders",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("incident_id", sa.Integer(), nullable=False),
+        sa.Column("due_at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("role", sa.String(length=30), nullable=False),
+        sa.Column("person", sa.String(length=100), nullable=True),
+        sa.Column("at", blastwall.db.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["incident_id"],
+            ["incidents.id"],
+            name=op.f("fk_update_reminders_incident_id_incidents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_update_reminders")),
+        sa.UniqueConstraint(
+            "incident_id",
+            "due_at",
+            "role",
+            name=op.f("uq_update_reminders_incident_id_due_at_role"),
+        ),
+    )
+    with op.batch_alter_table("update_reminders", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_update_reminders_incident_id"), ["incident_id"], unique=False
+        )
+
+    op.create_table(
         "action_items",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("incident_id", sa.Integer(), nullable=False),
@@ -1601,6 +1639,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_action_items_incident_id"))
 
     op.drop_table("action_items")
+    with op.batch_alter_table("update_reminders", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_update_reminders_incident_id"))
+
+    op.drop_table("update_reminders")
     with op.batch_alter_table("timeline_entries", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_timeline_entries_incident_id"))
 
@@ -1739,6 +1781,7 @@ def downgrade() -> None:
     op.drop_table("engine_cursors")
     op.drop_table("drill_runs")
     op.drop_table("counters")
+    op.drop_table("communications_settings")
     op.drop_table("authority_rules")
     op.drop_table("audit_entries")
     with op.batch_alter_table("approval_requests", schema=None) as batch_op:
