@@ -62,6 +62,8 @@ def test_overview_incident_and_system_pages_show_levers_incidents_and_sections(
         "Timeline",
         "Communications ledger",
         "Regulator clocks",
+        "Status updates",
+        "Notices to affected users",
         "Regulator reports",
         "Postmortem",
         "Action items",
@@ -71,7 +73,13 @@ def test_overview_incident_and_system_pages_show_levers_incidents_and_sections(
         "support-agent (all environments): killed off -&gt; on. Why: fraud share 2% -&gt; 9%"
         in page
     )
-    assert "Status updates, Notices: not available" in page
+    assert "Not in this version" not in page  # every section is wired
+    assert f"No update posted yet: <code>blastwall incident update {incident_id} --message" in page
+    # No trace reached a user in the window: the default notice rule does not apply.
+    assert "No notice required: 0 affected user(s), fewer than the rule&#39;s 1." in page
+    assert (
+        f"No notice sent or exported: <code>blastwall incident notice {incident_id}</code>" in page
+    )
     assert "No regulator regime applies to this incident's system" in page
     assert f"No report drafted yet: <code>blastwall report draft {incident_id} --regime" in page
     assert "No postmortem yet: <code>blastwall postmortem draft" in page

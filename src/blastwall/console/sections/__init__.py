@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from blastwall.console.sections import aftermath, core, regulatory
+from blastwall.console.sections import aftermath, comms, core, regulatory
 from blastwall.incidents.models import Incident
 
 Data = Callable[[Session, Incident], Any]
@@ -43,10 +43,9 @@ SECTIONS: list[Section] = [
     Section("roles", "Roles", core.roles),
     Section("timeline", "Timeline", core.timeline),
     Section("ledger", "Communications ledger", core.ledger),
-    # Extension points: set ``data`` and add templates/sections/<key>.html.
     Section("clocks", "Regulator clocks", regulatory.clocks),
-    Section("updates", "Status updates", None),
-    Section("notices", "Notices", None),
+    Section("updates", "Status updates", comms.updates),
+    Section("notices", "Notices to affected users", comms.notices_section),
     Section("reports", "Regulator reports", regulatory.reports),
     Section("postmortem", "Postmortem", aftermath.postmortem),
     Section("actions", "Action items", aftermath.actions),
