@@ -201,7 +201,8 @@ def print_commands(server: str, token: str, chat_url: str | None) -> None:
         )
         console.print(f"  OpenAI-style: POST {chat_url}/v1/chat/completions   (docs/demo.md)")
         console.print(f"  {bw} drill run temperature --ack-as you   # a game day (docs/drills.md)")
-    console.print("\nAPI docs: " + server + "/api/v1/docs    (Ctrl-C stops the server)\n")
+    console.print(f"\nConsole: {server}/   (log in with the token above; docs/console.md)")
+    console.print("API docs: " + server + "/api/v1/docs    (Ctrl-C stops the server)\n")
 
 
 class DemoParts:
