@@ -22,7 +22,7 @@ def test_dry_run_then_apply_then_nothing_left_to_do(client: TestClient) -> None:
     assert preview.status_code == 200
     body = preview.json()
     assert body["applied"] is False
-    assert body["summary"] == "44 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert body["summary"] == "50 to create, 1 to update, 0 to delete, 0 unchanged"
     assert body["plan"][4] == {
         "action": "create",
         "kind": "action",
@@ -47,7 +47,7 @@ def test_dry_run_then_apply_then_nothing_left_to_do(client: TestClient) -> None:
 
     again = client.post("/api/v1/apply", json={"document": document()}).json()
     assert {step["action"] for step in again["plan"]} == {"unchanged"}
-    assert again["summary"] == "0 to create, 0 to update, 0 to delete, 44 unchanged"
+    assert again["summary"] == "0 to create, 0 to update, 0 to delete, 50 unchanged"
 
 
 def test_invalid_document_is_422_naming_each_key(client: TestClient) -> None:

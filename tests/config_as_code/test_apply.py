@@ -42,6 +42,9 @@ FIRST_PLAN = [
     ("create", "monitor", "support-agent/fraud-share"),
     ("create", "monitor", "support-agent/refusals"),
     ("create", "monitor", "support-agent/reply-length"),
+    ("create", "monitor", "support-agent/pii-in-answers"),
+    ("create", "monitor", "support-agent/injection-attempts"),
+    ("create", "monitor", "support-agent/compliance-hits"),
     ("create", "monitor", "support-agent/latency"),
     ("create", "monitor", "support-agent/refunds-issued"),
     ("create", "monitor", "support-agent/customer-flags"),
@@ -55,6 +58,7 @@ FIRST_PLAN = [
     ("create", "authority_rule", "person:dana.okafor human_fallback on support-agent"),
     ("create", "authority_rule", "person:dana.okafor narrow_retrieval on support-agent"),
     ("create", "authority_rule", "person:dana.okafor safe_mode on support-agent"),
+    ("create", "authority_rule", "policy:rollback-hot-release * on support-agent"),
     ("create", "authority_rule", "role:commander * on *"),
     ("create", "authority_rule", "role:responder kill on support-agent"),
     ("create", "authority_rule", "role:responder restore on support-agent"),
@@ -72,6 +76,8 @@ FIRST_PLAN = [
     ("create", "notify_route", "agent-updates"),
     ("create", "notify_route", "regulator-deadlines"),
     ("create", "triage_tree", "support-agent"),
+    ("create", "policy", "kill-on-fraud-drift"),
+    ("create", "policy", "rollback-hot-release"),
     ("create", "communications", "communications"),
 ]
 
@@ -105,7 +111,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
 ) -> None:
     plan = apply_example(session_factory)
     assert steps(plan) == FIRST_PLAN
-    assert plan.summary() == "44 to create, 1 to update, 0 to delete, 0 unchanged"
+    assert plan.summary() == "50 to create, 1 to update, 0 to delete, 0 unchanged"
     assert plan.items[0].changes["risk_tier"] == (None, "high")
     with session_factory() as session:
         system = registry.get_by_name(session, "support-agent")
@@ -121,7 +127,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
             "generation": 1,
         }
         assert initial.known_good is False
-        assert len(authority.configured(session)) == 7
+        assert len(authority.configured(session)) == 8
         current = matrix.current_matrix(session)
         assert current.version == 1
         assert matrix.severity_for(current, "moderate", "irreversible").escalation == (
@@ -132,7 +138,7 @@ def test_first_apply_creates_the_declared_system_authority_and_matrix(
         assert (last.action, last.actor, last.reason) == (
             "config.apply",
             "root",
-            "44 to create, 1 to update, 0 to delete, 0 unchanged",
+            "50 to create, 1 to update, 0 to delete, 0 unchanged",
         )
         assert last.target == "examples/blastwall.yaml"
 
@@ -251,7 +257,7 @@ def test_a_refusal_deep_inside_rolls_back_everything_even_if_the_caller_commits(
         apply(session, example(), actor=ADMIN)
         # A careless caller commits anyway: the savepoint already undid every write.
     assert str(caught.value) == (
-        "examples/blastwall.yaml:195: severity_matrix.cells.moderate.irreversible.severity: "
+        "examples/blastwall.yaml:252: severity_matrix.cells.moderate.irreversible.severity: "
         "is refused"
     )
     assert rows(session_factory) == before
@@ -285,7 +291,7 @@ def test_authority_naming_an_unknown_system_is_refused(session_factory: Factory)
             ),
         )
     assert str(caught.value) == (
-        "examples/blastwall.yaml:176: authority.rules[0].systems[0]: 'suport-agent' is neither "
+        "examples/blastwall.yaml:207: authority.rules[0].systems[0]: 'suport-agent' is neither "
         "declared under systems nor known to Blastwall: fix the name, declare the system, "
         "or use '*'"
     )
@@ -328,7 +334,7 @@ def test_systems_and_sections_not_in_the_file_are_left_alone(session_factory: Fa
     assert plan.changed is False
     with session_factory() as session:
         assert registry.get_by_name(session, "fraud-scorer").owner == "risk team"
-        assert len(authority.configured(session)) == 7
+        assert len(authority.configured(session)) == 8
         assert matrix.current_matrix(session).version == 1
 
 

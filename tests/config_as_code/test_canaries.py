@@ -193,44 +193,44 @@ def test_left_out_target_and_sets_are_unmanaged(session_factory: Factory) -> Non
     [
         (
             (REFUND_CHECK, "check: {kind: lable, value: refund}"),
-            "examples/blastwall.yaml:153: systems[0].canaries[0].cases[0].check.kind: 'lable' "
+            "examples/blastwall.yaml:184: systems[0].canaries[0].cases[0].check.kind: 'lable' "
             "is not one of contains, regex, label, exact, json_schema",
         ),
         (
             (REFUND_CHECK, "check: {value: refund}"),
-            "examples/blastwall.yaml:153: systems[0].canaries[0].cases[0].check.kind: is "
+            "examples/blastwall.yaml:184: systems[0].canaries[0].cases[0].check.kind: is "
             "required: add 'kind:', one of contains, regex, label, exact, json_schema",
         ),
         (
             (GENERAL_PATTERN, "pattern: '(general'"),
-            "examples/blastwall.yaml:169: systems[0].canaries[0].cases[3].check.pattern: "
+            "examples/blastwall.yaml:200: systems[0].canaries[0].cases[3].check.pattern: "
             "'(general' is not a valid regular expression (missing ), unterminated subpattern "
             "at position 0); fix the pattern (Python re syntax)",
         ),
         (
             ("{enum: [fraud]}", "{oneOf: [fraud]}"),
-            "examples/blastwall.yaml:158: systems[0].canaries[0].cases[1].check.schema: "
+            "examples/blastwall.yaml:189: systems[0].canaries[0].cases[1].check.schema: "
             "schema.properties.category.oneOf[0]: 'fraud' is not of type 'object', 'boolean'; "
             "this is not valid JSON Schema (draft 2020-12), fix the schema",
         ),
         (
             (REFUND_CHECK, "check: {kind: label, value: refund, strip: true}"),
-            "examples/blastwall.yaml:153: systems[0].canaries[0].cases[0].check.strip: is not "
+            "examples/blastwall.yaml:184: systems[0].canaries[0].cases[0].check.strip: is not "
             "a known key: remove it or use one of kind, value",
         ),
         (
             ("- name: general\n", "- name: refund\n"),
-            "examples/blastwall.yaml:167: systems[0].canaries[0].cases[3].name: 'refund' is "
+            "examples/blastwall.yaml:198: systems[0].canaries[0].cases[3].name: 'refund' is "
             "used twice; give each case its own name",
         ),
         (
             ("interval_s: 300", "interval_s: '300'"),
-            "examples/blastwall.yaml:149: systems[0].canaries[0].interval_s: expected a whole "
+            "examples/blastwall.yaml:180: systems[0].canaries[0].interval_s: expected a whole "
             "number, got the text '300'",
         ),
         (
             (GATE_OFF, "release_gate: 'no'"),
-            "examples/blastwall.yaml:145: systems[0].canary_target.release_gate: expected true "
+            "examples/blastwall.yaml:176: systems[0].canary_target.release_gate: expected true "
             "or false, got the text 'no'",
         ),
         (
@@ -238,18 +238,18 @@ def test_left_out_target_and_sets_are_unmanaged(session_factory: Factory) -> Non
                 "callable: blastwall.demo.canary_target:answer",
                 "callable: blastwall.demo.canary_target",
             ),
-            "examples/blastwall.yaml:139: systems[0].canary_target.callable: "
+            "examples/blastwall.yaml:170: systems[0].canary_target.callable: "
             "'blastwall.demo.canary_target' is not 'module.path:function' (e.g. "
             "blastwall.demo.canary_target:answer)",
         ),
         (
             ("kind: python\n", "kind: http\n"),
-            "examples/blastwall.yaml:137: systems[0].canary_target.url: required for an http "
+            "examples/blastwall.yaml:168: systems[0].canary_target.url: required for an http "
             "target, e.g. http://host/canary",
         ),
         (
             ("environment: prod\n      timeout_s", "environment: qa\n      timeout_s"),
-            "examples/blastwall.yaml:140: systems[0].canary_target.environment: 'qa' is not one "
+            "examples/blastwall.yaml:171: systems[0].canary_target.environment: 'qa' is not one "
             "of this system's environments (staging, prod): use one of them, or leave it out",
         ),
     ],
@@ -263,7 +263,7 @@ def test_a_set_declared_twice_is_refused_at_the_second() -> None:
     start = text.index("      - name: routing\n")
     block = text[start : text.index("\nauthority:")]
     assert problems((block, f"{block}\n{block}")) == [
-        "examples/blastwall.yaml:171: systems[0].canaries[1].name: canary set 'routing' is "
+        "examples/blastwall.yaml:202: systems[0].canaries[1].name: canary set 'routing' is "
         "declared twice (also systems[0].canaries[0]): rename or remove one"
     ]
 
@@ -283,7 +283,7 @@ def test_a_refused_canary_set_rolls_back_the_whole_apply(
     with pytest.raises(ConfigError) as caught:
         apply_example(session_factory)
     assert str(caught.value) == (
-        "examples/blastwall.yaml:147: systems[0].canaries[0]: canary set 'routing' is refused"
+        "examples/blastwall.yaml:178: systems[0].canaries[0]: canary set 'routing' is refused"
     )
     with session_factory() as session:
         assert snapshot(session) == before

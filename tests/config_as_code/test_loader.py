@@ -49,6 +49,7 @@ def test_example_describes_the_support_agent() -> None:
         "role:responder",
         "person:dana.okafor",
         "role:commander",
+        "policy:rollback-hot-release",
     ]
     assert document.severity_matrix is not None
     assert document.source.file == str(EXAMPLE)
@@ -132,14 +133,14 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
         ),
         pytest.param(
             ("levers: [kill, restore]", "levers: [kill, unplug]"),
-            "examples/blastwall.yaml:175: authority.rules[0].levers[1]: 'unplug' is not a lever: "
+            "examples/blastwall.yaml:206: authority.rules[0].levers[1]: 'unplug' is not a lever: "
             "use one of kill, human_fallback, safe_mode, reroute, filters, disable_tools, "
             "narrow_retrieval, restore, or '*'",
             id="lever",
         ),
         pytest.param(
             ("subject: role:commander", "subject: role:viewer"),
-            "examples/blastwall.yaml:182: authority.rules[2].subject: "
+            "examples/blastwall.yaml:213: authority.rules[2].subject: "
             "viewers cannot change levers; name role:responder or higher, or a person",
             id="viewer-subject",
         ),
@@ -148,7 +149,7 @@ def test_every_problem_is_reported_at_once_in_line_order() -> None:
                 "severe: {reversible: 1, irreversible: 1}",
                 "severe: {reversible: 1, irreversible: 4}",
             ),
-            "examples/blastwall.yaml:200: severity_matrix.cells.severe.irreversible.severity: "
+            "examples/blastwall.yaml:257: severity_matrix.cells.severe.irreversible.severity: "
             "is 4; use 1 (most severe), 2 or 3",
             id="matrix-cell",
         ),

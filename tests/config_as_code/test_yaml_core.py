@@ -60,7 +60,7 @@ def test_scalars_resolve_by_the_core_schema(written: str, read: Any) -> None:
 def test_typed_fields_still_refuse_yes_with_file_and_line() -> None:
     text = example_text(("release_gate: false", "release_gate: yes"))
     assert issues(text, "examples/blastwall.yaml") == [
-        "examples/blastwall.yaml:145: systems[0].canary_target.release_gate: expected true or "
+        "examples/blastwall.yaml:176: systems[0].canary_target.release_gate: expected true or "
         "false, got the text 'yes'"
     ]
 

@@ -189,6 +189,8 @@ def test_a_literal_segment_answers_405_for_the_methods_of_its_parameter_sibling(
     paths = api.get("/api/v1/openapi.json").json()["paths"]
     siblings = _literal_siblings(paths)
     assert {(literal, template) for literal, template, _ in siblings} == {
+        ("/api/v1/drills/faults", "/api/v1/drills/{run_id}"),
+        ("/api/v1/drills/scenarios", "/api/v1/drills/{run_id}"),
         ("/api/v1/incidents/metrics", "/api/v1/incidents/{incident_id}"),
         ("/api/v1/notifications/channels", "/api/v1/notifications/{notification_id}"),
         ("/api/v1/notifications/routes", "/api/v1/notifications/{notification_id}"),

@@ -20,6 +20,7 @@ EVERY_TASK = [
     "escalation",
     "notify-dispatcher",
     "regulatory-reminders",
+    "retention",
     "review-sampling",
     "update-reminders",
 ]

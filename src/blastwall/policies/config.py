@@ -55,11 +55,13 @@ def plan(
         return [("unmanaged", SECTION, {})] if stored else [], [], False
     problems = service.check(wanted, known_systems(session, declared))
     changed = service.diff(session, wanted)
+    # One order (by name) whatever changes, so a second plan lists the steps of the first.
     steps: list[tuple[str, str, dict[str, tuple[Any, Any]]]] = []
-    for spec in wanted:
-        if spec.name not in changed:
-            steps.append(("unchanged", spec.name, {}))
-    for name, (before, after) in changed.items():
+    for name in sorted({spec.name for spec in wanted} | changed.keys()):
+        if name not in changed:
+            steps.append(("unchanged", name, {}))
+            continue
+        before, after = changed[name]
         action = "create" if before is None else "delete" if after is None else "update"
         fields = {
             key: ((before or {}).get(key), (after or {}).get(key))
