@@ -34,13 +34,14 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from blastwall.access import service as access
 from blastwall.access.enums import Role
@@ -65,10 +66,16 @@ def free_port() -> int:
         return port
 
 
-def prepare(data_dir: Path) -> str:
-    """Migrate a fresh database, register the system, and return a viewer token (the SDK's)."""
+def prepare(data_dir: Path, drop_indexes: Sequence[str] = ()) -> str:
+    """Migrate a fresh database, register the system, and return a viewer token (the SDK's).
+
+    ``drop_indexes`` are dropped after migrating: the baseline for an index's ingest cost.
+    """
     engine = make_engine(f"sqlite:///{data_dir / 'blastwall.db'}")
     upgrade(engine)
+    with engine.begin() as connection:
+        for name in drop_indexes:
+            connection.execute(text(f'DROP INDEX "{name}"'))
     factory = make_session_factory(engine)
     with factory() as session, session.begin():
         session.add(System(name=SYSTEM, owner="bench@example.com", risk_tier="high"))
@@ -373,14 +380,22 @@ def main() -> None:
     )
     parser.add_argument("--batch", type=int, default=500, help="events per request (SDK: 500)")
     parser.add_argument("--crash-seconds", type=float, default=8.0, help="0 skips the crash phase")
+    parser.add_argument(
+        "--drop-index",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="drop this index after migrating (repeatable): the baseline for its ingest cost",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bw-bench-") as tmp:
         data_dir = Path(tmp)
-        token = prepare(data_dir)
+        token = prepare(data_dir, args.drop_index)
         print(
             f"ingest bench: {os.cpu_count()} CPUs, `blastwall serve --workers {args.workers}` "
             f"on SQLite (WAL, synchronous=FULL), {args.producers} producer processes using "
             f"the SDK Exporter, {args.batch} events/batch, gzip"
+            + (f"; dropped indexes: {', '.join(args.drop_index)}" if args.drop_index else "")
         )
         load = {"producers": args.producers, "batch": args.batch, "workers": args.workers}
         rate = run_phase(data_dir, token, phase=1, seconds=args.seconds, crash_at=None, **load)
@@ -417,7 +432,10 @@ def main() -> None:
         else:
             crash = None
         lost = rate.lost + (crash.lost if crash else 0)
-        print(f"RESULT events_per_s={rate.rate:.0f} lost={lost}")
+        print(
+            f"RESULT events_per_s={rate.rate:.0f} "
+            f"server_ms_per_1000={1e6 * cpu.total / rate.events:.1f} lost={lost}"
+        )
         if lost:
             raise SystemExit(1)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy.orm import Session
 
 from blastwall.blastradius import service
 from blastwall.blastradius.schemas import ActionCount
 from blastwall.incidents import service as incidents
 from blastwall.incidents.schemas import IncidentUpdate
-from tests.blastradius.factories import join_signal, seed
+from tests.blastradius.factories import SIGNALLED, join_signal, seed, trace
 from tests.incidents.factories import RESPONDER, at
 
 
@@ -52,3 +53,21 @@ def test_an_explicit_window_overrides_the_incidents(session: Session) -> None:
     assert (radius.start, radius.end, radius.users, radius.traces) == (at(15), at(35), 2, 2)
     assert radius.irreversible_actions == 1
     assert list(service.affected_users(session, incident.id, start=at(85), end=at(95))) == ["u6"]
+
+
+def test_a_user_reached_through_two_systems_counts_once_whichever_index_reads_it(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    incident = seed(session)
+    join_signal(session, incident)
+    trace(session, 35, system=SIGNALLED, user="u1", label="spam")
+    answers = []
+    # 1 row: SQLite counts the window "wide" and reads the covering indexes; the default
+    # reads this narrow window by time. PostgreSQL's planner chooses either way.
+    for narrow_rows in (1, service.NARROW_ROWS):
+        monkeypatch.setattr(service, "NARROW_ROWS", narrow_rows)
+        radius = service.compute(session, incident.id, now=at(60))
+        users = list(service.affected_users(session, incident.id, now=at(60)))
+        answers.append((radius.users, radius.traces, radius.outputs_by_label, users))
+    expected = (3, 6, {"fraud": 2, "spam": 2, "(none)": 1, "refund": 1}, ["u1", "u2", "u8"])
+    assert answers == [expected, expected]

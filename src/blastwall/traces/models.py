@@ -34,6 +34,11 @@ class Trace(Base):
         Index("ix_traces_system_at", "system", "at"),
         Index("ix_traces_user_id_at", "user_id", "at"),
         Index("ix_traces_trace_id", "trace_id"),
+        # Covering indexes for the blast radius (blastradius/service.py): each of its two
+        # aggregates is one index-only scan that streams its GROUP BY in index order, with
+        # no sort and no table lookup (1,000,000 traces in < 500 ms, bench/blast_radius.py).
+        Index("ix_traces_blast_outputs", "system", "canary", "label", "fired_actions", "at"),
+        Index("ix_traces_blast_users", "system", "canary", "user_id", "at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-12-06 23:48:39.606206
+Create Date: 2026-12-07 00:04:11.203811
 """
 
 from collections.abc import Sequence
@@ -537,6 +537,14 @@ def upgrade() -> None:
         sa.UniqueConstraint("at", "event_id", name=op.f("uq_traces_at_event_id")),
     )
     with op.batch_alter_table("traces", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_traces_blast_outputs",
+            ["system", "canary", "label", "fired_actions", "at"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_traces_blast_users", ["system", "canary", "user_id", "at"], unique=False
+        )
         batch_op.create_index("ix_traces_system_at", ["system", "at"], unique=False)
         batch_op.create_index("ix_traces_trace_id", ["trace_id"], unique=False)
         batch_op.create_index("ix_traces_user_id_at", ["user_id", "at"], unique=False)
@@ -1727,6 +1735,8 @@ def downgrade() -> None:
         batch_op.drop_index("ix_traces_user_id_at")
         batch_op.drop_index("ix_traces_trace_id")
         batch_op.drop_index("ix_traces_system_at")
+        batch_op.drop_index("ix_traces_blast_users")
+        batch_op.drop_index("ix_traces_blast_outputs")
 
     op.drop_table("traces")
     with op.batch_alter_table("trace_feedback", schema=None) as batch_op:
