@@ -155,7 +155,7 @@ def test_apply_refuses_a_target_at_its_file_line(
     with unit_of_work(session_factory) as session, pytest.raises(ConfigError) as caught:
         apply(session, document, actor=ADMIN, dry_run=True, policy=TargetPolicy())
     assert [str(issue) for issue in caught.value.issues] == [
-        "examples/blastwall.yaml:139: systems[0].canary_target.callable: "
+        "examples/blastwall.yaml:170: systems[0].canary_target.callable: "
         + python_refusal("subprocess:run", "nothing")
     ]
 

@@ -38,6 +38,7 @@ def test_dry_run_shows_the_plan_and_changes_nothing(
         "    risk_tier = 'high'",
         "    environments = ['prod']",
         "    stale_policy = 'keep_last'",
+        "    hold_severity = 1",
         "Dry run: 1 to create, 0 to update, 0 to delete, 0 unchanged, 2 unmanaged. "
         "Nothing was changed.",
     ]
@@ -72,7 +73,8 @@ def test_file_problems_are_listed_with_their_lines_before_anything_is_sent(
         "bad.yaml:5: systems[0].risk_tier: 'extreme' is not one of low, medium, high, critical",
         "bad.yaml:7: systems[0].colour: is not a known key: remove it or use one of name, "
         "description, owner, risk_tier, environments, fallback, stale_policy, stale_after_s, "
-        "actions, surfaces, monitors, review, canary_target, canaries, regimes",
+        "retention_days, hold_severity, actions, surfaces, monitors, review, canary_target, "
+        "canaries, regimes",
     ]
 
 
@@ -112,5 +114,6 @@ def test_a_realistic_plan_reads_in_80_columns(server_url: str, admin_token: str)
     assert [line for line in printed if not line.startswith(" ")][:-1] == headers
     # One line per step and per field it sets (two when an update's values do not fit),
     # against 230 lines when the plan was a folded four-column table (the example's on-call
-    # section adds about 30, its channels and routes 25, its regulatory regimes 2).
-    assert len(steps) + 1 < len(printed) <= 195
+    # section adds about 30, its channels and routes 25, its regulatory regimes 2, its
+    # drill monitors and policies about 50).
+    assert len(steps) + 1 < len(printed) <= 250

@@ -46,9 +46,12 @@ def test_the_example_declares_its_monitors_and_a_second_apply_changes_nothing(
         declared = {m.name: m for m in service.list_(session, "support-agent").items}
         assert sorted(declared) == [
             "canary-failures",
+            "compliance-hits",
             "customer-flags",
             "fraud-share",
+            "injection-attempts",
             "latency",
+            "pii-in-answers",
             "refunds-issued",
             "refusals",
             "reply-length",
@@ -86,7 +89,7 @@ def test_editing_removing_and_unmanaging_monitors(session_factory: Factory) -> N
     with session_factory() as session:
         fraud = service.get_by_name(session, "support-agent", "fraud-share")
         assert fraud.config_version == 2  # a new reference: a new baseline
-        assert len(service.list_(session, "support-agent").items) == 7
+        assert len(service.list_(session, "support-agent").items) == 10
 
     # Without a monitors key the file leaves the monitors alone.
     text = EXAMPLE.read_text(encoding="utf-8")
@@ -94,7 +97,7 @@ def test_editing_removing_and_unmanaging_monitors(session_factory: Factory) -> N
     plan = apply_example(session_factory, (block, ""))
     assert monitor_steps(plan) == [("unmanaged", "support-agent/*")]
     with session_factory() as session:
-        assert len(service.list_(session, "support-agent").items) == 7
+        assert len(service.list_(session, "support-agent").items) == 10
 
 
 @pytest.mark.parametrize(
@@ -105,7 +108,7 @@ def test_editing_removing_and_unmanaging_monitors(session_factory: Factory) -> N
                 "        params: {action: issue_refund}\n",
                 "        params: {action: issue_refund, x: 1}\n",
             ),
-            "systems[0].monitors[4].params: x: is not a parameter of action_rate (its "
+            "systems[0].monitors[7].params: x: is not a parameter of action_rate (its "
             "parameters: action, statuses)",
         ),
         (
@@ -113,12 +116,12 @@ def test_editing_removing_and_unmanaging_monitors(session_factory: Factory) -> N
                 "      - name: latency\n        signal: latency\n        environment: prod\n",
                 "      - name: latency\n        signal: latency\n        environment: moon\n",
             ),
-            "systems[0].monitors[3].environment: 'moon' is not one of this system's "
+            "systems[0].monitors[6].environment: 'moon' is not one of this system's "
             "environments (staging, prod): use one of them, or leave it out",
         ),
         (
             ("      - name: latency\n", "      - name: refusals\n"),
-            "systems[0].monitors[3].name: monitor 'refusals' is declared twice (also "
+            "systems[0].monitors[6].name: monitor 'refusals' is declared twice (also "
             "monitors[1]): rename or remove one",
         ),
         (

@@ -24,9 +24,12 @@ GUARD = (
 )
 MONITORS = [
     "canary-failures",
+    "compliance-hits",
     "customer-flags",
     "fraud-share",
+    "injection-attempts",
     "latency",
+    "pii-in-answers",
     "refunds-issued",
     "refusals",
     "reply-length",
@@ -122,7 +125,7 @@ def test_traces_a_gated_refund_canaries_watching_monitors_and_a_drill_make_it_re
         "versioned_surfaces": (True, "v2 in force in prod; the newest trace ran v2"),
         "traces_arriving": (True, "2 trace(s) from prod in the last 24 h"),
         "canary_gate": (True, "releases must pass canaries before activation"),
-        "monitors": (True, "8 monitor(s) watching: " + ", ".join(MONITORS)),
+        "monitors": (True, "11 monitor(s) watching: " + ", ".join(MONITORS)),
         "action_gates": (True, "gated: issue_refund"),
         "kill_exercised": (
             True,

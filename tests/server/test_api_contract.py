@@ -145,4 +145,4 @@ def test_every_paged_list_is_configured_to_refuse_an_edited_cursor(
             operation=operation
         ).positive_data_acceptance.expected_statuses
     ]
-    assert (len(paged), unconfigured) == (30, [])
+    assert (len(paged), unconfigured) == (31, [])
