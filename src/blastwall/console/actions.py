@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from blastwall.access.enums import Role
+from blastwall.console.session import ConsoleSession
 from blastwall.console.web import ConsoleRoute, Form, Posted, page, path_text, require
 from blastwall.exceptions import InvalidInput
 from blastwall.levers import service as levers
@@ -108,34 +109,35 @@ def _back(form: dict[str, str], name: str) -> Response:
 def console_kill(
     request: Request, name: str, form: Form, session: DbSession, current: Posted
 ) -> Response:
-    require(current, Role.responder)
-    body = _parsed(LeverActionRequest, form, FIELDS)
-    name = path_text(name, "system")
-    if form.get("confirm") != "yes":
-        sentence = describe_kill(session, name, body.environment)
-        return _confirm(request, f"Kill {name}?", sentence, form)
-    levers.kill(
-        session,
-        name,
-        body.environment,
-        actor=current.actor,
-        reason=body.reason,
-        incident_id=body.incident_id,
-    )
-    return _back(form, name)
+    return _switch(request, name, form, session, current, kill=True)
 
 
 @router.post("/systems/{name}/restore", response_class=HTMLResponse)
 def console_restore(
     request: Request, name: str, form: Form, session: DbSession, current: Posted
 ) -> Response:
+    return _switch(request, name, form, session, current, kill=False)
+
+
+def _switch(
+    request: Request,
+    name: str,
+    form: dict[str, str],
+    session: Session,
+    current: ConsoleSession,
+    *,
+    kill: bool,
+) -> Response:
+    """Kill or restore: confirm first, then act through the levers service as the API does."""
     require(current, Role.responder)
     body = _parsed(LeverActionRequest, form, FIELDS)
     name = path_text(name, "system")
     if form.get("confirm") != "yes":
-        sentence = describe_restore(session, name, body.environment)
-        return _confirm(request, f"Restore {name}?", sentence, form)
-    levers.restore(
+        describe = describe_kill if kill else describe_restore
+        sentence = describe(session, name, body.environment)
+        return _confirm(request, f"{'Kill' if kill else 'Restore'} {name}?", sentence, form)
+    act = levers.kill if kill else levers.restore
+    act(
         session,
         name,
         body.environment,
