@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from blastwall.blastradius import service as blast_radius
 from blastwall.comms import ledger
 from blastwall.comms.enums import MessageKind
 from blastwall.comms.models import LedgerEntry
+from blastwall.console.sections.core import blast_radius
 from blastwall.incidents.models import Incident, TimelineEntry
 from blastwall.notices import service as notices
 from blastwall.updates import cadence
@@ -38,6 +38,6 @@ class NoticesView:
 
 def notices_section(session: Session, incident: Incident) -> NoticesView:
     """Whether affected users must be told (the rule on the blast radius) and what was sent."""
-    radius = blast_radius.compute(session, incident.id)
+    radius = blast_radius(session, incident)
     sent = [e for e in ledger.for_incident(session, incident.id) if e.kind == MessageKind.notice]
     return NoticesView(notices.decide(session, incident, radius), radius.users, sent)

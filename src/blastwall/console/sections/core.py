@@ -54,8 +54,14 @@ def levers(session: Session, incident: Incident) -> Levers:
 
 
 def blast_radius(session: Session, incident: Incident) -> BlastRadius:
-    """Users, traces and actions reached between the incident's start and containment."""
-    return blastradius.compute(session, incident.id, examples=3)
+    """The incident's blast radius, computed once per page (the notices section reads it too:
+    on a large window it is the page's dearest query)."""
+    key = ("console.blast_radius", incident.id)
+    found = session.info.get(key)
+    if not isinstance(found, BlastRadius):
+        found = blastradius.compute(session, incident.id, examples=3)
+        session.info[key] = found
+    return found
 
 
 def roles(session: Session, incident: Incident) -> list[RoleAssignment]:
