@@ -248,7 +248,13 @@ def test_alarm_kill_rollback_verified_in_a_real_browser(demo: dict[str, Any], br
     page.wait_for_url(incident_url + "#levers")
 
     verification = page.locator(".verification")
-    verification.filter(has_text="✓ verified").wait_for()
+    try:
+        verification.filter(has_text="✓ verified").wait_for()
+    except playwright.Error as exc:  # say what the page and the API showed instead
+        incident = incident_url.rsplit("/", 1)[-1]
+        with _api(server, demo["admin"]) as api:
+            found = api.get(f"/incidents/{incident}/verification").json()
+        raise AssertionError(f"page: {verification.all_inner_texts()!r}; API: {found!r}") from exc
     assert "every monitor that alarmed is back at its baseline" in verification.inner_text()
     page.set_viewport_size({"width": 1280, "height": 1120})  # down to the verification
     _shot(page, "incident")

@@ -8,10 +8,13 @@ thresholds, CUSUMs at zero) is fed that monitor's observations received from
 
 * ``not_verified`` as soon as that detector alarms: the stream is still off its baseline.
 * After ``needed`` observations (the monitor's ``verify_observations``) without an alarm:
-  ``verified`` if the estimate over those observations lies inside the baseline's interval
-  (each share or rate within 3 standard errors, 3.5 with several categories; for numbers
-  the mean normal score within 3/sqrt(n) of 0 and its spread within 3/sqrt(2n) of 1),
-  else ``not_verified``.
+  ``verified`` if the estimate over those observations lies inside the baseline's interval,
+  else ``not_verified``. The baseline is itself an estimate, from the monitor's ``m``
+  reference observations, so the interval is that of a two-sample difference: each share
+  or rate within 3 standard errors of sqrt(p(1-p)(1/n + 1/m)), 3.5 with several
+  categories; for numbers the mean normal score within 3 sqrt(1/n + 1/m) of 0 and its
+  spread within 3 sqrt((1/n + 1/m)/2) of 1. Ignoring the baseline's own error would call
+  a stream that is back at its baseline "not verified" one time in twenty (n = m = 1,000).
 * A later change on the same incident supersedes a pending verification.
 
 A lever that takes the model out of the loop (kill, human fallback, safe mode) leaves
@@ -159,30 +162,28 @@ class Verifier:
 
     def _estimate(self) -> dict[str, Any]:
         n = max(self.observations, 1)
+        m = self._reference_size()
         baseline = self.detector.baseline
         if self.kind is Kind.continuous:
             mean = self.tallies.get("sum", 0.0) / n
             spread = math.sqrt(max(self.tallies.get("sumsq", 0.0) / n - mean * mean, 0.0))
-            within = abs(mean) <= 3 / math.sqrt(n) and abs(spread - 1) <= 3 / math.sqrt(2 * n)
+            level, scale = score_margins(n, m)
             return {
                 "observations": self.observations,
                 "baseline": baseline,
                 "current": {"mean_normal_score": round(mean, 4), "spread": round(spread, 4)},
                 "interval": {
-                    "mean_normal_score": round(3 / math.sqrt(n), 4),
-                    "spread": [
-                        round(1 - 3 / math.sqrt(2 * n), 4),
-                        round(1 + 3 / math.sqrt(2 * n), 4),
-                    ],
+                    "mean_normal_score": round(level, 4),
+                    "spread": [round(1 - scale, 4), round(1 + scale, 4)],
                 },
-                "within": within,
+                "within": abs(mean) <= level and abs(spread - 1) <= scale,
             }
         counts = np.asarray(self.tallies.get("counts", [0] * len(self.record["baseline"])))
         rate = float(baseline) if isinstance(baseline, float) else 0.0
         shares = np.asarray(baseline if isinstance(baseline, list) else [1 - rate, rate])
         current = counts / n
         z = Z_CATEGORIES if self.kind is Kind.categorical and shares.shape[0] > 2 else Z_RATE
-        margin = z * np.sqrt(shares * (1 - shares) / n) + 0.5 / n
+        margin = share_margins(shares, n, m, z)
         labels = self._labels(shares.shape[0])
         return {
             "observations": self.observations,
@@ -191,6 +192,12 @@ class Verifier:
             "interval": dict(zip(labels, np.round(margin, 6).tolist(), strict=True)),
             "within": bool(np.all(np.abs(current - shares) <= margin)),
         }
+
+    def _reference_size(self) -> int:
+        """How many observations the baseline was learned from (its counts, or its sample)."""
+        baseline = self.record["baseline"]
+        size = len(baseline) if self.kind is Kind.continuous else int(sum(baseline))
+        return max(size, 1)
 
     def _labels(self, width: int) -> list[str]:
         if self.kind is Kind.binary:
@@ -205,6 +212,20 @@ class Verifier:
         row.tallies = dict(self.tallies)
         row.revision += 1
         self.revision = row.revision
+
+
+def share_margins(
+    shares: npt.NDArray[np.float64], n: int, m: int, z: float
+) -> npt.NDArray[np.float64]:
+    """How far each of ``n`` observations' shares may sit from a baseline learned from ``m``."""
+    margin: npt.NDArray[np.float64] = z * np.sqrt(shares * (1 - shares) * (1 / n + 1 / m)) + 0.5 / n
+    return margin
+
+
+def score_margins(n: int, m: int) -> tuple[float, float]:
+    """How far ``n`` normal scores' mean may sit from 0, and their spread from 1."""
+    both = 1 / n + 1 / m
+    return 3 * math.sqrt(both), 3 * math.sqrt(both / 2)
 
 
 def _scores(baseline: list[float], values: npt.NDArray[Any]) -> npt.NDArray[np.float64]:
