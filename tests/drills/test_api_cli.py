@@ -74,3 +74,26 @@ def test_a_tabletop_drill_walks_the_runbook_and_its_report_times_each_step(
     bad = cli("drill", "run", "nope")
     assert bad.exit_code == 2
     assert "'nope' is not one of" in bad.output
+
+
+def test_a_live_drill_waits_for_its_monitor_to_learn_and_a_tabletop_does_not(
+    cli: Invoke, api: httpx.Client
+) -> None:
+    make_system(api)
+    monitor = {"name": "fraud-share", "signal": "output_category", "environment": "prod"}
+    api.post("/systems/support-bot/monitors", json=monitor).raise_for_status()
+    refused = api.post("/drills", json={"scenario": "fraud-drift", "system": "support-bot"})
+    assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "monitor fraud-share of support-bot is still learning its baseline (the engine has "
+        "not looked at this monitor yet); a fault injected now would be learned, never "
+        "detected. Start the drill when `blastwall monitor list support-bot` shows "
+        "fraud-share monitoring, or rehearse now with --tabletop"
+    )
+    assert api.get("/drills").json()["items"] == []  # nothing injected, nothing half-made
+    result = cli(
+        "drill", "run", "fraud-drift", "--system", "support-bot", "--tabletop",
+        "--step-seconds", "0", "--json",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["status"] == "ended"

@@ -19,6 +19,9 @@ from blastwall.access.schemas import Actor
 from blastwall.changes import Change, record
 from blastwall.db.base import utcnow
 from blastwall.db.pagination import Page, PageQuery, paginate
+from blastwall.detect.monitors.enums import Phase
+from blastwall.detect.monitors.models import Monitor
+from blastwall.detect.monitors.schemas import MonitorStateRead
 from blastwall.drills import inject
 from blastwall.drills.enums import Mode, RunStatus
 from blastwall.drills.measure import drill_incident, measure
@@ -93,6 +96,8 @@ def start(session: Session, data: DrillStart, actor: Actor) -> DrillRun:
             f"({busy.deadline_at:%H:%M:%S} UTC)"
         )
     spec = spec_of(data.scenario)
+    if data.mode is Mode.live:
+        _require_watching(session, system.id, system.name, spec.expected_monitor)
     now = utcnow()
     run = DrillRun(
         scenario=spec.scenario.value,
@@ -114,6 +119,24 @@ def start(session: Session, data: DrillStart, actor: Actor) -> DrillRun:
     # Measured from the moment the fault is in force.
     run.started_at = utcnow()
     return run
+
+
+def _require_watching(session: Session, system_id: int, system: str, name: str) -> None:
+    """Refuse a live fault while the monitor meant to catch it is still learning: whatever
+    it saw now would become its baseline, so the drill could never be detected."""
+    monitor = session.scalar(
+        select(Monitor).where(Monitor.system_id == system_id, Monitor.name == name)
+    )
+    if monitor is None:
+        return  # the report says no monitor caught it: a gap worth a drill
+    state = MonitorStateRead.of(monitor.state, monitor.enabled)
+    if state.phase is Phase.learning:
+        raise Conflict(
+            f"monitor {name} of {system} is still learning its baseline ({state.message}); "
+            "a fault injected now would be learned, never detected. Start the drill when "
+            f"`blastwall monitor list {system}` shows {name} monitoring, or rehearse now "
+            "with --tabletop"
+        )
 
 
 def end(
