@@ -8,6 +8,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -145,9 +146,26 @@ def session(session_factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
 
 
+# Every background task the server can run, off: a test of the API needs none of them, and
+# each would tick (and cost a shutdown wait) in every test. Mark a test that needs them
+# ``@pytest.mark.background_tasks``.
+NO_BACKGROUND_TASKS: dict[str, Any] = {
+    "engine_enabled": False,
+    "canary_scheduler_enabled": False,
+    "notify_dispatch_enabled": False,
+    "escalation_enabled": False,
+    "regulatory_reminders_enabled": False,
+    "drill_timeouts_enabled": False,
+    "retention_enabled": False,
+    "update_reminders_enabled": False,
+}
+
+
 @pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url)
+def settings(tmp_path: Path, database_url: str, request: pytest.FixtureRequest) -> Settings:
+    wanted = request.node.get_closest_marker("background_tasks")
+    quiet: dict[str, Any] = {} if wanted else NO_BACKGROUND_TASKS
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, **quiet)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import socket
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from tests.conftest import make_token
 LEADERSHIP = {"sqlite": "single process (SQLite)", "postgres": "PostgreSQL advisory lock"}
 
 
+@pytest.mark.background_tasks
 def test_the_server_runs_its_tasks_and_says_which_it_leads(
     client: TestClient, dialect: str
 ) -> None:
