@@ -6,6 +6,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from blastwall.access import service as access
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.config import Settings
+from blastwall.db import migrate
 from blastwall.db.engine import make_engine
 from blastwall.db.migrate import upgrade
 from blastwall.db.session import make_session_factory
@@ -116,14 +118,78 @@ def database_url(
         return
     template_url, admin_dsn = request.getfixturevalue("postgres_admin_url")
     template = request.getfixturevalue("postgres_template")
+    name = _worker_databases.pop() if _worker_databases else _create(admin_dsn, template)
+    url = template_url.format(db=name)
+    yield url
+    if _emptied(url.replace("postgresql+psycopg", "postgresql")):
+        _worker_databases.append(name)
+    else:
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# A PostgreSQL database a test used, emptied and handed to the worker's next test: creating
+# one from the template per test cost ~0.2 s (copying ~700 files), emptying it ~10 ms.
+_worker_databases: list[str] = []
+
+# Once the test's leftover connections are gone (their locks with them): one statement
+# deletes every row (foreign keys off, so in any order; only tables that have rows) and
+# restarts every sequence, so the next test sees the template's empty tables and ids from
+# 1. alembic_version keeps its row.
+_OTHERS = "FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+_EMPTY = """
+DO $$
+DECLARE r record; found boolean;
+BEGIN
+  SET LOCAL session_replication_role = replica;
+  FOR r IN SELECT format('%I', tablename) AS t FROM pg_tables
+            WHERE schemaname = 'public' AND tablename <> 'alembic_version' LOOP
+    EXECUTE 'SELECT EXISTS (SELECT 1 FROM ' || r.t || ')' INTO found;
+    IF found THEN EXECUTE 'DELETE FROM ' || r.t; END IF;
+  END LOOP;
+  FOR r IN SELECT format('%I', sequencename) AS q FROM pg_sequences
+            WHERE schemaname = 'public' AND last_value IS NOT NULL LOOP
+    PERFORM setval(r.q, 1, false);
+  END LOOP;
+END $$;
+"""
+
+
+def _create(admin_dsn: str, template: str) -> str:
     name = f"bw_test_{os.getpid()}_{next(_counter)}"
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
         # FILE_COPY: PostgreSQL 15's default (WAL_LOG) copies a small template through the
         # WAL; copying the files is ~1.5-4x faster per test (measured: 14 ms against 21-60 ms).
         conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}" STRATEGY FILE_COPY')
-    yield template_url.format(db=name)
-    with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    if not _tables:
+        with psycopg.connect(admin_dsn.rsplit("/", 1)[0] + f"/{name}") as copy:
+            _tables.append(copy.execute(_SHAPE).fetchone())
+    return name
+
+
+_SHAPE = "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'"
+_tables: list[object] = []  # the template's table count, read from a fresh copy
+
+
+def _emptied(dsn: str) -> bool:
+    """Empty the database for the next test; False if it cannot be (then it is dropped),
+    or if the test changed its schema (another table count, another revision)."""
+    try:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f"SELECT pg_terminate_backend(pid) {_OTHERS}")
+            deadline = time.monotonic() + 10
+            while conn.execute(f"SELECT count(*) {_OTHERS}").fetchone() != (0,):
+                if time.monotonic() > deadline:
+                    return False
+                time.sleep(0.01)
+            conn.execute(_EMPTY)
+            shape = (
+                conn.execute(_SHAPE).fetchone(),
+                conn.execute("SELECT version_num FROM alembic_version").fetchall(),
+            )
+    except psycopg.Error:
+        return False
+    return shape == (_tables[0], [(migrate.head(),)])
 
 
 @pytest.fixture

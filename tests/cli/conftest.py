@@ -59,7 +59,8 @@ def server_url(settings: Settings, engine: Engine) -> Iterator[str]:
 def api(server_url: str, admin_token: str) -> Iterator[httpx.Client]:
     """An admin HTTP client to the live server, for arranging test data."""
     headers = {"Authorization": f"Bearer {admin_token}"}
-    with httpx.Client(base_url=server_url + "/api/v1", headers=headers) as client:
+    # A generous timeout: a loaded test machine is slow, not wrong (no timing is asserted).
+    with httpx.Client(base_url=server_url + "/api/v1", headers=headers, timeout=30) as client:
         yield client
 
 

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
-from datetime import datetime
 
-from sqlalchemy.orm import Session, sessionmaker
-
-from blastwall.db.base import utcnow
 from blastwall.db.session import unit_of_work
 from blastwall.paging import service
+from blastwall.tasks.task import ClockedTask
 
 MAX_TICK_S = 5.0
 """Longest one tick keeps escalating, so the runner can stop it within seconds."""
 
 
-class EscalationTask:
+class EscalationTask(ClockedTask):
     """A background task (``name``, ``interval_s``, ``tick``) run on one replica.
 
     Each escalation moves in its own transaction: the row is locked, the next level's pages
@@ -25,17 +21,7 @@ class EscalationTask:
     """
 
     name = "escalation"
-
-    def __init__(
-        self,
-        factory: sessionmaker[Session],
-        *,
-        interval_s: float = 5.0,
-        clock: Callable[[], datetime] = utcnow,
-    ) -> None:
-        self.factory = factory
-        self.interval_s = interval_s
-        self.clock = clock
+    default_interval_s = 5.0
 
     def tick(self) -> None:
         """Escalate every due row (bounded to ``MAX_TICK_S``)."""

@@ -25,6 +25,7 @@ from blastwall.regulatory import clocks
 from blastwall.regulatory.clocks import Clock
 from blastwall.regulatory.enums import ClockStatus
 from blastwall.regulatory.models import Reminder
+from blastwall.tasks.task import ClockedTask
 
 ACTION = "regulatory.reminder"
 REMINDER = Actor(name="regulatory-reminders", role=Role.responder)
@@ -117,7 +118,7 @@ def remind(session: Session, now: datetime, thresholds: Sequence[int]) -> int:
     return count
 
 
-class ReminderTask:
+class ReminderTask(ClockedTask):
     """A background task (``name``, ``interval_s``, ``tick``) run on one replica.
 
     One tick is one transaction: the reminder rows and their changes (and so their outbox
@@ -125,19 +126,18 @@ class ReminderTask:
     """
 
     name = "regulatory-reminders"
+    default_interval_s = 60.0
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         *,
-        interval_s: float = 60.0,
+        interval_s: float | None = None,
         thresholds: Sequence[int] | None = None,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
-        self.factory = factory
-        self.interval_s = interval_s
+        super().__init__(factory, interval_s=interval_s, clock=clock)
         self.thresholds = list(thresholds or get_settings().regulatory_reminder_thresholds)
-        self.clock = clock
 
     def tick(self) -> None:
         with unit_of_work(self.factory) as session:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar, Protocol
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from blastwall.db.base import utcnow
 
 
 class Task(Protocol):
@@ -22,3 +28,25 @@ class Task(Protocol):
     def interval_s(self) -> float: ...
 
     def tick(self) -> None: ...
+
+
+class ClockedTask:
+    """The shape most tasks share: a session factory, an interval and a clock.
+
+    A subclass names itself (``name``), gives its default pace (``default_interval_s``)
+    and writes ``tick()``; ``clock`` is what a tick reads as now (fixed in tests).
+    """
+
+    name: ClassVar[str]
+    default_interval_s: ClassVar[float]
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        *,
+        interval_s: float | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.factory = factory
+        self.interval_s = self.default_interval_s if interval_s is None else interval_s
+        self.clock = clock
