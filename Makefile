@@ -32,9 +32,9 @@ typecheck: venv
 	$(VENV)/bin/mypy
 
 # One worker more than cores: a test spends part of its time waiting (on a live server, on
-# PostgreSQL), and the extra worker fills those gaps (measured on 2 cores, same tree:
-# 417 s against 467 s with one worker per core). worksteal: an idle worker takes queued tests from
-# another, so a few slow tests left at the end do not keep one core busy alone.
+# PostgreSQL), and the extra worker fills those gaps (measured on 2 cores, same tree: 417 s
+# against 467 s with one worker per core). worksteal: an idle worker takes queued tests
+# from another, so a few slow tests left at the end do not keep one core busy alone.
 WORKERS ?= $(shell echo $$(( $$(nproc) + 1 )))
 unit: venv
 	$(VENV)/bin/pytest -n $(WORKERS) --dist worksteal --durations=30
