@@ -29,6 +29,7 @@ changes.subscribe("", incidents.add_to_timeline)
 # timelines (its own entry amended), and a severe incident opens under hold.
 changes.subscribe("", hold.flag_change)
 changes.subscribe("incident.open", hold.hold_on_open)
+changes.subscribe("incident.update", hold.hold_on_raise)
 # Levers and releases refuse an unknown incident; a system with incidents is not deleted.
 # A lever or rollback made for an incident contains it (its own incident.transition).
 changes.subscribe("lever.", containment.contain_on_change)

@@ -11,10 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from blastwall.access.enums import Role
 from blastwall.access.schemas import Actor
 from blastwall.changes import Change, record
+from blastwall.changes.models import AuditEntry
 from blastwall.exceptions import Conflict, InvalidInput
 from blastwall.incidents import hold
 from blastwall.incidents import service as incidents
 from blastwall.incidents.models import Incident, TimelineEntry
+from blastwall.incidents.schemas import IncidentUpdate
 from tests.conftest import make_token
 from tests.incidents.factories import RESPONDER, incident_data, make_system
 
@@ -110,3 +112,25 @@ def test_hold_routes_respect_roles_and_a_refused_change_is_a_409(
     assert bad.status_code == 422
     released = client.post(url + "/hold/release", json={"reason": "told"})
     assert released.json()["evidence_hold"] is False
+
+
+def test_a_severity_raised_to_one_puts_the_incident_under_hold(session: Session) -> None:
+    make_system(session)  # irreversible refunds: minor harm is severity 2, moderate 1
+    incident = incidents.open(session, incident_data(system="refund-bot", harm="minor"), RESPONDER)
+    assert (incident.severity, incident.evidence_hold) == (2, False)
+    incidents.update(session, incident.id, IncidentUpdate(harm="moderate"), OPS)
+    assert (incident.severity, incident.evidence_hold) == (1, True)
+    [update, *_] = _entries(session, incident, "update")
+    assert (
+        update
+        == "harm: minor -> moderate; severity: 2 -> 1; evidence hold on (EU AI Act Art. 73(6))"
+    )
+    held = session.scalars(
+        select(AuditEntry).where(AuditEntry.action == "incident.hold").order_by(AuditEntry.seq)
+    ).all()
+    assert [(a.actor, a.reason) for a in held] == [
+        ("evidence-hold", "severity raised to 1: under evidence hold")
+    ]
+    # Lowered again, the hold stays: a person releases it, with a reason.
+    incidents.update(session, incident.id, IncidentUpdate(harm="minor"), OPS)
+    assert (incident.severity, incident.evidence_hold) == (2, True)

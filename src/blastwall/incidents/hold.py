@@ -6,9 +6,9 @@ evaluation of the incident's causes before telling the authority. The hold does 
 containment (a kill is often what the investigation needs); it makes each change visible
 and, with ``require_reason``, justified. Set and cleared through recorded changes
 (``incident.hold``, ``incident.release_hold``). Change-kernel subscribers (``blastwall.wiring``):
-``refuse_without_reason`` first, ``flag_change`` after the timeline's, and ``hold_on_open``,
-which puts severe incidents under hold as their system's ``hold_severity`` says (default:
-severity 1).
+``refuse_without_reason`` first, ``flag_change`` after the timeline's, and ``hold_on_open``
+and ``hold_on_raise``, which put an incident under hold when it opens at, or is raised to,
+the severity its system's ``hold_severity`` says (default: severity 1).
 """
 
 from __future__ import annotations
@@ -109,17 +109,31 @@ def hold_on_open(session: Session, recorded: Recorded) -> None:
     """Subscriber of ``incident.open``: hold it when its severity reaches the system's
     ``hold_severity`` (1 by default; 0 never). Audited as its own ``incident.hold``; on the
     timeline it is part of the "opened" entry rather than an entry of its own."""
+    _hold_if_severe(session, recorded, "severity {severity} opens under evidence hold")
+
+
+def hold_on_raise(session: Session, recorded: Recorded) -> None:
+    """Subscriber of ``incident.update``: a severity raised to the system's ``hold_severity``
+    puts the incident under hold as if it had opened there (a lowered one changes nothing:
+    the hold is released by a person, with a reason)."""
+    severity = (recorded.change.after or {}).get("severity")
+    before = (recorded.change.before or {}).get("severity")
+    if isinstance(severity, int) and isinstance(before, int) and severity < before:
+        _hold_if_severe(session, recorded, "severity raised to {severity}: under evidence hold")
+
+
+def _hold_if_severe(session: Session, recorded: Recorded, why: str) -> None:
     change = recorded.change
     if change.incident_id is None:
         return
     incident = session.get(Incident, change.incident_id)
-    if incident is None or incident.system is None:
+    if incident is None or incident.system is None or incident.evidence_hold:
         return
     if incident.severity > incident.system.hold_severity:
         return
     before = _state(incident)
     incident.evidence_hold = True
-    reason = f"severity {incident.severity} opens under evidence hold"
+    reason = why.format(severity=incident.severity)
     _record(
         session, incident, HOLD_ACTOR, "incident.hold", before=before, reason=reason, sentence=""
     )
