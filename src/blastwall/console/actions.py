@@ -36,7 +36,7 @@ FIELDS = ("environment", "reason", "incident_id")
 M = TypeVar("M", bound=BaseModel)
 
 
-def _parsed(shape: type[M], form: dict[str, str], names: tuple[str, ...]) -> M:
+def parsed(shape: type[M], form: dict[str, str], names: tuple[str, ...]) -> M:
     # An empty optional field (no incident) is left out; the reason always goes in, so the
     # API's own rule says what is missing.
     values: dict[str, Any] = {
@@ -130,7 +130,7 @@ def _switch(
 ) -> Response:
     """Kill or restore: confirm first, then act through the levers service as the API does."""
     require(current, Role.responder)
-    body = _parsed(LeverActionRequest, form, FIELDS)
+    body = parsed(LeverActionRequest, form, FIELDS)
     name = path_text(name, "system")
     if form.get("confirm") != "yes":
         describe = describe_kill if kill else describe_restore
@@ -153,7 +153,7 @@ def console_rollback(
     request: Request, name: str, form: Form, session: DbSession, current: Posted
 ) -> Response:
     require(current, Role.responder)
-    body = _parsed(RollbackRequest, form, (*FIELDS, "to"))
+    body = parsed(RollbackRequest, form, (*FIELDS, "to"))
     name = path_text(name, "system")
     if form.get("confirm") != "yes":
         sentence = describe_rollback(session, name, body.environment, body.to)
