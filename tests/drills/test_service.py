@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from blastwall.changes.models import AuditEntry
+from blastwall.detect.monitors.models import Monitor, MonitorState
 from blastwall.drills import service
 from blastwall.drills.enums import Scenario
 from blastwall.drills.schemas import DrillStart
+from blastwall.exceptions import Conflict
 from blastwall.incidents import service as incidents
 from blastwall.registry import releases
+from blastwall.registry import service as registry
 from tests.policies.factories import alarm, timeline
 from tests.registry.factories import COMMANDER, SYSTEM, activate, contents, make_system, release
 
@@ -85,3 +89,33 @@ def test_a_demo_fault_is_served_to_the_demo_only_while_its_drill_runs(session: S
     assert run.measurements["missing"] == [
         "no incident opened: the fraud-share monitor never alarmed during the drill"
     ]
+
+
+def test_a_live_drill_says_how_far_its_monitor_has_learned(session: Session) -> None:
+    make_system(session)
+    system = registry.get_by_name(session, SYSTEM)
+    monitor = Monitor(
+        system_id=system.id,
+        name="reply-length",
+        signal="response_length",
+        reference={"kind": "release", "observations": 1000},
+        false_alarm_rate=1e-5,
+        verify_observations=1000,
+        created_by="test",
+    )
+    monitor.state = MonitorState(
+        config_version=1,
+        phase="learning",
+        baseline=[],
+        summary={"reference": 1000, "learned": 455},
+    )
+    session.add(monitor)
+    session.flush()
+    audited = len(session.scalars(select(AuditEntry)).all())
+    with pytest.raises(Conflict) as refused:
+        service.start(session, DrillStart(scenario=Scenario.temperature, system=SYSTEM), COMMANDER)
+    assert str(refused.value.detail).startswith(
+        "monitor reply-length of support-agent is still learning its baseline (455 of 1000 "
+        "observations); a fault injected now would be learned, never detected."
+    )
+    assert len(session.scalars(select(AuditEntry)).all()) == audited  # nothing injected

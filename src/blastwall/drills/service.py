@@ -131,8 +131,13 @@ def _require_watching(session: Session, system_id: int, system: str, name: str) 
         return  # the report says no monitor caught it: a gap worth a drill
     state = MonitorStateRead.of(monitor.state, monitor.enabled)
     if state.phase is Phase.learning:
+        progress = (
+            f"{state.learned} of {state.reference} observations"
+            if state.reference
+            else state.message or "no observation yet"
+        )
         raise Conflict(
-            f"monitor {name} of {system} is still learning its baseline ({state.message}); "
+            f"monitor {name} of {system} is still learning its baseline ({progress}); "
             "a fault injected now would be learned, never detected. Start the drill when "
             f"`blastwall monitor list {system}` shows {name} monitoring, or rehearse now "
             "with --tabletop"
