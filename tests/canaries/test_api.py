@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,24 +9,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.config import Settings
 from blastwall.db.session import unit_of_work
 from tests.canaries.factories import LABELLED, case, routing_body
 from tests.conftest import make_token
 from tests.registry.factories import contents, make_system, release
 
 SETS = "/api/v1/systems/support-agent/canaries"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """No background threads: these tests run canaries themselves."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        engine_enabled=False,
-        canary_scheduler_enabled=False,
-    )
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from blastwall.config_as_code.errors import ConfigError
 from blastwall.db.session import unit_of_work
 from tests.canaries.factories import LABELLED, case, put_set, put_target
 from tests.config_as_code.factories import ADMIN, example
+from tests.conftest import NO_BACKGROUND_TASKS
 from tests.registry.factories import COMMANDER, SYSTEM, contents, make_system, release
 
 TARGET = f"/api/v1/systems/{SYSTEM}/canary-target"
@@ -107,8 +108,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
-        engine_enabled=False,
-        canary_scheduler_enabled=False,
+        **NO_BACKGROUND_TASKS,
         canary_http_hosts=["agent.internal"],
         canary_python_targets=[LABELLED],
     )

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from blastwall.access.enums import Role
-from blastwall.config import Settings
 from blastwall.config_as_code.apply import apply
 from blastwall.config_as_code.loader import load_text
 from blastwall.registry import releases
@@ -40,19 +38,6 @@ systems:
         harm: moderate
 """
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """No background task: the console reads what tests arrange, nothing else writes."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        engine_enabled=False,
-        canary_scheduler_enabled=False,
-        notify_dispatch_enabled=False,
-        escalation_enabled=False,
-    )
 
 
 @pytest.fixture

@@ -5,14 +5,12 @@ refuses a cursor it did not make with the same 422 as every other list."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
-from blastwall.config import Settings
 from blastwall.db.pagination import encode
 from blastwall.db.session import unit_of_work
 from tests.canaries.factories import routing_body
@@ -20,17 +18,6 @@ from tests.registry.factories import contents, make_system
 
 API = "/api/v1"
 AGENT = f"{API}/systems/support-agent"
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """No background threads: nothing but the test writes while pages are read."""
-    return Settings(
-        data_dir=tmp_path / "data",
-        database_url=database_url,
-        engine_enabled=False,
-        canary_scheduler_enabled=False,
-    )
 
 
 @pytest.fixture

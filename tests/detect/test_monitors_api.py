@@ -32,12 +32,6 @@ Factory = sessionmaker[Session]
 URL = "/api/v1/systems/refund-bot/monitors"
 
 
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """The app without its engine thread: these tests tick the engine themselves."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, engine_enabled=False)
-
-
 def fraud(**overrides: Any) -> dict[str, Any]:
     body: dict[str, Any] = {
         "name": "fraud-share",

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import numpy.typing as npt
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from blastwall.config import Settings
 from blastwall.db.session import unit_of_work
 from blastwall.detect.engine import Engine
 from blastwall.detect.monitors.models import Verification
@@ -38,12 +35,6 @@ FRAUD = {
     "verify_observations": 500,
 }
 NO_CHANGE = 10**9
-
-
-@pytest.fixture
-def settings(tmp_path: Path, database_url: str) -> Settings:
-    """The app without its engine thread: these tests tick the engine themselves."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, engine_enabled=False)
 
 
 def alarmed(factory: Factory, engine: Engine) -> int:
