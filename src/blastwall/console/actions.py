@@ -95,10 +95,16 @@ def _origin(form: dict[str, str], name: str) -> str:
     return f"/incidents/{incident}" if incident.isdigit() else f"/systems/{name}"
 
 
-def _confirm(request: Request, title: str, sentence: str, form: dict[str, str]) -> HTMLResponse:
+def confirm_page(
+    request: Request, title: str, sentence: str, form: dict[str, str], back: str
+) -> HTMLResponse:
+    """The page that says what will change; its button posts ``form`` again, confirmed."""
     kept = {k: v for k, v in form.items() if k not in ("confirm", "csrf")}
-    back = _origin(form, request.path_params["name"])
     return page(request, "confirm.html", title=title, sentence=sentence, fields=kept, back=back)
+
+
+def _confirm(request: Request, title: str, sentence: str, form: dict[str, str]) -> HTMLResponse:
+    return confirm_page(request, title, sentence, form, _origin(form, request.path_params["name"]))
 
 
 def _back(form: dict[str, str], name: str) -> Response:

@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 from blastwall.access.enums import Role
 from blastwall.approvals import service as approvals
 from blastwall.approvals.schemas import ApprovalDecision
-from blastwall.console.actions import parsed
+from blastwall.console.actions import confirm_page, parsed
 from blastwall.console.session import ConsoleSession
-from blastwall.console.web import ConsoleRoute, Form, Posted, page, require
+from blastwall.console.web import ConsoleRoute, Form, Posted, require
 from blastwall.handoffs import service as handoffs
 from blastwall.handoffs.schemas import HandoffResolve
 from blastwall.inputs import RowId
@@ -75,10 +75,7 @@ def _decide(
     if form.get("confirm") != "yes":
         sentence = describe_decision(session, approval_id, approve)
         title = f"{'Approve' if approve else 'Deny'} request #{approval_id}?"
-        kept = {"reason": body.reason}
-        return page(
-            request, "confirm.html", title=title, sentence=sentence, fields=kept, back=QUEUES
-        )
+        return confirm_page(request, title, sentence, {"reason": body.reason}, QUEUES)
     decide = approvals.approve if approve else approvals.deny
     decide(session, approval_id, current.actor, reason=body.reason)
     return RedirectResponse(f"{QUEUES}#approvals-h", status_code=303)
