@@ -34,9 +34,9 @@ from blastwall.incidents.drills import DrillInForce
 from blastwall.registry import service as registry
 
 
-def drill_actor(run: DrillRun) -> Actor:
+def drill_actor(run: DrillRun, role: Role = Role.commander) -> Actor:
     """Who a drill's own changes are made by: ``drill:<id>``, so the audit log tells them apart."""
-    return Actor(name=f"drill:{run.id}", role=Role.commander)
+    return Actor(name=f"drill:{run.id}", role=role)
 
 
 def get_run(session: Session, run_id: int) -> DrillRun:
@@ -178,19 +178,13 @@ def expire(session: Session, *, now: datetime | None = None) -> list[int]:
     """End every running drill past its deadline (the fault never outlives its timeout)."""
     moment = now or utcnow()
     overdue = session.scalars(
-        select(DrillRun.id).where(
+        select(DrillRun).where(
             DrillRun.status == RunStatus.running.value, DrillRun.deadline_at <= moment
         )
     ).all()
-    for run_id in overdue:
-        end(
-            session,
-            run_id,
-            Actor(name=f"drill:{run_id}", role=Role.commander),
-            reason="timed out",
-            status=RunStatus.timed_out,
-        )
-    return list(overdue)
+    for run in overdue:
+        end(session, run.id, drill_actor(run), reason="timed out", status=RunStatus.timed_out)
+    return [run.id for run in overdue]
 
 
 def faults(session: Session, system: str, environment: str) -> tuple[list[int], dict[str, Any]]:
@@ -222,7 +216,7 @@ def acknowledge(session: Session, run_id: int, actor: Actor) -> DrillRun:
         incidents.acknowledge(
             session,
             incident.id,
-            Actor(name=f"drill:{run.id}", role=Role.responder),
+            drill_actor(run, Role.responder),
             note=f"acknowledged for {run.ack_as} (drill {run.id}, --ack-as)",
         )
     return run
