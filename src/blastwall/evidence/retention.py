@@ -178,7 +178,6 @@ class RetentionTask:
         self.factory = factory
         self.policy = policy
         self.interval_s = interval_s
-
         self._started = False
 
     def tick(self) -> None:
